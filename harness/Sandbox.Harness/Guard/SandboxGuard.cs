@@ -202,7 +202,7 @@ public sealed partial class SandboxGuard
             return GuardDecision.Block(target, GuardRules.UnsupportedScheme, $"The guard only judges {string.Join(", ", UrlKey.NetworkSchemes)}, unix and file URLs; '{scheme}' is refused.");
         }
 
-        var host = CheckHostCore(uri.IdnHost, target, out _);
+        var host = CheckHostCore(uri.Host, target, out _);
         if (!host.Allowed && host.Rule != GuardRules.DefaultDeny)
         {
             return host;

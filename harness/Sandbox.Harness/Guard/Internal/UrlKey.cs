@@ -31,7 +31,7 @@ internal readonly record struct UrlKey(string Scheme, string Host, int Port, str
             return false;
         }
 
-        if (!HostCanonicalizer.TryCanonicalize(uri.IdnHost, out var host, out _))
+        if (!HostCanonicalizer.TryCanonicalize(uri.Host, out var host, out _))
         {
             why = $"host '{uri.Host}' is not a valid host";
             return false;
