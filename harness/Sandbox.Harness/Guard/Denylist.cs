@@ -457,15 +457,13 @@ public sealed class Denylist
             throw DenylistException.At(source, mark.Line, mark.Column, $"'{value}' under '{key}' has an invalid prefix length '{v[(slash + 1)..]}'", $"use a prefix length from 0 to {max}, for example {address}/{(max == 32 ? 24 : 64)}.");
         }
 
-        try
+        var masked = Mask(address, prefixLength);
+        if (!masked.Equals(address))
         {
-            return new IPNetwork(address, prefixLength);
+            throw DenylistException.At(source, mark.Line, mark.Column, $"'{value}' under '{key}' has bits set after the /{prefixLength} prefix, so it is not a network address", $"write {masked}/{prefixLength} (the network that contains {address}), or {address} alone for a single address.");
         }
-        catch (ArgumentException)
-        {
-            var network = IPNetwork.Parse($"{Mask(address, prefixLength)}/{prefixLength}");
-            throw DenylistException.At(source, mark.Line, mark.Column, $"'{value}' under '{key}' has bits set after the /{prefixLength} prefix, so it is not a network address", $"write {network} (the network that contains {address}), or {address} alone for a single address.");
-        }
+
+        return new IPNetwork(address, prefixLength);
     }
 
     private static IPAddress Mask(IPAddress address, int prefixLength)
