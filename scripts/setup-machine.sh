@@ -7,6 +7,7 @@ need_apt=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then need_apt+=(postgresql); fi
 command -v runuser >/dev/null || need_apt+=(util-linux)
+command -v strace >/dev/null || need_apt+=(strace)   # the file guard's "never opened" proof
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

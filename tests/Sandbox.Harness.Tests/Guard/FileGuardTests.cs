@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
+using Sandbox.Tests.Shared;
 
 namespace Sandbox.Harness.Tests.Guard;
 
@@ -34,10 +35,7 @@ public sealed class FileGuardTests
     [CancelAfter(60000)]
     public void DeniedFile_InEverySpelling_IsNeverTouched(CancellationToken cancellationToken)
     {
-        if (!SyscallTrace.IsAvailable)
-        {
-            Assert.Ignore("strace is not installed; cannot observe syscalls.");
-        }
+        Requires.That(SyscallTrace.IsAvailable, "strace (to observe syscalls)", "apt-get install -y strace");
 
         Directory.CreateSymbolicLink(Path.Combine(_root, "link"), Path.Combine(_root, "prod"));
         File.CreateSymbolicLink(Path.Combine(_root, "alias.json"), _denied);
