@@ -254,6 +254,14 @@ public sealed partial class VaultClient
             request.Content = new StringContent(payload, Encoding.UTF8);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/json");
         }
+        else
+        {
+            // SocketsHttpHandler silently re-sends a request that has no content when the server
+            // closes the connection before answering (up to 3 more times). That would repeat a seal
+            // or a credential issue behind our back, so every request carries (empty) content: the
+            // retry pipeline above is then the only thing that ever repeats a request.
+            request.Content = new ByteArrayContent([]);
+        }
 
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
