@@ -1,10 +1,11 @@
 namespace Sandbox.Harness.Keys;
 
 /// <summary>
-/// The file guard the key store asks before it touches a path. The production guard
-/// (<c>Sandbox.Harness.Guard.SandboxGuard</c>) fulfils it; it throws when the path is denylisted.
+/// The one question the key store asks before it touches a path. Internal on purpose: production
+/// code can only hand the key store the real <see cref="Guard.SandboxGuard"/>, never a permissive
+/// stand-in; tests use fakes through the internal constructor.
 /// </summary>
-public interface IFileGuard
+internal interface IFileGuard
 {
     /// <summary>Throws a <see cref="SandboxException"/> when <paramref name="path"/> must not be opened.</summary>
     /// <param name="path">The path about to be read or written (not yet opened).</param>

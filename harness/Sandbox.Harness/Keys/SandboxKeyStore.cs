@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Keys.Internal;
 
 namespace Sandbox.Harness.Keys;
@@ -23,11 +24,17 @@ public sealed class SandboxKeyStore
     private readonly string _caller;
     private readonly ILogger _logger;
 
-    /// <summary>Creates a key store that asks <paramref name="guard"/> before every file access.</summary>
-    /// <param name="guard">The file guard (the production guard in real runs).</param>
+    /// <summary>Creates a key store that asks the production guard before every file access.</summary>
+    /// <param name="guard">The production guard; every decision lands in its audit log.</param>
     /// <param name="caller">The name the guard's audit log records for these accesses.</param>
     /// <param name="logger">Where file operations are logged (paths only, never content).</param>
-    public SandboxKeyStore(IFileGuard guard, string caller = "key-store", ILogger? logger = null)
+    public SandboxKeyStore(SandboxGuard guard, string caller = "key-store", ILogger? logger = null)
+        : this(new GuardFileCheck(guard ?? throw new ArgumentNullException(nameof(guard))), caller, logger)
+    {
+    }
+
+    /// <summary>Creates a key store over any file guard (tests).</summary>
+    internal SandboxKeyStore(IFileGuard guard, string caller = "key-store", ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(guard);
         ArgumentException.ThrowIfNullOrWhiteSpace(caller);
@@ -47,7 +54,7 @@ public sealed class SandboxKeyStore
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The validated keys.</returns>
     /// <exception cref="KeyFileException">The file is missing, empty, truncated, not JSON, of the wrong shape, or holds a malformed key.</exception>
-    /// <exception cref="SandboxException">The guard refused the path (it was not opened).</exception>
+    /// <exception cref="GuardBlockedException">The guard refused the path (it was not opened).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public async Task<SandboxKeys> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -63,7 +70,7 @@ public sealed class SandboxKeyStore
     /// <param name="keys">The keys to store.</param>
     /// <param name="cancellationToken">Cancels the write; the old file, if any, stays as it was.</param>
     /// <exception cref="KeyFileException">The keys are malformed (nothing is written), or the write failed (the old file is intact).</exception>
-    /// <exception cref="SandboxException">The guard refused the path (it was not opened).</exception>
+    /// <exception cref="GuardBlockedException">The guard refused the path (it was not opened).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public async Task WriteAsync(string path, SandboxKeys keys, CancellationToken cancellationToken = default)
     {
@@ -79,7 +86,7 @@ public sealed class SandboxKeyStore
 
     /// <summary>Reads a root-token file (the token on one line).</summary>
     /// <exception cref="KeyFileException">The file is missing or empty.</exception>
-    /// <exception cref="SandboxException">The guard refused the path (it was not opened).</exception>
+    /// <exception cref="GuardBlockedException">The guard refused the path (it was not opened).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public async Task<string> ReadRootTokenAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -96,7 +103,7 @@ public sealed class SandboxKeyStore
 
     /// <summary>Writes a root-token file atomically with mode 0600.</summary>
     /// <exception cref="KeyFileException">The write failed (the old file is intact).</exception>
-    /// <exception cref="SandboxException">The guard refused the path (it was not opened).</exception>
+    /// <exception cref="GuardBlockedException">The guard refused the path (it was not opened).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public async Task WriteRootTokenAsync(string path, string rootToken, CancellationToken cancellationToken = default)
     {
