@@ -18,24 +18,28 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly List<Task> _connections = [];
     private int _count;
+    private int _connectionCount;
 
-    public LoopbackHttpServer(Func<RecordedRequest, int, CancellationToken, Task<CannedResponse>> handler)
+    public LoopbackHttpServer(Func<RecordedRequest, int, CancellationToken, Task<CannedResponse>> handler, IPAddress? bindAddress = null)
     {
         _handler = handler;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(bindAddress ?? IPAddress.Loopback, 0);
         _listener.Start();
-        Address = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+        Address = new Uri($"http://{(bindAddress ?? IPAddress.Loopback)}:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
         _acceptLoop = AcceptLoopAsync();
     }
 
-    public LoopbackHttpServer(Func<RecordedRequest, CannedResponse> handler)
-        : this((request, _, _) => Task.FromResult(handler(request)))
+    public LoopbackHttpServer(Func<RecordedRequest, CannedResponse> handler, IPAddress? bindAddress = null)
+        : this((request, _, _) => Task.FromResult(handler(request)), bindAddress)
     {
     }
 
     public Uri Address { get; }
 
     public int RequestCount => Volatile.Read(ref _count);
+
+    /// <summary>Connections accepted, whether or not a request arrived on them.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
@@ -76,6 +80,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            Interlocked.Increment(ref _connectionCount);
             var task = Task.Run(() => ServeAsync(client), CancellationToken.None);
             lock (_connections)
             {
