@@ -54,6 +54,7 @@ public sealed partial class VaultClient
     /// <param name="logger">Where request lines go (method, path, status, timing; never tokens or bodies).</param>
     /// <param name="options">Timeouts and retry limits; <see cref="VaultClientOptions.Default"/> when null.</param>
     /// <exception cref="ArgumentException">The address is not an absolute http(s) URI.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="VaultClientOptions.Validate"/>).</exception>
     public VaultClient(
         Uri address,
         HttpClient httpClient,
@@ -73,6 +74,7 @@ public sealed partial class VaultClient
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _options = options ?? VaultClientOptions.Default;
+        _options.Validate();
         var text = address.GetLeftPart(UriPartial.Path);
         _baseUri = new Uri(text.EndsWith('/') ? text : text + "/");
         _readPipeline = BuildRetryingPipeline(ReadPipelineName, retryOnStatus: true);
@@ -123,13 +125,15 @@ public sealed partial class VaultClient
             handle = handle.HandleResult(IsTransientStatus);
         }
 
-        return new ResiliencePipelineBuilder<VaultRawResponse> { Name = name, TimeProvider = _time }
-            .AddTimeout(new TimeoutStrategyOptions { Name = "vault-read-total-timeout", Timeout = _options.ReadTotalTimeout })
-            .AddRetry(new RetryStrategyOptions<VaultRawResponse>
+        var builder = new ResiliencePipelineBuilder<VaultRawResponse> { Name = name, TimeProvider = _time }
+            .AddTimeout(new TimeoutStrategyOptions { Name = "vault-read-total-timeout", Timeout = _options.ReadTotalTimeout });
+        if (_options.ReadRetryCount > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<VaultRawResponse>
             {
                 Name = "vault-read-retry",
                 ShouldHandle = handle,
-                MaxRetryAttempts = Math.Max(1, _options.ReadRetryCount),
+                MaxRetryAttempts = _options.ReadRetryCount,
                 Delay = _options.ReadRetryBaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -145,7 +149,10 @@ public sealed partial class VaultClient
                         (long)args.RetryDelay.TotalMilliseconds);
                     return default;
                 },
-            })
+            });
+        }
+
+        return builder
             .AddTimeout(new TimeoutStrategyOptions { Name = "vault-read-attempt-timeout", Timeout = _options.ReadAttemptTimeout })
             .Build();
     }

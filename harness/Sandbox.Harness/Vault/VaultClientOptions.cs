@@ -37,4 +37,36 @@ public sealed record VaultClientOptions
     /// credential issue). The default value is 30 seconds.
     /// </summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The smallest timeout accepted (Polly's lower bound).</summary>
+    public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The largest timeout accepted (Polly's upper bound).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>Throws when a value is out of range, naming the property and the allowed range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A timeout is outside [10 ms, 1 day], the retry count is outside [0, 20], or the back-off delay is negative.</exception>
+    public void Validate()
+    {
+        CheckTimeout(ReadAttemptTimeout, nameof(ReadAttemptTimeout));
+        CheckTimeout(ReadTotalTimeout, nameof(ReadTotalTimeout));
+        CheckTimeout(WriteTimeout, nameof(WriteTimeout));
+        if (ReadRetryCount is < 0 or > 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReadRetryCount), ReadRetryCount, "VaultClientOptions.ReadRetryCount must be between 0 (no retries) and 20.");
+        }
+
+        if (ReadRetryBaseDelay < TimeSpan.Zero || ReadRetryBaseDelay > MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReadRetryBaseDelay), ReadRetryBaseDelay, "VaultClientOptions.ReadRetryBaseDelay must be between 0 and 1 day.");
+        }
+    }
+
+    private static void CheckTimeout(TimeSpan value, string name)
+    {
+        if (value < MinTimeout || value > MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"VaultClientOptions.{name} must be between 10 ms and 1 day.");
+        }
+    }
 }

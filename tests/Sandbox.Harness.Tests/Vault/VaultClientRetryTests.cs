@@ -244,4 +244,32 @@ public sealed class VaultClientRetryTests
 
         Assert.That(async () => await client.GetSealStatusAsync(new CancellationToken(canceled: true)), Throws.InstanceOf<OperationCanceledException>());
     }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task ZeroRetries_MeansOneAttempt(CancellationToken cancellationToken)
+    {
+        await using var server = new LoopbackHttpServer(_ => CannedResponse.Json(500, """{"errors":["internal"]}"""));
+        using var http = new HttpClient();
+        var client = VaultTestClients.For(server, http, VaultTestClients.FastOptions with { ReadRetryCount = 0 });
+
+        Assert.ThrowsAsync<VaultApiException>(() => client.GetSealStatusAsync(cancellationToken));
+
+        Assert.That(server.RequestCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void OutOfRangeOptions_AreRefusedByName()
+    {
+        using var http = new HttpClient();
+        var address = new Uri("http://127.0.0.1:8200");
+
+        var attempt = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new VaultClient(address, http, options: VaultClientOptions.Default with { ReadAttemptTimeout = TimeSpan.Zero }));
+        var retries = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new VaultClient(address, http, options: VaultClientOptions.Default with { ReadRetryCount = -1 }));
+        var write = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new VaultClient(address, http, options: VaultClientOptions.Default with { WriteTimeout = TimeSpan.FromDays(2) }));
+
+        Assert.That(attempt!.ParamName, Is.EqualTo("ReadAttemptTimeout"));
+        Assert.That(retries!.ParamName, Is.EqualTo("ReadRetryCount"));
+        Assert.That(write!.ParamName, Is.EqualTo("WriteTimeout"));
+    }
 }
