@@ -163,7 +163,7 @@ public sealed class VaultClientRetryTests
     {
         await using var server = new LoopbackHttpServer(_ => CannedResponse.Json(200, SealStatusBody) with { Delay = TimeSpan.FromSeconds(30) });
         using var http = new HttpClient();
-        var options = VaultTestClients.FastOptions with { ReadAttemptTimeout = TimeSpan.FromMilliseconds(300), ReadRetryCount = 1 };
+        var options = VaultTestClients.FastOptions with { ReadAttemptTimeout = TimeSpan.FromSeconds(1), ReadRetryCount = 1 };
         var client = VaultTestClients.For(server, http, options);
 
         var ex = Assert.ThrowsAsync<VaultUnreachableException>(() => client.GetSealStatusAsync(cancellationToken));
@@ -172,7 +172,7 @@ public sealed class VaultClientRetryTests
         {
             Assert.That(ex!.TimedOut, Is.True);
             Assert.That(ex.ExitCode, Is.EqualTo(ExitCode.Timeout));
-            Assert.That(ex.Message, Does.Contain("did not answer").And.Contain("0.3 s"));
+            Assert.That(ex.Message, Does.Contain("did not answer").And.Contain("within 1 s"));
             Assert.That(server.RequestCount, Is.EqualTo(2));
         });
     }
@@ -183,13 +183,13 @@ public sealed class VaultClientRetryTests
     {
         await using var server = new LoopbackHttpServer(_ => CannedResponse.Json(200, SealStatusBody) with { Delay = TimeSpan.FromSeconds(30) });
         using var http = new HttpClient();
-        var options = VaultTestClients.FastOptions with { ReadAttemptTimeout = TimeSpan.FromSeconds(5), ReadTotalTimeout = TimeSpan.FromMilliseconds(400), ReadRetryCount = 5 };
+        var options = VaultTestClients.FastOptions with { ReadAttemptTimeout = TimeSpan.FromSeconds(5), ReadTotalTimeout = TimeSpan.FromSeconds(1.5), ReadRetryCount = 5 };
         var client = VaultTestClients.For(server, http, options);
 
         var ex = Assert.ThrowsAsync<VaultUnreachableException>(() => client.GetSealStatusAsync(cancellationToken));
 
         Assert.That(ex!.TimedOut, Is.True);
-        Assert.That(ex.Message, Does.Contain("0.4 s"));
+        Assert.That(ex.Message, Does.Contain("within 1.5 s"));
         Assert.That(server.RequestCount, Is.EqualTo(1));
     }
 
@@ -199,26 +199,34 @@ public sealed class VaultClientRetryTests
     {
         await using var server = new LoopbackHttpServer(_ => CannedResponse.Json(200, SealStatusBody) with { Delay = TimeSpan.FromSeconds(30) });
         using var http = new HttpClient();
-        var client = VaultTestClients.For(server, http, VaultTestClients.FastOptions with { WriteTimeout = TimeSpan.FromMilliseconds(300) });
+        var client = VaultTestClients.For(server, http, VaultTestClients.FastOptions with { WriteTimeout = TimeSpan.FromSeconds(1) });
 
         var ex = Assert.ThrowsAsync<VaultUnreachableException>(() => client.UnsealAsync("00112233445566778899aabbccddeeff", cancellationToken));
 
         Assert.That(ex!.TimedOut, Is.True);
-        await Task.Delay(200, cancellationToken);
-        Assert.That(server.RequestCount, Is.EqualTo(1));
+        await Task.Delay(300, cancellationToken);
+        Assert.That(server.RequestCount, Is.EqualTo(1), "a timed-out unseal is not sent again");
     }
 
     [Test]
     [CancelAfter(15_000)]
     public async Task Cancellation_DuringARead_SurfacesAsOperationCanceled(CancellationToken cancellationToken)
     {
-        await using var server = new LoopbackHttpServer(_ => CannedResponse.Json(200, SealStatusBody) with { Delay = TimeSpan.FromSeconds(30) });
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new LoopbackHttpServer((_, _, _) =>
+        {
+            arrived.TrySetResult();
+            return Task.FromResult(CannedResponse.Json(200, SealStatusBody) with { Delay = TimeSpan.FromSeconds(30) });
+        });
         using var http = new HttpClient();
         var client = VaultTestClients.For(server, http);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(TimeSpan.FromMilliseconds(200));
 
-        Assert.That(async () => await client.GetSealStatusAsync(cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        var call = client.GetSealStatusAsync(cts.Token);
+        await arrived.Task.WaitAsync(cancellationToken);
+        await cts.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
         Assert.That(server.RequestCount, Is.EqualTo(1), "cancellation is not a transient failure");
     }
 
@@ -226,13 +234,22 @@ public sealed class VaultClientRetryTests
     [CancelAfter(15_000)]
     public async Task Cancellation_DuringAWrite_SurfacesAsOperationCanceled(CancellationToken cancellationToken)
     {
-        await using var server = new LoopbackHttpServer(_ => CannedResponse.NoContent() with { Delay = TimeSpan.FromSeconds(30) });
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new LoopbackHttpServer((_, _, _) =>
+        {
+            arrived.TrySetResult();
+            return Task.FromResult(CannedResponse.NoContent() with { Delay = TimeSpan.FromSeconds(30) });
+        });
         using var http = new HttpClient();
         var client = VaultTestClients.For(server, http);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(TimeSpan.FromMilliseconds(200));
 
-        Assert.That(async () => await client.KvV1WriteAsync("kv1", "a", new JsonObject { ["k"] = "v" }, cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        var call = client.KvV1WriteAsync("kv1", "a", new JsonObject { ["k"] = "v" }, cts.Token);
+        await arrived.Task.WaitAsync(cancellationToken);
+        await cts.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(server.RequestCount, Is.EqualTo(1));
     }
 
     [Test]
