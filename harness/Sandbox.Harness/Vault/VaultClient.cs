@@ -237,7 +237,7 @@ public sealed partial class VaultClient
                 return outcome.Result!;
             }
 
-            throw Translate(outcome.Exception, method.Method, requestPath, attempts, kind, cancellationToken);
+            throw Translate(outcome.Exception, method.Method, requestPath, attempts, cancellationToken);
         }
         finally
         {
@@ -277,7 +277,7 @@ public sealed partial class VaultClient
         return new VaultRawResponse(response.StatusCode, bytes);
     }
 
-    private Exception Translate(Exception exception, string method, string path, int attempts, RequestKind kind, CancellationToken cancellationToken)
+    private Exception Translate(Exception exception, string method, string path, int attempts, CancellationToken cancellationToken)
     {
         if (FindSandboxException(exception) is { } sandbox)
         {
@@ -305,7 +305,6 @@ public sealed partial class VaultClient
                 Log.Unreachable(_logger, method, path, Address, Describe(exception));
                 return VaultUnreachableException.ConnectionFailed(Address, method, path, attempts, exception);
             default:
-                _ = kind;
                 ExceptionDispatchInfo.Capture(exception).Throw();
                 return exception;
         }
