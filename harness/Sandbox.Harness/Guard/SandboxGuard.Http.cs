@@ -48,6 +48,12 @@ public sealed partial class SandboxGuard
         return new HttpClient(handler, disposeHandler: true) { Timeout = timeout ?? DefaultHttpTimeout };
     }
 
+    /// <summary>
+    /// How names are resolved before their addresses are checked. Only tests replace it, to make a
+    /// name resolve to a production address without touching the machine's DNS.
+    /// </summary>
+    internal Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; set; } = Dns.GetHostAddressesAsync;
+
     internal async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, string caller, CancellationToken cancellationToken)
     {
         var host = endPoint.Host;
@@ -64,7 +70,7 @@ public sealed partial class SandboxGuard
         }
         else
         {
-            addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            addresses = await Resolver(host, cancellationToken).ConfigureAwait(false);
         }
 
         // Every resolved address is checked before any is dialled: a name that resolves to a

@@ -38,7 +38,7 @@ public sealed partial class SandboxGuard
 
             var byName = Record(caller, CheckHostCore(host, host, out var literal));
             Ensure(byName, caller);
-            var addresses = literal is not null ? [literal] : Dns.GetHostAddresses(host);
+            var addresses = literal is not null ? [literal] : Resolver(host, CancellationToken.None).GetAwaiter().GetResult();
             foreach (var address in addresses)
             {
                 Ensure(Record(caller, CheckEndPointCore(host, address)), caller);
