@@ -11,4 +11,12 @@ internal interface IFileGuard
     /// <param name="path">The path about to be read or written (not yet opened).</param>
     /// <param name="caller">Who asks, for the audit log.</param>
     void EnsureFileAllowed(string path, string caller);
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading after the same check; the production guard checks
+    /// the opened file's real path once more, so a symlink swapped in between is caught.
+    /// </summary>
+    /// <param name="path">The path to read.</param>
+    /// <param name="caller">Who asks, for the audit log.</param>
+    FileStream OpenRead(string path, string caller);
 }

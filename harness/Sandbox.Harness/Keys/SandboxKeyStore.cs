@@ -132,11 +132,11 @@ public sealed class SandboxKeyStore
         return full;
     }
 
-    private static async Task<byte[]> ReadBytesAsync(string full, Func<string, Exception?, KeyFileException> missing, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadBytesAsync(string full, Func<string, Exception?, KeyFileException> missing, CancellationToken cancellationToken)
     {
         try
         {
-            await using var stream = new FileStream(full, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, Options = FileOptions.Asynchronous });
+            await using var stream = _guard.OpenRead(full, _caller);
             if (stream.Length > MaxFileBytes)
             {
                 throw KeyFileException.WrongShape(full, $"the file is {stream.Length} bytes, far more than a key file ever is (limit {MaxFileBytes})");

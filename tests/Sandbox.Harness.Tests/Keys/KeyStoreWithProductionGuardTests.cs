@@ -69,4 +69,22 @@ public sealed class KeyStoreWithProductionGuardTests
         Assert.That(audit.Entries.Select(e => e.Caller), Is.All.EqualTo("key-store"));
         audit.Dispose();
     }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task ASymlinkInTheRunFolderToProductionsKeyFile_IsRefused(CancellationToken cancellationToken)
+    {
+        var production = Path.Combine(_dir, "prod", "cluster-keys.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(production)!);
+        await File.WriteAllTextAsync(production, "{}", cancellationToken);
+        var link = Path.Combine(_dir, "run", "cluster-keys.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, production);
+        var guard = GuardDenying(production, out var audit);
+        var store = new SandboxKeyStore(guard);
+
+        Assert.ThrowsAsync<GuardBlockedException>(() => store.ReadAsync(link, cancellationToken));
+        Assert.That(audit.Entries.Any(e => !e.Allowed && e.Target == link), Is.True);
+        audit.Dispose();
+    }
 }

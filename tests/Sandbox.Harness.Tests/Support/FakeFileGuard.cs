@@ -19,6 +19,12 @@ internal sealed class FakeFileGuard(params string[] denied) : IFileGuard
             throw new FakeGuardBlockedException(path);
         }
     }
+
+    public FileStream OpenRead(string path, string caller)
+    {
+        EnsureFileAllowed(path, caller);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+    }
 }
 
 internal sealed class FakeGuardBlockedException(string path) : SandboxException($"The guard refused '{path}' (test denylist).")

@@ -6,4 +6,6 @@ namespace Sandbox.Harness.Keys.Internal;
 internal sealed class GuardFileCheck(SandboxGuard guard) : IFileGuard
 {
     public void EnsureFileAllowed(string path, string caller) => guard.EnsureFileAllowed(path, caller);
+
+    public FileStream OpenRead(string path, string caller) => guard.OpenFile(path, FileMode.Open, FileAccess.Read, caller);
 }
