@@ -46,12 +46,13 @@ public class VaultApiException : SandboxException
         Errors.Any(e => e.Contains(text, StringComparison.OrdinalIgnoreCase));
 
     internal static VaultApiException FromResponse(
-        string method, string path, HttpStatusCode status, IReadOnlyList<string> errors, bool bodyWasJson)
+        string method, string path, HttpStatusCode status, IReadOnlyList<string> errors, bool bodyWasJson, IReadOnlyList<string>? warnings = null)
     {
         var code = (int)status;
         var detail = errors.Count switch
         {
             0 when !bodyWasJson => "with a body that is not Vault's JSON error shape",
+            0 when warnings is { Count: > 0 } => "with no error but the warning: " + string.Join("; ", warnings),
             0 => "with no error text (Vault sends {\"errors\":[]} for a missing item)",
             _ => "with: " + string.Join("; ", errors.Select(Flatten)),
         };

@@ -53,40 +53,43 @@ public sealed partial class VaultClient
     internal static VaultApiException ErrorFor(VaultRawResponse raw, HttpMethod method, string path)
     {
         var requestPath = "/v1/" + path;
-        var (errors, wasJson) = ParseErrors(raw.Body);
+        var (errors, warnings, wasJson) = ParseErrorsAndWarnings(raw.Body);
         if (raw.StatusCode == HttpStatusCode.ServiceUnavailable &&
             errors.Any(e => e.Contains("Vault is sealed", StringComparison.Ordinal)))
         {
             return VaultSealedException.Create(method.Method, requestPath, errors);
         }
 
-        return VaultApiException.FromResponse(method.Method, requestPath, raw.StatusCode, errors, wasJson);
+        return VaultApiException.FromResponse(method.Method, requestPath, raw.StatusCode, errors, wasJson, warnings);
     }
 
-    private static (IReadOnlyList<string> Errors, bool WasJson) ParseErrors(byte[] body)
+    private static (IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings, bool WasJson) ParseErrorsAndWarnings(byte[] body)
     {
         if (body.Length == 0)
         {
-            return ([], false);
+            return ([], [], false);
         }
 
         try
         {
             using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object &&
-                document.RootElement.TryGetProperty("errors", out var errors) &&
-                errors.ValueKind == JsonValueKind.Array)
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return (errors.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() ?? string.Empty : e.GetRawText()).ToArray(), true);
+                return ([], [], true);
             }
 
-            return ([], true);
+            return (Strings(document.RootElement, "errors"), Strings(document.RootElement, "warnings"), true);
         }
         catch (JsonException)
         {
-            return ([], false);
+            return ([], [], false);
         }
     }
+
+    private static string[] Strings(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
+            ? array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() ?? string.Empty : e.GetRawText()).ToArray()
+            : [];
 
     /// <summary>True for Vault's "nothing here" answer: 404 with <c>{"errors":[]}</c> (or no body).</summary>
     internal static bool IsEmptyNotFound(VaultRawResponse raw)
@@ -96,8 +99,11 @@ public sealed partial class VaultClient
             return false;
         }
 
-        var (errors, wasJson) = ParseErrors(raw.Body);
-        return errors.Count == 0 && (wasJson || raw.Body.Length == 0) && !HasDataField(raw.Body);
+        var (errors, warnings, wasJson) = ParseErrorsAndWarnings(raw.Body);
+
+        // A 404 that carries warnings is not "absent": on a KV v2 mount, a path without data/
+        // answers 404 with the warning "Invalid path for a versioned K/V secrets engine".
+        return errors.Count == 0 && warnings.Count == 0 && (wasJson || raw.Body.Length == 0) && !HasDataField(raw.Body);
     }
 
     private static bool HasDataField(byte[] body)

@@ -248,4 +248,19 @@ public sealed class VaultClientErrorTests
             Assert.That(server.Requests[0].Body, Is.EqualTo($$"""{"key":"{{key}}"}"""));
         });
     }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task NotFoundWithAWarning_IsNotTreatedAsAbsent(CancellationToken cancellationToken)
+    {
+        const string body = """{"request_id":"r","lease_id":"","renewable":false,"lease_duration":0,"data":null,"wrap_info":null,"warnings":["Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation."],"auth":null}""";
+        await using var server = new LoopbackHttpServer(_ => CannedResponse.Json(404, body));
+        using var http = new HttpClient();
+        var client = VaultTestClients.For(server, http);
+
+        var ex = Assert.ThrowsAsync<VaultApiException>(() => client.KvV1ReadAsync("kvv2", "app/config", cancellationToken));
+
+        Assert.That(ex!.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(ex.Message, Does.Contain("Invalid path for a versioned K/V secrets engine"));
+    }
 }
