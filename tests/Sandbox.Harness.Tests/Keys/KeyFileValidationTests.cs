@@ -52,6 +52,7 @@ public sealed class KeyFileValidationTests
         yield return Case("root_token missing", Doc(Q(B6432), Q(Hex32)).Replace(",\"root_token\":\"hvs.x\"", string.Empty, StringComparison.Ordinal), KeyFileProblem.WrongShape, "'root_token' is missing");
         yield return Case("no keys at all", """{"unseal_shares":1,"unseal_threshold":1,"root_token":"x"}""", KeyFileProblem.WrongShape, "neither 'unseal_keys_b64' nor 'unseal_keys_hex'");
         yield return Case("more keys than shares", Doc($"{Q(B6432)},{Q(B6432)}", $"{Q(Hex32)},{Q(Hex32)}"), KeyFileProblem.WrongShape, "holds 2 key(s) but 'unseal_shares' is 1");
+        yield return Case("the same share twice", Doc($"{Q(Convert.ToBase64String(Key33))},{Q(Convert.ToBase64String(Key33))}", $"{Q(Convert.ToHexStringLower(Key33))},{Q(Convert.ToHexStringLower(Key33))}", 2, 2), KeyFileProblem.WrongShape, "key 0 and key 1 are the same share");
         yield return Case("threshold above shares", Doc(Q(B6432), Q(Hex32), 1, 2), KeyFileProblem.WrongShape, "'unseal_threshold' is 2");
         yield return Case("zero shares", Doc(string.Empty, string.Empty, 0, 0), KeyFileProblem.WrongShape, "'unseal_shares' is 0");
         yield return Case("31-byte key with one share", Doc(Q(Convert.ToBase64String(Key32[..31])), Q(Convert.ToHexStringLower(Key32[..31]))), KeyFileProblem.WrongLength, "unseal_keys_b64[0] decodes to 31 bytes");

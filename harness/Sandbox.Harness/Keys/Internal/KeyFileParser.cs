@@ -96,6 +96,18 @@ internal static class KeyFileParser
             }
 
             var keys = (fromB64 ?? fromHex)!;
+            for (var i = 0; i < keys.Count; i++)
+            {
+                for (var j = i + 1; j < keys.Count; j++)
+                {
+                    if (keys[i].AsSpan().SequenceEqual(keys[j]))
+                    {
+                        // Vault ignores a repeated share, so such a file can never reach its threshold.
+                        throw KeyFileException.WrongShape(path, $"key {i} and key {j} are the same share");
+                    }
+                }
+            }
+
             return new SandboxKeys
             {
                 UnsealKeysB64 = b64 ?? keys.Select(Convert.ToBase64String).ToArray(),
