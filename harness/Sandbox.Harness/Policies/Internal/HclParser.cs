@@ -46,7 +46,7 @@ internal sealed class HclParser
             {
                 if (!topLevel)
                 {
-                    throw Fail("expected '}' to close the object opened at " + line + ":" + col + ", got end of file",
+                    throw FailAt(line, col, "expected '}' to close this '{', got end of file",
                         "add the missing '}'.");
                 }
 
