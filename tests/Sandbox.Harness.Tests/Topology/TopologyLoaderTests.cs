@@ -448,4 +448,30 @@ public sealed class TopologyLoaderTests
             Assert.That(ex.Problem, Does.Contain("does not exist"));
         });
     }
+
+    [Test]
+    [CancelAfter(10000)]
+    public void MountsAsAList_IsAWrongType(CancellationToken cancellationToken)
+    {
+        var text = TopologyWorkspace.Minimal().Replace("mounts:\n  kvv2: { type: kv, version: 2 }\n  transit: { type: transit }\n  postgres: { type: database }\n",
+            "mounts: [kvv2, transit, postgres]\n", StringComparison.Ordinal);
+
+        LoadFails(text, "mounts: [", "\"mounts\" must be a mapping");
+    }
+
+    [Test]
+    [CancelAfter(10000)]
+    public void DuplicateYamlKey_IsRefusedNotLastOneWins(CancellationToken cancellationToken)
+    {
+        var text = TopologyWorkspace.Minimal("  - slug: webapp\n    namespace: a\n    namespace: b\n");
+
+        var path = _ws.Write("topology.yaml", text);
+        var ex = Assert.Throws<TopologyException>(() => TopologyLoader.Load(path))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Problem, Does.StartWith("invalid YAML"));
+            Assert.That(ex.Line, Is.EqualTo(LineOf(text, "namespace: b")));
+        });
+    }
 }
