@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Topology;
 
 /// <summary>
 /// Loads <c>topology.yaml</c> (and overlays merged over it) into a validated
-/// <see cref="Topology"/>. Every problem is a <see cref="TopologyException"/> with the file, line,
+/// <see cref="TopologySpec"/>. Every problem is a <see cref="TopologyException"/> with the file, line,
 /// column and the fix; nothing is silently defaulted except what docs/topology.md documents.
 /// </summary>
 public static partial class TopologyLoader
@@ -40,7 +40,7 @@ public static partial class TopologyLoader
     /// <param name="path">The topology file.</param>
     /// <returns>The validated topology.</returns>
     /// <exception cref="TopologyException">The file, or a policy template it names, is invalid.</exception>
-    public static Topology Load(string path) => Load(path, []);
+    public static TopologySpec Load(string path) => Load(path, []);
 
     /// <summary>
     /// Loads a base topology and merges overlays over it, in order, then validates the result.
@@ -51,7 +51,7 @@ public static partial class TopologyLoader
     /// <param name="overlayPaths">Overlay files, applied in order.</param>
     /// <returns>The validated, merged topology.</returns>
     /// <exception cref="TopologyException">A file, or a policy template, is invalid.</exception>
-    public static Topology Load(string basePath, params string[] overlayPaths)
+    public static TopologySpec Load(string basePath, params string[] overlayPaths)
     {
         ArgumentNullException.ThrowIfNull(basePath);
         ArgumentNullException.ThrowIfNull(overlayPaths);
@@ -229,7 +229,7 @@ public static partial class TopologyLoader
     {
         private readonly Dictionary<string, PolicyTemplate> _templates = new(StringComparer.Ordinal);
 
-        public Topology Interpret(YamlMappingNode root)
+        public TopologySpec Interpret(YamlMappingNode root)
         {
             ctx.CheckKeys(root, "the topology", RootKeys);
             var versionNode = ctx.ScalarNode(root, "version")
@@ -328,7 +328,7 @@ public static partial class TopologyLoader
                 CheckRolePolicies(d.App.JwtRole, d.JwtPoliciesNode, known);
             }
 
-            return new Topology(files, mounts, kvMount, transitMount, keyType, database, kubernetes, jwt, extraPolicies, drafts.Select(d => d.App).ToArray());
+            return new TopologySpec(files, mounts, kvMount, transitMount, keyType, database, kubernetes, jwt, extraPolicies, drafts.Select(d => d.App).ToArray());
         }
 
         private void CheckRolePolicies(RoleSpec role, YamlNode node, string[] known)

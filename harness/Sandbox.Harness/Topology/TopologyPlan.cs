@@ -33,7 +33,7 @@ public sealed record TopologyPlan(
     /// <summary>Builds the desired state of a topology.</summary>
     /// <param name="topology">A validated topology.</param>
     /// <returns>The plan, with every list in a stable order.</returns>
-    public static TopologyPlan From(Topology topology)
+    public static TopologyPlan From(TopologySpec topology)
     {
         ArgumentNullException.ThrowIfNull(topology);
         var mounts = topology.Mounts
