@@ -40,6 +40,9 @@ public sealed class TopologyException : SandboxException
     internal static TopologyException FileMissing(string file) =>
         new(file, 0, 0, "the topology file does not exist", "check the path given to --topology (relative paths start at the current directory).");
 
+    internal static TopologyException Unreadable(string file, string namedIn, int line, int column, Exception inner) =>
+        new(namedIn, line, column, $"cannot read \"{file}\": {inner.Message}", "check that the file exists and that this user may read it.", inner);
+
     internal static TopologyException Empty(string file) =>
         new(file, 0, 0, "the topology file is empty", "start from fixtures/topology.yaml; docs/topology.md describes every key.");
 

@@ -74,7 +74,7 @@ public static partial class TopologyLoader
             throw TopologyException.FileMissing(path);
         }
 
-        var text = File.ReadAllText(path);
+        var text = ReadText(path, path, 0, 0);
         var stream = new YamlStream();
         try
         {
@@ -103,6 +103,18 @@ public static partial class TopologyLoader
         }
 
         return map;
+    }
+
+    private static string ReadText(string path, string namedIn, int line, int column)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw TopologyException.Unreadable(path, namedIn, line, column, ex);
+        }
     }
 
     private static string FirstLine(string message)
@@ -532,7 +544,7 @@ public static partial class TopologyLoader
                 throw ctx.Error(node, (f, l, c) => TopologyException.TemplateFileMissing(f, l, c, node.Value!));
             }
 
-            var text = File.ReadAllText(full);
+            var text = ReadText(full, ctx.FileOf(node), (int)node.Start.Line, (int)node.Start.Column);
             var lines = text.Split('\n');
             for (var i = 0; i < lines.Length; i++)
             {
