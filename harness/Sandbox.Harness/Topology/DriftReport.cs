@@ -64,6 +64,26 @@ public sealed class DriftReport
             }
         }
 
+        if (observed.DatabaseConnection is { } dc)
+        {
+            compared++;
+            var want = desired.DatabaseConnection;
+            var name = $"{Trim(want.Mount)}/config/{want.Name}";
+            if (Trim(dc.Mount) != Trim(want.Mount) || dc.Name != want.Name)
+            {
+                items.Add(new DriftItem(DriftKind.Missing, "database connection", name, []));
+                items.Add(new DriftItem(DriftKind.Unexpected, "database connection", $"{Trim(dc.Mount)}/config/{dc.Name}", []));
+            }
+            else
+            {
+                var details = Field("plugin_name", want.PluginName, dc.PluginName).Concat(Set("allowed_roles", want.AllowedRoles, dc.AllowedRoles)).ToList();
+                if (details.Count > 0)
+                {
+                    items.Add(new DriftItem(DriftKind.Different, "database connection", name, details));
+                }
+            }
+        }
+
         return new DriftReport(items, compared);
     }
 

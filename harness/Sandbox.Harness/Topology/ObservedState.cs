@@ -13,7 +13,8 @@ namespace Sandbox.Harness.Topology;
 /// <param name="JwtRoles">The roles of the topology's JWT auth mount.</param>
 /// <param name="DatabaseRoles">The roles of the topology's database mount.</param>
 /// <param name="TransitKeys">The keys of the topology's transit mount.</param>
-/// <param name="JwtConfig">The JWT auth config, or null when it was not read (or not written).</param>
+/// <param name="JwtConfig">The JWT auth config, or null when it was not read (then it is not compared).</param>
+/// <param name="DatabaseConnection">The database connection, or null when it was not read (then it is not compared).</param>
 public sealed record ObservedState(
     IReadOnlyList<MountState> Mounts,
     IReadOnlyList<AuthMethodState> AuthMethods,
@@ -22,7 +23,8 @@ public sealed record ObservedState(
     IReadOnlyList<JwtRoleState> JwtRoles,
     IReadOnlyList<DatabaseRoleState> DatabaseRoles,
     IReadOnlyList<TransitKeyState> TransitKeys,
-    JwtConfigState? JwtConfig = null)
+    JwtConfigState? JwtConfig = null,
+    DatabaseConnectionState? DatabaseConnection = null)
 {
     /// <summary>A Vault with nothing but its built-ins.</summary>
     public static ObservedState Empty { get; } = new([], [], new Dictionary<string, string>(), [], [], [], []);

@@ -26,7 +26,8 @@ public sealed class DriftReportTests
             plan.JwtRoles,
             plan.DatabaseRoles,
             plan.TransitKeys,
-            plan.JwtConfig);
+            plan.JwtConfig,
+            plan.DatabaseConnection);
     }
 
     [Test]
@@ -216,6 +217,22 @@ public sealed class DriftReportTests
             Assert.That(report.Items, Has.All.Property(nameof(DriftItem.Kind)).EqualTo(DriftKind.Missing));
             Assert.That(report.Items, Has.Count.EqualTo(report.Compared));
             Assert.That(report.ToString(), Does.StartWith($"drift: {report.Compared} differences"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(10000)]
+    public void Compare_DatabaseConnectionMissingARole_IsDrift(CancellationToken cancellationToken)
+    {
+        var plan = Plan();
+        var observed = Mirror(plan) with { DatabaseConnection = plan.DatabaseConnection with { AllowedRoles = ["webapp"] } };
+
+        var item = DriftReport.Compare(plan, observed).Items.Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((item.Category, item.Name), Is.EqualTo(("database connection", "postgres/config/postgres")));
+            Assert.That(item.Details.Single(), Does.StartWith("allowed_roles: expected [erp, url-shortener, webapp], found [webapp]"));
         });
     }
 }
