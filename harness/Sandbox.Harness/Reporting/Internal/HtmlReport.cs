@@ -169,7 +169,7 @@ internal static class HtmlReport
         html.Append("</svg></section>\n");
     }
 
-    private static void ScenarioCard(StringBuilder html, ScenarioResult s, double scale, bool heading)
+    private static void ScenarioCard(StringBuilder html, ScenarioResult s, double scale, bool heading, double axisMs = 0)
     {
         html.Append(heading ? "<h2>" : "<h3>");
         Badge(html, s.Passed);
@@ -179,7 +179,7 @@ internal static class HtmlReport
             html.Append("<pre class=\"failure\">").Append(Escape(s.FailureMessage ?? "failed without a message")).Append("</pre>\n");
         }
 
-        TimelineSvg(html, s);
+        TimelineSvg(html, s, axisMs);
         TimingsSvg(html, s.Timings, scale);
         html.Append("<details><summary>").Append(Escape(string.Create(CultureInfo.InvariantCulture, $"{s.Events.Count} timeline events"))).Append("</summary>\n<table class=\"events\"><tbody>\n");
         foreach (var e in s.Events)
@@ -197,10 +197,12 @@ internal static class HtmlReport
         html.Append("</tbody></table></details>\n");
     }
 
-    private static void TimelineSvg(StringBuilder html, ScenarioResult s)
+    private static void TimelineSvg(StringBuilder html, ScenarioResult s, double axisMs)
     {
-        const double trackY = 26, trackH = 26, height = 104;
-        var duration = Math.Max(1, Math.Max(s.DurationMs, s.Events.Select(e => e.OffsetMs).DefaultIfEmpty(0).Max()));
+        const double trackY = 26, trackH = 26, height = 128;
+        var labelRowsEnd = new double[3];
+        var scenarioEnd = Math.Max(s.DurationMs, s.Events.Select(e => e.OffsetMs).DefaultIfEmpty(0).Max());
+        var duration = Math.Max(1, Math.Max(scenarioEnd, axisMs));
         double X(double ms) => Pad + (Math.Clamp(ms, 0, duration) / duration * (ChartWidth - (2 * Pad)));
 
         html.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" viewBox=\"0 0 ").Append(Num(ChartWidth)).Append(' ').Append(Num(height))
@@ -221,7 +223,7 @@ internal static class HtmlReport
             from = e.OffsetMs;
         }
 
-        spans.Add((current, from, duration));
+        spans.Add((current, from, Math.Max(from, scenarioEnd)));
         foreach (var (phase, start, end) in spans.Where(p => p.End > p.Start))
         {
             var x = X(start);
@@ -246,8 +248,13 @@ internal static class HtmlReport
                         .Append(' ').Append(Num(x + 7)).Append(',').Append(Num(trackY - 15)).Append("\" class=\"mk-fault\">");
                     break;
                 case TimelineEventKind.Mark:
+                    // Labels go on the first of three rows where they do not overlap the previous label.
+                    var labelX = Math.Min(x + 3, ChartWidth - (6 * e.Text.Length) - 2);
+                    var row = Array.FindIndex(labelRowsEnd, end => end <= labelX);
+                    row = row < 0 ? Array.IndexOf(labelRowsEnd, labelRowsEnd.Min()) : row;
+                    labelRowsEnd[row] = labelX + (6 * e.Text.Length) + 6;
                     html.Append("<g><line x1=\"").Append(Num(x)).Append("\" y1=\"").Append(Num(trackY - 4)).Append("\" x2=\"").Append(Num(x)).Append("\" y2=\"").Append(Num(trackY + trackH + 4))
-                        .Append("\" class=\"mk-mark\" /><text x=\"").Append(Num(Math.Min(x + 3, ChartWidth - 60))).Append("\" y=\"").Append(Num(trackY + trackH + 40)).Append("\" class=\"mk-label\">")
+                        .Append("\" class=\"mk-mark\" /><text x=\"").Append(Num(labelX)).Append("\" y=\"").Append(Num(trackY + trackH + 40 + (12 * row))).Append("\" class=\"mk-label\">")
                         .Append(Escape(e.Text)).Append("</text>");
                     break;
                 case TimelineEventKind.Observation:
@@ -279,7 +286,7 @@ internal static class HtmlReport
 
         if (!s.Passed)
         {
-            var x = X(duration) - 6;
+            var x = X(scenarioEnd) - 6;
             html.Append("<g class=\"mk-failed\"><line x1=\"").Append(Num(x - 6)).Append("\" y1=\"").Append(Num(trackY + 3)).Append("\" x2=\"").Append(Num(x + 6)).Append("\" y2=\"").Append(Num(trackY + trackH - 3))
                 .Append("\" /><line x1=\"").Append(Num(x + 6)).Append("\" y1=\"").Append(Num(trackY + 3)).Append("\" x2=\"").Append(Num(x - 6)).Append("\" y2=\"").Append(Num(trackY + trackH - 3))
                 .Append("\" /><title>failed</title></g>\n");
@@ -388,10 +395,12 @@ internal static class HtmlReport
         var names = r.Baseline.Select(s => s.Name).Concat(r.After.Select(s => s.Name)).Distinct(StringComparer.Ordinal);
         foreach (var name in names)
         {
+            // Both sides share one time axis so that a slower recovery looks longer.
+            var axis = Math.Max(before.TryGetValue(name, out var bb) ? bb.DurationMs : 0, after.TryGetValue(name, out var aa) ? aa.DurationMs : 0);
             html.Append("<div class=\"pair\">\n<div class=\"side\">\n");
             if (before.TryGetValue(name, out var b))
             {
-                ScenarioCard(html, b, scale, heading: false);
+                ScenarioCard(html, b, scale, heading: false, axis);
             }
             else
             {
@@ -401,7 +410,7 @@ internal static class HtmlReport
             html.Append("</div>\n<div class=\"side\">\n");
             if (after.TryGetValue(name, out var a))
             {
-                ScenarioCard(html, a, scale, heading: false);
+                ScenarioCard(html, a, scale, heading: false, axis);
             }
             else
             {
