@@ -28,6 +28,13 @@ public static class EvidencePack
     /// <summary>The JUnit file's name: <c>junit.xml</c>.</summary>
     public const string JUnitFileName = "junit.xml";
 
+    /// <summary>
+    /// Where <c>dotnet test --logger "junit;LogFilePath=&lt;report&gt;/nunit-junit.xml"</c> should put
+    /// JunitXml.TestLogger's file; the pack lists it when present. <c>junit.xml</c> itself is always
+    /// written from the scenario results so that it agrees with <c>summary.json</c>.
+    /// </summary>
+    public const string NUnitJUnitFileName = "nunit-junit.xml";
+
     /// <summary>The version of <c>summary.json</c>'s shape; it grows only by new fields.</summary>
     public const int SchemaVersion = 1;
 
@@ -146,6 +153,11 @@ public static class EvidencePack
             ["junit"] = JUnitFileName,
             ["report"] = ReportFileName,
         };
+        if (File.Exists(Path.Combine(dir, NUnitJUnitFileName)))
+        {
+            files["nunitJunit"] = NUnitJUnitFileName;
+        }
+
         var logRedactions = 0;
         if (run.GuardAuditLogPath is { } audit)
         {
