@@ -142,11 +142,22 @@ public static class EvidencePack
 
     private static async Task<EvidencePackResult> WritePackAsync(
         string dir,
-        RunInfo run,
+        RunInfo unfilteredRun,
         IReadOnlyList<ScenarioResult> scenarios,
         RehearsalEvidence? rehearsal,
         CancellationToken cancellationToken)
     {
+        var run = unfilteredRun with
+        {
+            Command = SecretFilter.Redact(unfilteredRun.Command, out _),
+            Host = SecretFilter.Redact(unfilteredRun.Host, out _),
+            ChaosPlan = unfilteredRun.ChaosPlan is null ? null : SecretFilter.Redact(unfilteredRun.ChaosPlan, out _),
+        };
+        if (rehearsal?.Change is { } change)
+        {
+            rehearsal = rehearsal with { Change = SecretFilter.Redact(change, out _) };
+        }
+
         var files = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["summary"] = SummaryFileName,

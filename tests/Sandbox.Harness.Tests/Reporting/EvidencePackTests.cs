@@ -116,6 +116,27 @@ public sealed class EvidencePackTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task Compose_ListsTheTestLoggersJUnitFile_AndKeepsItsOwn(CancellationToken cancellationToken)
+    {
+        await new EvidenceWriter(_dir.FullName).WriteScenarioAsync(SampleRuns.SealedRestart(), cancellationToken);
+        var nunit = Path.Combine(_dir.FullName, EvidencePack.NUnitJUnitFileName);
+        await File.WriteAllTextAsync(nunit, "<testsuites />", cancellationToken);
+
+        var pack = await EvidencePack.ComposeAsync(_dir.FullName, SampleRuns.Run(VaultKind.VaultDouble), cancellationToken);
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(pack.SummaryPath, cancellationToken));
+        var nunitAfter = await File.ReadAllTextAsync(nunit, cancellationToken);
+        var ours = await File.ReadAllTextAsync(pack.JUnitPath, cancellationToken);
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.RootElement.GetProperty("files").GetProperty("nunitJunit").GetString(), Is.EqualTo(EvidencePack.NUnitJUnitFileName));
+            Assert.That(nunitAfter, Is.EqualTo("<testsuites />"));
+            Assert.That(ours, Does.Contain("sealed-restart/kill"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public void Compose_WithAMissingLog_NamesThePath(CancellationToken cancellationToken)
     {
         var missing = Path.Combine(_dir.FullName, "nope", "vault.log");
