@@ -249,7 +249,7 @@ internal static class HtmlReport
                     break;
                 case TimelineEventKind.Mark:
                     // Labels go on the first of three rows where they do not overlap the previous label.
-                    var labelX = Math.Min(x + 3, ChartWidth - (6 * e.Text.Length) - 2);
+                    var labelX = Math.Max(Pad, Math.Min(x + 3, ChartWidth - (6 * e.Text.Length) - 2));
                     var row = Array.FindIndex(labelRowsEnd, end => end <= labelX);
                     row = row < 0 ? Array.IndexOf(labelRowsEnd, labelRowsEnd.Min()) : row;
                     labelRowsEnd[row] = labelX + (6 * e.Text.Length) + 6;
