@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace Sandbox.Harness.Reporting;
+
+/// <summary>The outcome of <c>sandbox rehearse</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RehearsalVerdict>))]
+public enum RehearsalVerdict
+{
+    /// <summary>The change may go to production.</summary>
+    [JsonStringEnumMemberName("go")]
+    Go,
+
+    /// <summary>The change must not go to production as it is.</summary>
+    [JsonStringEnumMemberName("no-go")]
+    NoGo,
+}

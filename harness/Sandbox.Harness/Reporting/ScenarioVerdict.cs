@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace Sandbox.Harness.Reporting;
+
+/// <summary>The outcome of one scenario (or one chaos round, or one rehearse check).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ScenarioVerdict>))]
+public enum ScenarioVerdict
+{
+    /// <summary>Every assertion held.</summary>
+    [JsonStringEnumMemberName("passed")]
+    Passed,
+
+    /// <summary>An assertion failed or the scenario could not run to its end.</summary>
+    [JsonStringEnumMemberName("failed")]
+    Failed,
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace Sandbox.Harness.Reporting;
+
+/// <summary>Which server answered as "Vault" in a run. Reports state it in words a reader cannot miss.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<VaultKind>))]
+public enum VaultKind
+{
+    /// <summary>HashiCorp Vault (the binary or the <c>hashicorp/vault</c> image), what production runs.</summary>
+    [JsonStringEnumMemberName("hashicorp-vault")]
+    HashiCorpVault,
+
+    /// <summary>OpenBao (<c>bao</c> or <c>openbao/openbao</c>), a fork of Vault.</summary>
+    [JsonStringEnumMemberName("openbao")]
+    OpenBao,
+
+    /// <summary>Sandbox's own Vault double, a test fixture; NOT HashiCorp Vault.</summary>
+    [JsonStringEnumMemberName("double")]
+    VaultDouble,
+}
