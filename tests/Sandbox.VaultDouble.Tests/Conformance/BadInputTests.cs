@@ -48,6 +48,14 @@ public sealed class BadInputTests : ConformanceFixture
     }
 
     [Test]
+    public async Task UnknownFields_OnSysMount_WarnAndAnswer200(CancellationToken ct)
+    {
+        var r = await Http.PostAsync("sys/mounts/" + Unique("kv"), new JsonObject { ["type"] = "kv", ["colour"] = "blue" }, Root, ct);
+        Assert.That(r.Code, Is.EqualTo(200), r.ToString());
+        Assert.That(r.Warnings, Is.EqualTo(new[] { "Endpoint ignored these unrecognized parameters: [colour]" }));
+    }
+
+    [Test]
     public async Task ListVerb_AndListQuery_AreTheSame(CancellationToken ct)
     {
         var verb = await Http.ListAsync("sys/policies/acl", Root, ct);

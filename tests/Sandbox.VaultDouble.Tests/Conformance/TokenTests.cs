@@ -105,13 +105,15 @@ public sealed class TokenTests : ConformanceFixture
     [Test]
     public async Task Create_ChildPoliciesMustBeSubsetOfParent(CancellationToken ct)
     {
-        var parent = await TokenAsync(ct, "default");
-        var r = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("admin") }, parent, ct);
-        Assert.That(r.Code, Is.EqualTo(400).Or.EqualTo(403), r.ToString());
-        if (r.Code == 400)
-        {
-            Assert.That(r.Errors, Is.EqualTo(new[] { "child policies must be subset of parent" }));
-        }
+        var name = await PolicyAsync("""path "auth/token/create" { capabilities = ["update"] }""", ct);
+        var parent = await TokenAsync(ct, name);
+        var subset = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray(name) }, parent, ct);
+        var r = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray(name, "admin") }, parent, ct);
+        var defaultOnly = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default") }, await TokenAsync(ct, "default"), ct);
+        Assert.That(subset.Code, Is.EqualTo(200), subset.ToString());
+        Assert.That(r.Code, Is.EqualTo(400), r.ToString());
+        Assert.That(r.Errors, Is.EqualTo(new[] { "child policies must be subset of parent" }));
+        Assert.That(defaultOnly.Code, Is.EqualTo(403), "the default policy does not grant auth/token/create");
     }
 
     [Test]
