@@ -8,19 +8,24 @@ namespace Sandbox.Benchmarks;
 /// The same comparison as <see cref="GuardOverheadBenchmark"/>, measured so that a noisy, shared
 /// machine cannot bias it: guarded and unguarded batches alternate (ABBA order) within each round,
 /// so background load hits both alike, and the figure is the median of the per-round ratios.
-/// Run: dotnet run -c Release --project bench/Sandbox.Benchmarks -- guard-interleaved [rounds] [batch]
+/// Run: dotnet run -c Release --project bench/Sandbox.Benchmarks -- guard-interleaved [rounds] [batch] [--handler-only]
 /// </summary>
 public static class GuardOverheadInterleaved
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 40;
-        var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+        var numbers = args.Where(a => !a.StartsWith('-')).ToArray();
+        var rounds = numbers.Length > 0 ? int.Parse(numbers[0], CultureInfo.InvariantCulture) : 40;
+        var batch = numbers.Length > 1 ? int.Parse(numbers[1], CultureInfo.InvariantCulture) : 200;
         await using var server = new LoopbackKeepAliveServer();
         var uri = new Uri($"http://127.0.0.1:{server.Port}/v1/sys/health");
         using var unguarded = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false });
-        using var guarded = new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()).CreateHttpClient("benchmark");
+        var guard = new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
+        using var guarded = args.Contains("--handler-only")
+            ? new HttpClient(guard.CreateHttpHandler("benchmark"))
+            : guard.CreateHttpClient("benchmark");
 
+        Console.WriteLine($"guarded client: {(args.Contains("--handler-only") ? "CreateHttpHandler only (connect-time checks, no per-request URL check)" : "CreateHttpClient (full guard)")}");
         Console.WriteLine($"rounds={rounds} batch={batch} (ABBA interleaving; per-request microseconds are medians over rounds)");
         Console.WriteLine("| case | unguarded (us/request) | guarded (us/request) | ratio guarded/unguarded (median of rounds) | ratio p25..p75 |");
         Console.WriteLine("|---|---:|---:|---:|---|");
