@@ -329,6 +329,20 @@ public sealed class Denylist
 
     internal bool HasUrlRules => _urls.Count > 0;
 
+    /// <summary>Whether any URL rule names this canonical host (so the URL needs a full canonical key).</summary>
+    internal bool HasUrlRuleFor(string canonicalHost)
+    {
+        foreach (var (prefix, _) in _urls)
+        {
+            if (prefix.Host == canonicalHost)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     internal bool MatchKubeContext(string context, out string rule)
     {
         foreach (var (glob, entry) in _contexts)

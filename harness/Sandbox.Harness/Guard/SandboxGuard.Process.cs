@@ -32,6 +32,12 @@ public sealed partial class SandboxGuard
     private static readonly string[] ContextFlags = ["--context", "--kube-context", "--kubecontext"];
 
     /// <summary>
+    /// Flags whose value is the endpoint the child will connect to. Their values get the full egress
+    /// policy (loopback, unix sockets and <c>allow</c> entries only), not just the denylist.
+    /// </summary>
+    private static readonly string[] EndpointFlags = ["--server", "--kube-apiserver", "--address", "-address", "--host", "-host", "--vault-addr"];
+
+    /// <summary>
     /// The environment overrides for a child process (as CliWrap takes them: a <see langword="null"/>
     /// value removes the variable): every variable of this process that a denylist <c>env</c> entry
     /// or <see cref="BuiltInScrubbedVariables"/> names is removed, and <c>KUBECONFIG</c> is set to
@@ -117,6 +123,14 @@ public sealed partial class SandboxGuard
             else if (flag is "--kubeconfig-update-default" or "--kubeconfig-switch-context" && !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
             {
                 Refuse(GuardDecision.Block(arg, GuardRules.ForeignKubeconfig, $"{flag} would change the default kubeconfig (~/.kube/config); pass {flag}=false."), where);
+            }
+            else if (flag is not null && value is not null && (EndpointFlags.Contains(flag) || (exe == "docker" && flag == "-H")))
+            {
+                var decision = CheckEndpointValue(value);
+                if (!decision.Allowed)
+                {
+                    Refuse(decision, where);
+                }
             }
             else if (flag is not null && ContextFlags.Contains(flag) && value is not null)
             {
@@ -280,10 +294,23 @@ public sealed partial class SandboxGuard
         }
     }
 
+    /// <summary>The full egress policy for an endpoint flag's value: a URL, host[:port] or unix socket path.</summary>
+    private GuardDecision CheckEndpointValue(string value)
+    {
+        var v = value.Trim();
+        if (v.StartsWith('/'))
+        {
+            var file = CheckFileCore(v);
+            return file.Allowed ? GuardDecision.Allow(v, GuardRules.UnixSocket, "A unix socket path stays on this machine.") : file;
+        }
+
+        return v.Contains("://", StringComparison.Ordinal) ? CheckUrlText(v) : CheckHostCore(StripPort(v), v, out _);
+    }
+
     private static (string? Flag, string? Value) SplitFlag(string arg, string? next, out bool consumesNext)
     {
         consumesNext = false;
-        if (!arg.StartsWith("--", StringComparison.Ordinal))
+        if (!arg.StartsWith('-') || arg == "-" || arg == "--")
         {
             return (null, null);
         }

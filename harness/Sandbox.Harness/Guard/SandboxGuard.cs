@@ -13,6 +13,8 @@ namespace Sandbox.Harness.Guard;
 /// </summary>
 public sealed partial class SandboxGuard
 {
+    private const string LoopbackDetail = "The address is loopback (127.0.0.0/8 or ::1).";
+
     private readonly TimeProvider _time;
     private readonly List<FileRule> _fileRules;
 
@@ -202,13 +204,14 @@ public sealed partial class SandboxGuard
             return GuardDecision.Block(target, GuardRules.UnsupportedScheme, $"The guard only judges {string.Join(", ", UrlKey.NetworkSchemes)}, unix and file URLs; '{scheme}' is refused.");
         }
 
-        var host = CheckHostCore(uri.Host, target, out _);
+        var host = CheckHostCore(uri.Host, target, out _, out var canonicalHost);
         if (!host.Allowed && host.Rule != GuardRules.DefaultDeny)
         {
             return host;
         }
 
-        if (Denylist.HasUrlRules && UrlKey.TryCreate(uri, out var key, out _) && Denylist.MatchUrl(key, out var rule))
+        // The full canonical URL (path decoding, dot segments) is only built when a URL rule names this host.
+        if (Denylist.HasUrlRules && Denylist.HasUrlRuleFor(canonicalHost) && UrlKey.TryCreate(uri, out var key, out _) && Denylist.MatchUrl(key, out var rule))
         {
             return GuardDecision.Block(target, rule, $"The URL starts with a denylisted production prefix ({key.Scheme}://{key.Host}:{key.Port}{key.Path}).");
         }
@@ -216,9 +219,12 @@ public sealed partial class SandboxGuard
         return host;
     }
 
-    private GuardDecision CheckHostCore(string? host, string target, out IPAddress? address)
+    private GuardDecision CheckHostCore(string? host, string target, out IPAddress? address) =>
+        CheckHostCore(host, target, out address, out _);
+
+    private GuardDecision CheckHostCore(string? host, string target, out IPAddress? address, out string canonical)
     {
-        if (!HostCanonicalizer.TryCanonicalize(host, out var canonical, out address))
+        if (!HostCanonicalizer.TryCanonicalize(host, out canonical, out address))
         {
             return GuardDecision.Block(target, GuardRules.InvalidTarget, $"'{host}' is not a host name or address the guard can read; it is refused.");
         }
@@ -262,7 +268,7 @@ public sealed partial class SandboxGuard
 
         if (IPAddress.IsLoopback(address))
         {
-            return GuardDecision.Allow(target, GuardRules.Loopback, $"{address} is a loopback address.");
+            return GuardDecision.Allow(target, GuardRules.Loopback, LoopbackDetail);
         }
 
         if (Denylist.MatchAllowAddress(address, out rule))

@@ -77,6 +77,10 @@ public sealed class ChildProcessGuardTests
         yield return Refused("cat", "~/.arcodange/cluster-keys.json", "files:~/.arcodange/cluster-keys.json");
         yield return Refused("cp", "/tmp/x ~/.arcodange/../.arcodange/cluster-keys.json", "files:~/.arcodange/cluster-keys.json");
         yield return Refused("curl", "http://127.0.0.1:8300/v1/sys/seal", "urls:http://127.0.0.1:8300/v1/sys/");
+        yield return Refused("vault", "status -address=http://10.9.9.9:8200", GuardRules.DefaultDeny);
+        yield return Refused("kubectl", "--server https://example.com:6443 get pods", GuardRules.DefaultDeny);
+        yield return Refused("psql", "--host=db.example.com -U app", GuardRules.DefaultDeny);
+        yield return Refused("docker", "-H tcp://10.9.9.9:2375 ps", GuardRules.DefaultDeny);
     }
 
     [TestCaseSource(nameof(RefusedCommands))]
@@ -116,6 +120,10 @@ public sealed class ChildProcessGuardTests
     [TestCase("helm", "install hashicorp-vault hashicorp/vault -n tools --set server.dataStorage.enabled=true")]
     [TestCase("docker", "run --rm -p 127.0.0.1:8200:8200 hashicorp/vault:1.17.2")]
     [TestCase("pg_ctl", "-D /tmp/sbx-run/pg -o \"-p 54321 -k /tmp/sbx-run\" start")]
+    [TestCase("vault", "status -address=http://127.0.0.1:8200")]
+    [TestCase("psql", "--host=/tmp/sbx-run -p 54321 -U postgres")]
+    [TestCase("docker", "-H unix:///var/run/docker.sock ps")]
+    [TestCase("curl", "-s -H \"X-Vault-Token: abc\" http://127.0.0.1:8200/v1/sys/health")]
     [CancelAfter(10000)]
     public void GuardCommand_SandboxCommands_AreAllowed(string program, string arguments, CancellationToken cancellationToken)
     {

@@ -66,6 +66,32 @@ public sealed class NpgsqlGuardTests
     }
 
     [Test]
+    [CancelAfter(20000)]
+    public async Task CreateNpgsqlDataSource_PinnedAddresses_AreDialledByNpgsql(CancellationToken cancellationToken)
+    {
+        // A loopback listener that accepts and closes: Npgsql must reach it through the pinned
+        // address list (so the rewritten Host parses), and fail only at the protocol level.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var guard = TestDenylists.Guard();
+            await using var dataSource = guard.CreateNpgsqlDataSource($"Host=localhost;Port={port};Username=app;Timeout=3;Pooling=false", "postgres-test");
+            var accept = listener.AcceptSocketAsync(cancellationToken).AsTask();
+
+            Assert.That(async () => await dataSource.OpenConnectionAsync(cancellationToken), Throws.InstanceOf<Exception>());
+
+            using var accepted = await accept.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            Assert.That(accepted.RemoteEndPoint, Is.Not.Null, "Npgsql dialled the pinned loopback address");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Test]
     [CancelAfter(10000)]
     public async Task CreateNpgsqlDataSource_UnixSocketDirectory_IsAllowed(CancellationToken cancellationToken)
     {

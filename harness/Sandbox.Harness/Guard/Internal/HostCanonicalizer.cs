@@ -30,8 +30,9 @@ internal static class HostCanonicalizer
         // Fast path: the common loopback literal from the connect callback.
         if (s.Length <= 15 && s[0] is >= '0' and <= '9' && IsPlainDottedQuad(s) && IPAddress.TryParse(s, out var quick))
         {
+            // A plain dotted quad without leading zeros is already its own canonical spelling.
             address = quick;
-            host = quick.ToString();
+            host = s;
             return true;
         }
 
