@@ -38,4 +38,10 @@ public enum Capability
 
     /// <summary><c>scan</c>: OpenBao's recursive list capability (accepted, not used by Vault).</summary>
     Scan = 1 << 8,
+
+    /// <summary><c>recover</c>: recent Vault's snapshot-recovery capability (accepted, not used by Sandbox).</summary>
+    Recover = 1 << 9,
+
+    /// <summary><c>subscribe</c>: recent Vault's event-subscription capability (accepted, not used by Sandbox).</summary>
+    Subscribe = 1 << 10,
 }

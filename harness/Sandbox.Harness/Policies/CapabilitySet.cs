@@ -18,7 +18,9 @@ public readonly record struct CapabilitySet(Capability Flags)
         (Capability.List, "list"),
         (Capability.Patch, "patch"),
         (Capability.Read, "read"),
+        (Capability.Recover, "recover"),
         (Capability.Scan, "scan"),
+        (Capability.Subscribe, "subscribe"),
         (Capability.Sudo, "sudo"),
         (Capability.Update, "update"),
     ];
@@ -29,11 +31,15 @@ public readonly record struct CapabilitySet(Capability Flags)
     /// <summary>Every capability a root token has: all of them except <c>deny</c>.</summary>
     public static CapabilitySet All => new(
         Capability.Create | Capability.Read | Capability.Update | Capability.Patch |
-        Capability.Delete | Capability.List | Capability.Sudo | Capability.Scan);
+        Capability.Delete | Capability.List | Capability.Sudo | Capability.Scan |
+        Capability.Recover | Capability.Subscribe);
 
-    /// <summary>The capability names Vault accepts in a policy (OpenBao's <c>scan</c> included).</summary>
+    /// <summary>
+    /// The capability names accepted in a policy: the spec's eight, OpenBao's <c>scan</c>, and
+    /// recent Vault's <c>recover</c> and <c>subscribe</c>, so that a production policy using them parses.
+    /// </summary>
     public static IReadOnlyList<string> ValidNames { get; } =
-        ["create", "read", "update", "patch", "delete", "list", "sudo", "deny", "scan"];
+        ["create", "read", "update", "patch", "delete", "list", "sudo", "deny", "scan", "recover", "subscribe"];
 
     /// <summary>True when the set holds no capability.</summary>
     public bool IsEmpty => Flags == Capability.None;

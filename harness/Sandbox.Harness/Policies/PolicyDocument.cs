@@ -48,6 +48,8 @@ public sealed class PolicyDocument
         Exception Error(string source, int line, int col, string problem, string fix) =>
             PolicyParseException.Syntax(source, line, col, problem, fix);
 
+        // A byte-order mark is not part of the policy (editors on other systems add one).
+        text = text.TrimStart('\uFEFF');
         var trimmed = text.TrimStart();
         HclNode root = trimmed.StartsWith('{')
             ? JsonNodeReader.Read(text, sourceName, Error)

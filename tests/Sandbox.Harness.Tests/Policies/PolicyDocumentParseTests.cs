@@ -287,4 +287,24 @@ public sealed class PolicyDocumentParseTests
     {
         Assert.That(() => PolicyDocument.Parse("path", "x"), Throws.InstanceOf<SandboxException>());
     }
+
+    [Test]
+    [CancelAfter(5000)]
+    public void Parse_TextWithByteOrderMark_IsReadAsHclOrJson(CancellationToken cancellationToken)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(PolicyDocument.Parse("\uFEFFpath \"a\" { capabilities = [\"read\"] }", "bom.hcl").Rules, Has.Count.EqualTo(1));
+            Assert.That(PolicyDocument.Parse("\uFEFF{\"path\":{\"a\":{\"capabilities\":[\"read\"]}}}", "bom.json").Rules, Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    [CancelAfter(5000)]
+    public void Parse_StringEscapes_AreDecoded(CancellationToken cancellationToken)
+    {
+        var policy = PolicyDocument.Parse("path \"a\\\"b\" { capabilities = [\"read\"] }", "esc.hcl");
+
+        Assert.That(policy.Rules[0].Path, Is.EqualTo("a\"b"));
+    }
 }
