@@ -221,3 +221,53 @@ public sealed class JwtAuthBackendTests
         Assert.That(read.Data!["bound_claims_type"]!.GetValue<string>(), Is.EqualTo("string"));
     }
 }
+
+[TestFixture]
+public sealed class JwtAuthBackendJwksTests
+{
+    private static JsonObject Jwks(RSA key, string kid)
+    {
+        var jwk = Microsoft.IdentityModel.Tokens.JsonWebKeyConverter.ConvertFromRSASecurityKey(
+            new Microsoft.IdentityModel.Tokens.RsaSecurityKey(key.ExportParameters(false)) { KeyId = kid });
+        return new JsonObject
+        {
+            ["keys"] = new JsonArray(new JsonObject { ["kty"] = "RSA", ["kid"] = jwk.Kid, ["use"] = "sig", ["alg"] = "RS256", ["n"] = jwk.N, ["e"] = jwk.E }),
+        };
+    }
+
+    [Test]
+    [CancelAfter(15_000)]
+    public async Task JwksUrl_IsFetchedThroughTheInjectedClient_AndValidatesLogins(CancellationToken ct)
+    {
+        var current = TestKeys.Rsa;
+        await using var server = new FakeTokenReviewServer { Respond = _ => (200, Jwks(current, "k1")) };
+        var h = new EngineHarness();
+        var b = new JwtAuthBackend(h.Mount("jwt/", "jwt"), new HttpClient());
+        var config = await b.HandleAsync(h.Request(LogicalOperation.Update, "config", new JsonObject { ["jwks_url"] = server.Url + "/jwks" }), ct);
+        Assert.That(config.StatusCode, Is.EqualTo(204), string.Join(",", config.Errors));
+        Assert.That(server.Requests.Single().Path, Is.EqualTo("/jwks"), "fetched once at write time");
+        await b.HandleAsync(h.Request(LogicalOperation.Create, "role/r", new JsonObject { ["role_type"] = "jwt", ["user_claim"] = "sub", ["bound_audiences"] = "https://vault.sandbox" }), ct);
+
+        var ok = await b.HandleAsync(h.Request(LogicalOperation.Update, "login", new JsonObject { ["role"] = "r", ["jwt"] = TestJwt.Sign(TestKeys.Rsa, TestJwt.Claims(), kid: "k1") }, token: null), ct);
+        Assert.That(ok.StatusCode, Is.EqualTo(200), string.Join(",", ok.Errors));
+
+        current = TestKeys.OtherRsa;
+        var rotated = await b.HandleAsync(h.Request(LogicalOperation.Update, "login", new JsonObject { ["role"] = "r", ["jwt"] = TestJwt.Sign(TestKeys.Rsa, TestJwt.Claims(), kid: "k1") }, token: null), ct);
+        Assert.That(rotated.Errors, Is.EqualTo(new[] { "error validating token: error verifying token signature: no known key successfully validated the token signature" }));
+    }
+
+    [Test]
+    [CancelAfter(15_000)]
+    public async Task JwksUrl_Unreachable_Is400AtConfigTime(CancellationToken ct)
+    {
+        var gone = new FakeTokenReviewServer();
+        var url = gone.Url + "/jwks";
+        await gone.DisposeAsync();
+        var h = new EngineHarness();
+        var b = new JwtAuthBackend(h.Mount("jwt/", "jwt"), new HttpClient());
+        var config = await b.HandleAsync(h.Request(LogicalOperation.Update, "config", new JsonObject { ["jwks_url"] = url }), ct);
+        Assert.That(config.StatusCode, Is.EqualTo(400));
+        Assert.That(config.Errors[0], Does.StartWith("error checking jwks URL: "));
+        Assert.That(await h.Storage.GetAsync("config", ct), Is.Null);
+    }
+}
