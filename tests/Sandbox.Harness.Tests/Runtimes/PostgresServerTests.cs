@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using Npgsql;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Runtimes.Process;
 
 namespace Sandbox.Harness.Tests.Runtimes;
@@ -35,6 +36,22 @@ public sealed class PostgresServerTests
 
         var noPassword = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Password = null }.ConnectionString;
         Assert.That(async () => await ScalarAsync(noPassword, "select 1", cancellationToken), Throws.InstanceOf<NpgsqlException>());
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task StartNew_WithAGuard_RunsItsProcessesAndProbeThroughIt(CancellationToken cancellationToken)
+    {
+        using var audit = GuardAuditLog.InMemory();
+        var guard = new SandboxGuard(Denylist.Empty, audit);
+
+        await using var server = await PostgresServer.StartNewAsync(NewFolder(), guard: guard, cancellationToken: cancellationToken);
+
+        var mine = audit.Entries.Where(e => e.Caller == "postgres-server").ToList();
+        Assert.That(mine, Is.Not.Empty, "the guard must have decided on the server's commands and connections");
+        Assert.That(mine.All(e => e.Allowed), Is.True);
+        Assert.That(mine.Any(e => e.Target.Contains("127.0.0.1", StringComparison.Ordinal)), Is.True, "the readiness probe's address was checked");
+        Assert.That(string.Join("\n", audit.Entries.Select(e => e.Target)), Does.Not.Contain(server.SuperuserPassword));
     }
 
     [Test]

@@ -180,6 +180,22 @@ public sealed class DatabaseBackendTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task Config_WithUsernameTemplate_IsRefusedNotIgnored(CancellationToken ct)
+    {
+        var (b, h) = NewBackend();
+        var r = await b.HandleAsync(h.Request(LogicalOperation.Create, "config/t", new JsonObject
+        {
+            ["plugin_name"] = "postgresql-database-plugin",
+            ["connection_url"] = TemplatedUrl,
+            ["username_template"] = "{{.RoleName}}",
+            ["verify_connection"] = false,
+        }), ct);
+        Assert.That(r.StatusCode, Is.EqualTo(400));
+        Assert.That(r.Errors[0], Does.StartWith("username_template is not supported by the Sandbox Vault double"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task Role_WithoutDbName_Is400(CancellationToken ct)
     {
         var (b, h) = NewBackend();

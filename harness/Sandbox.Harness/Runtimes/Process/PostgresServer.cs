@@ -6,6 +6,7 @@ using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
 using Npgsql;
+using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Runtimes.Process;
 
@@ -32,11 +33,13 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly bool _runAsPostgres;
     private readonly bool _removeFolderOnDispose;
     private readonly TimeSpan _readyTimeout;
+    private readonly SandboxGuard? _guard;
     private bool _running;
     private bool _disposed;
 
-    private PostgresServer(string folder, string binDirectory, bool runAsPostgres, bool removeFolderOnDispose, TimeSpan readyTimeout, string password)
+    private PostgresServer(string folder, string binDirectory, bool runAsPostgres, bool removeFolderOnDispose, TimeSpan readyTimeout, string password, SandboxGuard? guard)
     {
+        _guard = guard;
         Folder = folder;
         _binDirectory = binDirectory;
         _runAsPostgres = runAsPostgres;
@@ -96,12 +99,17 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <param name="folder">A new or empty folder for the cluster.</param>
     /// <param name="removeFolderOnDispose">Whether <see cref="DisposeAsync"/> deletes the folder. The default value is true.</param>
     /// <param name="readyTimeout">How long to wait for readiness. The default value is <see cref="DefaultReadyTimeout"/>.</param>
+    /// <param name="guard">
+    /// When given, every child process runs through <see cref="SandboxGuard.GuardCommand"/> and the readiness probe
+    /// through <see cref="SandboxGuard.CreateNpgsqlDataSource"/>. Without it, the probe dials only the literal 127.0.0.1.
+    /// The default value is null.
+    /// </param>
     /// <param name="cancellationToken">Cancels the start; a half-made cluster is stopped.</param>
     /// <returns>The running server.</returns>
     /// <exception cref="PostgresServerException">Binaries missing (PreflightFailed), a command failed, or no readiness in time.</exception>
     /// <exception cref="OperationCanceledException">When cancelled.</exception>
     public static async Task<PostgresServer> StartNewAsync(
-        string folder, bool removeFolderOnDispose = true, TimeSpan? readyTimeout = null, CancellationToken cancellationToken = default)
+        string folder, bool removeFolderOnDispose = true, TimeSpan? readyTimeout = null, SandboxGuard? guard = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
@@ -113,7 +121,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         Directory.CreateDirectory(folder);
         var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
-        var server = new PostgresServer(folder, bin, IsRoot(), removeFolderOnDispose, readyTimeout ?? DefaultReadyTimeout, password);
+        var server = new PostgresServer(folder, bin, IsRoot(), removeFolderOnDispose, readyTimeout ?? DefaultReadyTimeout, password, guard);
         try
         {
             await server.InitAsync(cancellationToken).ConfigureAwait(false);
@@ -260,7 +268,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         if (_runAsPostgres)
         {
-            var chown = await Cli.Wrap("chown").WithArguments(["-R", $"{SystemUser}:{SystemUser}", Folder])
+            var chown = await Guarded(Cli.Wrap("chown").WithArguments(["-R", $"{SystemUser}:{SystemUser}", Folder]))
                 .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
             if (chown.ExitCode != 0)
             {
@@ -299,7 +307,7 @@ public sealed class PostgresServer : IAsyncDisposable
             await File.WriteAllTextAsync(autoConf, conf, cancellationToken).ConfigureAwait(false);
             if (_runAsPostgres)
             {
-                await Cli.Wrap("chown").WithArguments([$"{SystemUser}:{SystemUser}", autoConf])
+                await Guarded(Cli.Wrap("chown").WithArguments([$"{SystemUser}:{SystemUser}", autoConf]))
                     .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -325,8 +333,8 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString);
-                await connection.OpenAsync(timeout.Token).ConfigureAwait(false);
+                await using var dataSource = _guard?.CreateNpgsqlDataSource(ConnectionString, "postgres-server") ?? NpgsqlDataSource.Create(ConnectionString);
+                await using var connection = await dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or System.TimeoutException)
@@ -356,14 +364,15 @@ public sealed class PostgresServer : IAsyncDisposable
         var command = _runAsPostgres
             ? Cli.Wrap("runuser").WithArguments(["-u", SystemUser, "--", path, .. arguments])
             : Cli.Wrap(path).WithArguments(arguments);
-        return command
-            .WithWorkingDirectory(Folder)
+        command = command.WithWorkingDirectory(Folder)
             .WithEnvironmentVariables(env => env
                 .Set("PGHOST", null).Set("PGPORT", null).Set("PGUSER", null).Set("PGPASSWORD", null)
                 .Set("PGDATABASE", null).Set("PGDATA", null).Set("PGPASSFILE", null).Set("PGSERVICE", null))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
+            .WithValidation(CommandResultValidation.None);
+        return Guarded(command).ExecuteBufferedAsync(cancellationToken);
     }
+
+    private Command Guarded(Command command) => _guard?.GuardCommand(command, "postgres-server") ?? command;
 
     private string ReadLogTail()
     {
