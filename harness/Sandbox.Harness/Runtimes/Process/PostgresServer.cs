@@ -1,0 +1,430 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
+using Npgsql;
+using Sandbox.Harness.Guard;
+
+namespace Sandbox.Harness.Runtimes.Process;
+
+/// <summary>
+/// A throw-away PostgreSQL cluster in a folder of its own: <c>initdb</c> with
+/// <c>scram-sha-256</c> authentication and a generated superuser password, then <c>pg_ctl start</c>
+/// on a random free 127.0.0.1 port, with its unix socket inside the folder. When the current
+/// user is root, every server binary runs as the <c>postgres</c> user (<c>runuser -u postgres --</c>)
+/// and the folder is handed to that user.
+/// </summary>
+/// <remarks>
+/// Create it with <see cref="StartNewAsync"/>. <see cref="StopAsync"/> and <see cref="StartAsync"/>
+/// stop and restart the same cluster on the same port (the "stop/start PostgreSQL" fault).
+/// <see cref="DisposeAsync"/> stops it fast and removes the folder when asked to.
+/// </remarks>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    /// <summary>The default time to wait for the server to accept connections: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultReadyTimeout = TimeSpan.FromSeconds(30);
+
+    private const string SystemUser = "postgres";
+    private const int PortAttempts = 5;
+    private readonly string _binDirectory;
+    private readonly bool _runAsPostgres;
+    private readonly bool _removeFolderOnDispose;
+    private readonly TimeSpan _readyTimeout;
+    private readonly SandboxGuard? _guard;
+    private bool _running;
+    private bool _disposed;
+
+    private PostgresServer(string folder, string binDirectory, bool runAsPostgres, bool removeFolderOnDispose, TimeSpan readyTimeout, string password, SandboxGuard? guard)
+    {
+        _guard = guard;
+        Folder = folder;
+        _binDirectory = binDirectory;
+        _runAsPostgres = runAsPostgres;
+        _removeFolderOnDispose = removeFolderOnDispose;
+        _readyTimeout = readyTimeout;
+        SuperuserPassword = password;
+    }
+
+    /// <summary>The cluster's folder (data directory, socket, log and password file live inside).</summary>
+    public string Folder { get; }
+
+    /// <summary>The TCP host the server listens on: always <c>127.0.0.1</c>.</summary>
+    public string Host { get; } = "127.0.0.1";
+
+    /// <summary>The TCP port the server listens on (fixed for the cluster's life, also across stop/start).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The superuser's name: <c>postgres</c>.</summary>
+    public string SuperuserName { get; } = "postgres";
+
+    /// <summary>The generated superuser password. A secret: never log it or put it in a message.</summary>
+    public string SuperuserPassword { get; }
+
+    /// <summary>The path of the 0600 file holding <see cref="SuperuserPassword"/>.</summary>
+    public string PasswordFile => Path.Combine(Folder, "superuser.password");
+
+    /// <summary>The server's log file.</summary>
+    public string LogFile => Path.Combine(Folder, "postgres.log");
+
+    /// <summary>The directory of the unix socket.</summary>
+    public string SocketDirectory => Path.Combine(Folder, "sock");
+
+    /// <summary>The data directory.</summary>
+    public string DataDirectory => Path.Combine(Folder, "data");
+
+    /// <summary>True while the server runs (between a successful start and a stop).</summary>
+    public bool IsRunning => _running;
+
+    /// <summary>
+    /// An Npgsql connection string for the superuser over TCP to database <c>postgres</c>
+    /// (contains the password: a secret).
+    /// </summary>
+    public string ConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Username = SuperuserName,
+        Password = SuperuserPassword,
+        Database = "postgres",
+        Pooling = false,
+        Timeout = 10,
+    }.ConnectionString;
+
+    /// <summary>
+    /// Creates a new cluster in <paramref name="folder"/> (created if missing; must be empty) and starts it.
+    /// </summary>
+    /// <param name="folder">A new or empty folder for the cluster.</param>
+    /// <param name="removeFolderOnDispose">Whether <see cref="DisposeAsync"/> deletes the folder. The default value is true.</param>
+    /// <param name="readyTimeout">How long to wait for readiness. The default value is <see cref="DefaultReadyTimeout"/>.</param>
+    /// <param name="guard">
+    /// When given, every child process runs through <see cref="SandboxGuard.GuardCommand"/> and the readiness probe
+    /// through <see cref="SandboxGuard.CreateNpgsqlDataSource"/>. Without it, the probe dials only the literal 127.0.0.1.
+    /// The default value is null.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the start; a half-made cluster is stopped.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="PostgresServerException">Binaries missing (PreflightFailed), a command failed, or no readiness in time.</exception>
+    /// <exception cref="OperationCanceledException">When cancelled.</exception>
+    public static async Task<PostgresServer> StartNewAsync(
+        string folder, bool removeFolderOnDispose = true, TimeSpan? readyTimeout = null, SandboxGuard? guard = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        folder = Path.GetFullPath(folder);
+        var bin = FindBinDirectory();
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            throw PostgresServerException.FolderNotEmpty(folder);
+        }
+
+        Directory.CreateDirectory(folder);
+        var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
+        var server = new PostgresServer(folder, bin, IsRoot(), removeFolderOnDispose, readyTimeout ?? DefaultReadyTimeout, password, guard);
+        try
+        {
+            await server.InitAsync(cancellationToken).ConfigureAwait(false);
+            await server.StartOnFreePortAsync(cancellationToken).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Starts the stopped cluster again on the same port and waits until it accepts connections.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="PostgresServerException">pg_ctl failed or readiness timed out.</exception>
+    /// <exception cref="OperationCanceledException">When cancelled.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_running)
+        {
+            return;
+        }
+
+        var result = await RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", ((int)_readyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw PostgresServerException.CommandFailed("pg_ctl start", result.ExitCode, Tail(result.StandardOutput + result.StandardError + "\n" + ReadLogTail()));
+        }
+
+        _running = true;
+        await WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the cluster (<c>pg_ctl stop -m fast</c>); the data stays. Idempotent.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="PostgresServerException">pg_ctl failed.</exception>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        var result = await RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0 && File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+        {
+            throw PostgresServerException.CommandFailed("pg_ctl stop", result.ExitCode, Tail(result.StandardOutput + result.StandardError));
+        }
+
+        _running = false;
+    }
+
+    /// <summary>Stops the server fast (immediate if fast fails) and removes the folder if asked. Idempotent; never throws for cleanup.</summary>
+    /// <returns>A task that completes when the server is gone.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        var pid = ReadPostmasterPid();
+        if (pid is not null)
+        {
+            try
+            {
+                var result = await RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "20"], CancellationToken.None).ConfigureAwait(false);
+                if (result.ExitCode != 0)
+                {
+                    await RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "10"], CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Cleanup failures are not thrown; the folder removal below still runs.
+            }
+
+            // pg_ctl returns when postmaster.pid is gone, a moment before the process itself exits.
+            await WaitForExitAsync(pid.Value, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+
+        _running = false;
+        if (_removeFolderOnDispose)
+        {
+            try
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left for sweep.
+            }
+        }
+    }
+
+    /// <summary>The PostgreSQL server process id read from <c>postmaster.pid</c>, or null when it is not running.</summary>
+    /// <returns>The process id or null.</returns>
+    public int? ReadPostmasterPid()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile))
+        {
+            return null;
+        }
+
+        var first = File.ReadLines(pidFile).FirstOrDefault();
+        return int.TryParse(first, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    }
+
+    private static async Task WaitForExitAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline && IsAlive(pid))
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            // A zombie ("Z") has exited; only its parent has not reaped it yet.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state != "Z";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private async Task InitAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(SocketDirectory);
+        await File.WriteAllTextAsync(PasswordFile, SuperuserPassword, cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        if (_runAsPostgres)
+        {
+            var chown = await Guarded(Cli.Wrap("chown").WithArguments(["-R", $"{SystemUser}:{SystemUser}", Folder]))
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
+            if (chown.ExitCode != 0)
+            {
+                throw PostgresServerException.CommandFailed("chown", chown.ExitCode, Tail(chown.StandardError));
+            }
+        }
+
+        var init = await RunAsync(
+            "initdb",
+            ["-D", DataDirectory, "-U", SuperuserName, "--pwfile", PasswordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"],
+            cancellationToken).ConfigureAwait(false);
+        if (init.ExitCode != 0)
+        {
+            throw PostgresServerException.CommandFailed("initdb", init.ExitCode, Tail(init.StandardOutput + init.StandardError));
+        }
+    }
+
+    private async Task StartOnFreePortAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= PortAttempts; attempt++)
+        {
+            Port = FreePort();
+            var conf = new StringBuilder()
+                .AppendLine(CultureInfo.InvariantCulture, $"port = {Port}")
+                .AppendLine("listen_addresses = '127.0.0.1'")
+                .AppendLine(CultureInfo.InvariantCulture, $"unix_socket_directories = '{SocketDirectory}'")
+                .AppendLine("password_encryption = 'scram-sha-256'")
+                .AppendLine("fsync = off")
+                .AppendLine("synchronous_commit = off")
+                .AppendLine("full_page_writes = off")
+                .AppendLine("max_connections = 50")
+                .ToString();
+
+            // postgresql.auto.conf is read last and belongs to the cluster; writing it keeps the port across restarts.
+            var autoConf = Path.Combine(DataDirectory, "postgresql.auto.conf");
+            await File.WriteAllTextAsync(autoConf, conf, cancellationToken).ConfigureAwait(false);
+            if (_runAsPostgres)
+            {
+                await Guarded(Cli.Wrap("chown").WithArguments([$"{SystemUser}:{SystemUser}", autoConf]))
+                    .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await StartAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PostgresServerException) when (attempt < PortAttempts && ReadLogTail().Contains("could not bind", StringComparison.OrdinalIgnoreCase))
+            {
+                // The port was taken between probing and binding: try another one.
+            }
+        }
+
+        throw PostgresServerException.NoFreePort(PortAttempts, ReadLogTail());
+    }
+
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_readyTimeout);
+        while (true)
+        {
+            try
+            {
+                await using var dataSource = _guard?.CreateNpgsqlDataSource(ConnectionString, "postgres-server") ?? NpgsqlDataSource.Create(ConnectionString);
+                await using var connection = await dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or System.TimeoutException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (timeout.IsCancellationRequested)
+                {
+                    throw PostgresServerException.NotReady(_readyTimeout, ReadLogTail());
+                }
+            }
+
+            try
+            {
+                await Task.Delay(100, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw PostgresServerException.NotReady(_readyTimeout, ReadLogTail());
+            }
+        }
+    }
+
+    private Task<BufferedCommandResult> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_binDirectory, binary);
+        var command = _runAsPostgres
+            ? Cli.Wrap("runuser").WithArguments(["-u", SystemUser, "--", path, .. arguments])
+            : Cli.Wrap(path).WithArguments(arguments);
+        command = command.WithWorkingDirectory(Folder)
+            .WithEnvironmentVariables(env => env
+                .Set("PGHOST", null).Set("PGPORT", null).Set("PGUSER", null).Set("PGPASSWORD", null)
+                .Set("PGDATABASE", null).Set("PGDATA", null).Set("PGPASSFILE", null).Set("PGSERVICE", null))
+            .WithValidation(CommandResultValidation.None);
+        return Guarded(command).ExecuteBufferedAsync(cancellationToken);
+    }
+
+    private Command Guarded(Command command) => _guard?.GuardCommand(command, "postgres-server") ?? command;
+
+    private string ReadLogTail()
+    {
+        try
+        {
+            return File.Exists(LogFile) ? Tail(File.ReadAllText(LogFile)) : "(no server log)";
+        }
+        catch (IOException)
+        {
+            return "(server log unreadable)";
+        }
+    }
+
+    private static string Tail(string text, int lines = 12)
+    {
+        var all = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static bool IsRoot() => string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
+
+    private static string FindBinDirectory()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")))
+            {
+                return dir;
+            }
+        }
+
+        const string root = "/usr/lib/postgresql";
+        if (Directory.Exists(root))
+        {
+            var newest = Directory.EnumerateDirectories(root)
+                .Select(d => (Dir: d, Version: int.TryParse(Path.GetFileName(d).Split('.')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : -1))
+                .Where(x => x.Version >= 0 && File.Exists(Path.Combine(x.Dir, "bin", "initdb")))
+                .OrderByDescending(x => x.Version)
+                .FirstOrDefault();
+            if (newest.Dir is not null)
+            {
+                return Path.Combine(newest.Dir, "bin");
+            }
+        }
+
+        throw PostgresServerException.BinariesNotFound(root + "/*/bin");
+    }
+}

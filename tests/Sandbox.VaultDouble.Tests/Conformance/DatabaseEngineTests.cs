@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using Sandbox.Harness.Runtimes.Process;
+using Sandbox.Tests.Shared;
+using Sandbox.VaultDouble.Tests.Infrastructure;
+
+namespace Sandbox.VaultDouble.Tests.Conformance;
+
+/// <summary>
+/// §9 through HTTP against a real PostgreSQL: creds log in, VALID UNTIL follows the lease on issue and
+/// on renew (capped at max_ttl), and the error bodies are Vault's (plain 400, multierror 500).
+/// </summary>
+[TestFixture, Category("Postgres"), CancelAfter(90_000)]
+public sealed class DatabaseEngineTests : ConformanceFixture
+{
+    private PostgresServer _pg = null!;
+    private string _mount = "";
+
+    [OneTimeSetUp]
+    public async Task StartPostgresAsync()
+    {
+        Requires.That(
+            Directory.Exists("/usr/lib/postgresql") && Directory.EnumerateFiles("/usr/lib/postgresql", "initdb", SearchOption.AllDirectories).Any(),
+            "PostgreSQL server binaries (/usr/lib/postgresql/*/bin)",
+            "apt-get install -y postgresql");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        _pg = await PostgresServer.StartNewAsync(Path.Combine(Path.GetTempPath(), "vd-dbeng-" + Guid.NewGuid().ToString("N")[..8]), cancellationToken: cts.Token);
+        _mount = await MountAsync("database", cts.Token);
+        var config = await Http.PostAsync($"{_mount}/config/pg", new JsonObject
+        {
+            ["plugin_name"] = "postgresql-database-plugin",
+            ["connection_url"] = $"postgresql://{{{{username}}}}:{{{{password}}}}@{_pg.Host}:{_pg.Port}/postgres?sslmode=disable",
+            ["username"] = _pg.SuperuserName,
+            ["password"] = _pg.SuperuserPassword,
+            ["allowed_roles"] = "app*",
+        }, Root, cts.Token);
+        Assert.That(config.Code, Is.EqualTo(204), config.ToString());
+    }
+
+    [OneTimeTearDown]
+    public async Task StopPostgresAsync()
+    {
+        if (_pg is not null)
+        {
+            await _pg.DisposeAsync();
+        }
+    }
+
+    private async Task<DateTime?> ValidUntilAsync(string user, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(_pg.ConnectionString);
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT rolvaliduntil FROM pg_roles WHERE rolname = @u", conn);
+        cmd.Parameters.AddWithValue("u", user);
+        return (await cmd.ExecuteScalarAsync(ct)) as DateTime?;
+    }
+
+    private async Task<string> RoleAsync(string name, string ttl, string maxTtl, CancellationToken ct)
+    {
+        var r = await Http.PostAsync($"{_mount}/roles/{name}", new JsonObject
+        {
+            ["db_name"] = "pg",
+            ["creation_statements"] = "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
+            ["default_ttl"] = ttl,
+            ["max_ttl"] = maxTtl,
+        }, Root, ct);
+        Assert.That(r.Code, Is.EqualTo(204), r.ToString());
+        return name;
+    }
+
+    [Test]
+    public async Task Creds_LogIn_AndValidUntilFollowsTheLeaseOnIssueAndRenew(CancellationToken ct)
+    {
+        var role = await RoleAsync(Unique("app"), "1m", "3m", ct);
+        var issued = DateTime.UtcNow;
+        var creds = await Http.GetAsync($"{_mount}/creds/{role}", Root, ct);
+        Assert.That(creds.Code, Is.EqualTo(200), creds.ToString());
+        var user = creds.Data!["username"]!.GetValue<string>();
+        var password = creds.Data!["password"]!.GetValue<string>();
+        var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
+        Assert.That(leaseId, Does.StartWith($"{_mount}/creds/{role}/"));
+        Assert.That(creds.Json!["lease_duration"]!.GetValue<long>(), Is.EqualTo(60));
+
+        var login = new NpgsqlConnectionStringBuilder(_pg.ConnectionString) { Username = user, Password = password }.ConnectionString;
+        await using (var conn = new NpgsqlConnection(login))
+        {
+            await conn.OpenAsync(ct);
+        }
+
+        Assert.That((await ValidUntilAsync(user, ct))!.Value.ToUniversalTime(), Is.EqualTo(issued.AddSeconds(65)).Within(TimeSpan.FromSeconds(3)));
+
+        var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 120 }, Root, ct);
+        Assert.That(renew.Code, Is.EqualTo(200), renew.ToString());
+        var lookup = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        var expire = DateTimeOffset.Parse(lookup.Data!["expire_time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).UtcDateTime;
+        Assert.That((await ValidUntilAsync(user, ct))!.Value.ToUniversalTime(), Is.EqualTo(expire).Within(TimeSpan.FromSeconds(2)), "renew runs ALTER ROLE … VALID UNTIL at the new expiry");
+
+        var capped = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 3600 }, Root, ct);
+        Assert.That(capped.Code, Is.EqualTo(200), capped.ToString());
+        Assert.That((await ValidUntilAsync(user, ct))!.Value.ToUniversalTime(), Is.LessThanOrEqualTo(issued.AddSeconds(180 + 3)), "VALID UNTIL never passes issue + max_ttl");
+
+        var revoke = await Http.PutAsync("sys/leases/revoke", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        Assert.That(revoke.Code, Is.EqualTo(204));
+        Assert.That(await ValidUntilAsync(user, ct), Is.Null);
+    }
+
+    [Test]
+    public async Task Creds_Errors_HaveVaultsBodies(CancellationToken ct)
+    {
+        var unknown = await Http.GetAsync($"{_mount}/creds/nope", Root, ct);
+        Assert.That((unknown.Code, unknown.Errors.Single()), Is.EqualTo((400, "unknown role: nope")));
+
+        var other = await RoleAsync(Unique("other"), "1m", "1m", ct);
+        var notAllowed = await Http.GetAsync($"{_mount}/creds/{other}", Root, ct);
+        Assert.That(notAllowed.Code, Is.EqualTo(500));
+        Assert.That(notAllowed.Errors.Single(), Is.EqualTo($"1 error occurred:\n\t* \"{other}\" is not an allowed role\n\n"));
+
+        var empty = Unique("app");
+        await Http.PostAsync($"{_mount}/roles/{empty}", new JsonObject { ["db_name"] = "pg" }, Root, ct);
+        var noStatements = await Http.GetAsync($"{_mount}/creds/{empty}", Root, ct);
+        Assert.That((noStatements.Code, noStatements.Errors.Single()), Is.EqualTo((500, "1 error occurred:\n\t* empty creation statements\n\n")));
+    }
+
+    [Test]
+    public async Task ConfigRead_NeverShowsThePassword(CancellationToken ct)
+    {
+        var r = await Http.GetAsync($"{_mount}/config/pg", Root, ct);
+        Assert.That(r.Code, Is.EqualTo(200), r.ToString());
+        Assert.That(r.Text, Does.Not.Contain(_pg.SuperuserPassword));
+        Assert.That(r.Data!["connection_details"]!["username"]!.GetValue<string>(), Is.EqualTo("postgres"));
+    }
+}
