@@ -110,8 +110,8 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
         var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 3600 }, Root, ct);
         Assert.That(renew.Code, Is.EqualTo(200), renew.ToString());
         Assert.That(renew.Json!["lease_id"]!.GetValue<string>(), Is.EqualTo(leaseId));
-        Assert.That(renew.Json!["lease_duration"]!.GetValue<long>(), Is.InRange(35, 40));
-        Assert.That(renew.Warnings.Single(), Does.Match("^TTL of \"1h\" exceeded the effective max_ttl of \"(3\\d|40)s\"; TTL value is capped accordingly$"));
+        Assert.That(renew.Json!["lease_duration"]!.GetValue<long>(), Is.InRange(20, 40));
+        Assert.That(renew.Warnings.Single(), Does.Match("^TTL of \"1h\" exceeded the effective max_ttl of \"[234]\\ds\"; TTL value is capped accordingly$"));
         await Http.PutAsync("sys/leases/revoke", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
     }
 

@@ -140,9 +140,9 @@ public sealed class RestartTests
         var key = init["keys"]![0]!.GetValue<string>();
         var root = init["root_token"]!.GetValue<string>();
         await Fresh.UnsealAsync(http, key, ct);
-        var shortToken = (await http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["ttl"] = "2s" }, root, ct)).Json!["auth"]!["client_token"]!.GetValue<string>();
+        var shortToken = (await http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["ttl"] = "4s" }, root, ct)).Json!["auth"]!["client_token"]!.GetValue<string>();
         await http.PutAsync("sys/seal", null, root, ct);
-        await Task.Delay(2500, ct);
+        await Task.Delay(4500, ct);
         await process.RestartAsync(ct);
         using var http2 = new VaultHttp(process.Address);
         await Fresh.UnsealAsync(http2, key, ct);

@@ -163,10 +163,10 @@ public sealed class TokenTests : ConformanceFixture
     [Test]
     public async Task ShortTtlToken_StopsWorkingAfterExpiry(CancellationToken ct)
     {
-        var r = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["ttl"] = "1s" }, Root, ct);
+        var r = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["ttl"] = "3s" }, Root, ct);
         var token = r.Json!["auth"]!["client_token"]!.GetValue<string>();
         Assert.That((await Http.GetAsync("auth/token/lookup-self", token, ct)).Code, Is.EqualTo(200));
-        await Task.Delay(2500, ct);
+        await Task.Delay(4000, ct);
         Assert.That((await Http.GetAsync("auth/token/lookup-self", token, ct)).Code, Is.EqualTo(403));
     }
 

@@ -93,11 +93,22 @@ public sealed class DoubleProcess : IAsyncDisposable
     public static async Task<DoubleProcess> StartAsync(CancellationToken cancellationToken, string? existingFolder = null, string extraListener = "")
     {
         var folder = existingFolder ?? Directory.CreateTempSubdirectory("vault-double-test-").FullName;
-        var port = FreePort();
-        var proc = new DoubleProcess(folder, port) { _ownsFolder = existingFolder is null };
-        await File.WriteAllTextAsync(proc.ConfigPath, Config(proc.StoragePath, port, extraListener), cancellationToken);
-        await proc.LaunchAsync(cancellationToken);
-        return proc;
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var proc = new DoubleProcess(folder, port) { _ownsFolder = existingFolder is null };
+            await File.WriteAllTextAsync(proc.ConfigPath, Config(proc.StoragePath, port, extraListener), cancellationToken);
+            try
+            {
+                await proc.LaunchAsync(cancellationToken);
+                return proc;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && proc.Output.Contains("Error initializing listener", StringComparison.Ordinal))
+            {
+                // another process took the free port between our probe and the double's bind
+                await proc.StopAsync(cancellationToken);
+            }
+        }
     }
 
     /// <summary>Runs the double with a given config file and returns (exit code, stdout+stderr) without waiting for readiness.</summary>
