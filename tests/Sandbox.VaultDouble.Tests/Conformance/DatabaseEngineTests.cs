@@ -122,6 +122,17 @@ public sealed class DatabaseEngineTests : ConformanceFixture
     }
 
     [Test]
+    public async Task ListRolesAndConfigs_ReturnKeys(CancellationToken ct)
+    {
+        var role = await RoleAsync(Unique("app"), "1m", "1m", ct);
+        var roles = await Http.ListAsync($"{_mount}/roles", Root, ct);
+        Assert.That(roles.Code, Is.EqualTo(200), roles.ToString());
+        Assert.That(roles.Data!["keys"]!.AsArray().Select(k => k!.GetValue<string>()), Does.Contain(role));
+        var configs = await Http.ListAsync($"{_mount}/config", Root, ct);
+        Assert.That(configs.Data!["keys"]!.AsArray().Select(k => k!.GetValue<string>()), Is.EqualTo(new[] { "pg" }));
+    }
+
+    [Test]
     public async Task ConfigRead_NeverShowsThePassword(CancellationToken ct)
     {
         var r = await Http.GetAsync($"{_mount}/config/pg", Root, ct);

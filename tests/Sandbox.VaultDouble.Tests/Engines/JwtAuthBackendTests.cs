@@ -185,6 +185,16 @@ public sealed class JwtAuthBackendTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task Login_RoleWithTokenBoundCidrs_Is403_AfterTheTokenChecks(CancellationToken ct)
+    {
+        var role = new JsonObject { ["role_type"] = "jwt", ["user_claim"] = "sub", ["token_bound_cidrs"] = "10.0.0.0/8" };
+        var (b, h) = await ConfiguredAsync(ct, role);
+        AssertError(await LoginAsync(b, h, TestJwt.Sign(Key, TestJwt.Claims()), ct: ct), "permission denied", 403);
+        AssertError(await LoginAsync(b, h, TestJwt.Sign(OtherKey, TestJwt.Claims()), ct: ct), "error validating token: error verifying token signature: no known key successfully validated the token signature");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task Config_NeedsExactlyOneKeySource(CancellationToken ct)
     {
         var (b, h) = NewBackend();

@@ -113,7 +113,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
-        var bin = FindBinDirectory();
+        var bin = FindBinDirectory(Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
             throw PostgresServerException.FolderNotEmpty(folder);
@@ -401,9 +401,10 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static bool IsRoot() => string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
 
-    private static string FindBinDirectory()
+    /// <summary>The first PATH folder with initdb and pg_ctl, else the newest <c>&lt;root&gt;/&lt;major&gt;/bin</c>.</summary>
+    internal static string FindBinDirectory(string? path, string root)
     {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (path ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")))
             {
@@ -411,7 +412,6 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
 
-        const string root = "/usr/lib/postgresql";
         if (Directory.Exists(root))
         {
             var newest = Directory.EnumerateDirectories(root)
