@@ -11,8 +11,14 @@ namespace Sandbox.Benchmarks.VaultDouble;
 /// </summary>
 [Config(typeof(Percentiles))]
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 15)]
-public class VaultDoubleStartupBenchmarks
+public class VaultDoubleStartupBenchmarks : IDisposable
 {
+    public void Dispose()
+    {
+        _http.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
     private readonly HttpClient _http = new();
     private DoubleServerProcess? _server;
 
@@ -36,8 +42,14 @@ public class VaultDoubleStartupBenchmarks
 /// <summary>init (1 share) + unseal on a fresh, already listening server.</summary>
 [Config(typeof(Percentiles))]
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 15)]
-public class VaultDoubleInitUnsealBenchmarks
+public class VaultDoubleInitUnsealBenchmarks : IDisposable
 {
+    public void Dispose()
+    {
+        _http.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
     private readonly HttpClient _http = new();
     private DoubleServerProcess? _server;
 
@@ -63,8 +75,14 @@ public class VaultDoubleInitUnsealBenchmarks
 /// <summary>GET kv/data/app/config with the root token on an unsealed server.</summary>
 [Config(typeof(Percentiles))]
 [SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 20, invocationCount: 200)]
-public class VaultDoubleKvReadBenchmarks
+public class VaultDoubleKvReadBenchmarks : IDisposable
 {
+    public void Dispose()
+    {
+        _http.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
     private readonly HttpClient _http = new();
     private DoubleServerProcess? _server;
     private Uri _read = null!;
