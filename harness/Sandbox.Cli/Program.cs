@@ -1,1 +1,4 @@
-return 0;
+using Sandbox.Cli;
+using Spectre.Console;
+
+return await SandboxApp.RunAsync(args, AnsiConsole.Console, Console.Error);

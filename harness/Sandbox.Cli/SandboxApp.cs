@@ -1,0 +1,58 @@
+using Sandbox.Cli.Commands;
+using Sandbox.Harness;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Sandbox.Cli;
+
+/// <summary>
+/// The <c>sandbox</c> command: its verbs and the mapping of every failure to a named exit code.
+/// To add a verb, write <c>Commands/&lt;Name&gt;Command.cs</c> and register it in <see cref="AddCommands"/>.
+/// </summary>
+internal static class SandboxApp
+{
+    /// <summary>Runs the command line and returns the process exit code.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("sandbox");
+            config.ConfigureConsole(console);
+            config.CancellationExitCode((int)ExitCode.Cancelled);
+            config.UseStrictParsing();
+            config.SetExceptionHandler((exception, _) => HandleException(exception, error));
+            AddCommands(config);
+        });
+
+        return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every verb of the CLI. Keep one line (or one branch) per verb.</summary>
+    internal static void AddCommands(IConfigurator config)
+    {
+        config.AddBranch("guard", guard =>
+        {
+            guard.SetDescription("The production guard: what Sandbox may reach, open or name.");
+            guard.AddCommand<GuardCheckCommand>("check")
+                .WithDescription("Check a URL, host, IP address, context:NAME or file:PATH against the guard. Exit 0 when allowed, 3 when blocked.")
+                .WithExample("guard", "check", "https://vault.arcodange.lab/v1/sys/health")
+                .WithExample("guard", "check", "context:arcodange", "--json");
+        });
+    }
+
+    /// <summary>Maps an exception to its exit code and prints a message without a stack trace.</summary>
+    internal static int HandleException(Exception exception, TextWriter error)
+    {
+        var (code, message) = exception switch
+        {
+            SandboxException sandbox => (sandbox.ExitCode, sandbox.Message),
+            CommandAppException usage => (ExitCode.Usage, $"{usage.Message}\nRun 'sandbox --help' (or 'sandbox VERB --help') for usage."),
+            OperationCanceledException => (ExitCode.Cancelled, "Cancelled."),
+            _ => (ExitCode.InternalError, $"Internal error ({exception.GetType().Name}): {exception.Message}\nThis is a bug in Sandbox; please report it with the command you ran."),
+        };
+
+        error.WriteLine($"sandbox: {message}");
+        return (int)code;
+    }
+}

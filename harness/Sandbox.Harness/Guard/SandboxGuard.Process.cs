@@ -1,0 +1,349 @@
+using System.Collections;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using CliWrap;
+using Sandbox.Harness.Guard.Internal;
+
+namespace Sandbox.Harness.Guard;
+
+public sealed partial class SandboxGuard
+{
+    /// <summary>
+    /// Variables removed from every child process besides the denylist's <c>env</c> entries
+    /// (a trailing <c>*</c> is a prefix): Vault/OpenBao addresses and tokens, kube and Helm
+    /// context selection, PostgreSQL connection defaults, Docker context and TLS selection,
+    /// proxies (they would carry the child's traffic elsewhere) and CI OIDC token endpoints
+    /// (they could mint a production JWT). <c>DOCKER_HOST</c> is kept when the guard allows it
+    /// (a unix socket or loopback TCP) and refused otherwise; <c>HOME</c> is left alone.
+    /// </summary>
+    public static readonly IReadOnlyList<string> BuiltInScrubbedVariables =
+    [
+        "VAULT_*", "BAO_*", "KUBECONFIG", "HELM_KUBE*", "PG*",
+        "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY",
+        "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+        "ACTIONS_ID_TOKEN_REQUEST_*",
+    ];
+
+    private static readonly Glob[] BuiltInScrubGlobs = [.. BuiltInScrubbedVariables.Select(p => { Glob.TryCreate(p, out var g, out _); return g!; })];
+
+    private static readonly Regex HostLike = new(@"[A-Za-z0-9\u0080-\uFFFF%](?:[A-Za-z0-9\u0080-\uFFFF%._-]*[A-Za-z0-9\u0080-\uFFFF])?", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    private static readonly string[] ContextFlags = ["--context", "--kube-context", "--kubecontext"];
+
+    /// <summary>
+    /// The environment overrides for a child process (as CliWrap takes them: a <see langword="null"/>
+    /// value removes the variable): every variable of this process that a denylist <c>env</c> entry
+    /// or <see cref="BuiltInScrubbedVariables"/> names is removed, and <c>KUBECONFIG</c> is set to
+    /// the sandbox's private kubeconfig when one is given.
+    /// </summary>
+    /// <param name="kubeconfigPath">The sandbox's private kubeconfig, or <see langword="null"/>.</param>
+    /// <exception cref="GuardBlockedException"><c>DOCKER_HOST</c> points at a refused endpoint, or the kubeconfig path is denylisted.</exception>
+    public IReadOnlyDictionary<string, string?> ChildEnvironment(string? kubeconfigPath)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)entry.Key;
+            if (IsScrubbed(name))
+            {
+                result[name] = null;
+            }
+        }
+
+        foreach (var fixedName in new[] { "VAULT_ADDR", "VAULT_TOKEN", "BAO_ADDR", "BAO_TOKEN", "KUBECONFIG", "PGHOST", "PGPASSWORD" })
+        {
+            result[fixedName] = null;
+        }
+
+        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        if (!string.IsNullOrWhiteSpace(dockerHost))
+        {
+            var decision = Record("child-environment", CheckUrlText(dockerHost) with { Target = dockerHost });
+            if (!decision.Allowed)
+            {
+                throw GuardBlockedException.ChildRefused(decision, "child-environment", "any child process", "the variable DOCKER_HOST");
+            }
+        }
+
+        if (kubeconfigPath is not null)
+        {
+            EnsureFileAllowed(kubeconfigPath, "child-environment");
+            result["KUBECONFIG"] = GuardPaths.Normalize(kubeconfigPath);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Returns <paramref name="command"/> with the scrubbed environment of <see cref="ChildEnvironment"/>
+    /// (variables the caller set explicitly on the command are kept after they are checked), or
+    /// refuses it when an argument or an explicit variable names a denylisted host, address, URL,
+    /// kube context or file; uses a kubeconfig other than <paramref name="kubeconfigPath"/> or the
+    /// default <c>~/.kube/config</c>; or asks k3d to update the default kubeconfig or switch its context.
+    /// </summary>
+    /// <param name="command">The CliWrap command to guard.</param>
+    /// <param name="caller">Who runs it, for the audit log.</param>
+    /// <param name="kubeconfigPath">The sandbox's private kubeconfig, or <see langword="null"/> when the command needs none.</param>
+    /// <exception cref="GuardBlockedException">The command is refused; it was not started.</exception>
+    public Command GuardCommand(Command command, string caller, string? kubeconfigPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var exe = Path.GetFileName(command.TargetFilePath);
+        var privateKubeconfig = kubeconfigPath is null ? null : GuardPaths.Normalize(kubeconfigPath);
+        var defaultKubeconfig = GuardPaths.Normalize("~/.kube/config");
+        var args = SplitArguments(command.Arguments);
+
+        void Refuse(GuardDecision decision, string where)
+        {
+            throw GuardBlockedException.ChildRefused(Record(caller, decision), caller, exe, where);
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var (flag, value) = SplitFlag(arg, i + 1 < args.Count ? args[i + 1] : null, out var consumesNext);
+            var where = $"argument {i + 1} ('{arg}')";
+
+            if (flag == "--kubeconfig")
+            {
+                if (value is null || privateKubeconfig is null || !string.Equals(GuardPaths.Normalize(value), privateKubeconfig, StringComparison.Ordinal))
+                {
+                    Refuse(GuardDecision.Block(value ?? arg, GuardRules.ForeignKubeconfig, privateKubeconfig is null
+                        ? "This command was given no private kubeconfig, so no --kubeconfig is allowed."
+                        : $"Only the sandbox's private kubeconfig ({privateKubeconfig}) may be used."), where);
+                }
+            }
+            else if (flag is "--kubeconfig-update-default" or "--kubeconfig-switch-context" && !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
+            {
+                Refuse(GuardDecision.Block(arg, GuardRules.ForeignKubeconfig, $"{flag} would change the default kubeconfig (~/.kube/config); pass {flag}=false."), where);
+            }
+            else if (flag is not null && ContextFlags.Contains(flag) && value is not null)
+            {
+                var decision = CheckKubeContextCore(value);
+                if (!decision.Allowed)
+                {
+                    Refuse(decision, where);
+                }
+            }
+
+            if (consumesNext && flag is "--kubeconfig")
+            {
+                i++;
+                continue;
+            }
+
+            foreach (var piece in Pieces(arg))
+            {
+                var decision = CheckChildValue(piece, privateKubeconfig, defaultKubeconfig, fullPolicyForUrls: false);
+                if (decision is not null)
+                {
+                    Refuse(decision, where);
+                }
+            }
+        }
+
+        if (exe is "k3d" && args.Count >= 2 && args[0] == "cluster" && args[1] == "create"
+            && !args.Any(a => a.Equals("--kubeconfig-update-default=false", StringComparison.OrdinalIgnoreCase)))
+        {
+            Refuse(GuardDecision.Block("k3d cluster create", GuardRules.ForeignKubeconfig, "k3d updates ~/.kube/config by default; pass --kubeconfig-update-default=false --kubeconfig-switch-context=false."), "the arguments");
+        }
+
+        var environment = new Dictionary<string, string?>(ChildEnvironment(privateKubeconfig), StringComparer.Ordinal);
+        foreach (var (name, value) in command.EnvironmentVariables)
+        {
+            var where = $"the variable {name}";
+            if (value is not null)
+            {
+                if (name == "KUBECONFIG" && (privateKubeconfig is null || !string.Equals(GuardPaths.Normalize(value), privateKubeconfig, StringComparison.Ordinal)))
+                {
+                    Refuse(GuardDecision.Block(value, GuardRules.ForeignKubeconfig, "KUBECONFIG may only name the sandbox's private kubeconfig."), where);
+                }
+
+                foreach (var piece in value.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var decision = CheckChildValue(piece, privateKubeconfig, defaultKubeconfig, fullPolicyForUrls: true);
+                    if (decision is not null)
+                    {
+                        Refuse(decision, where);
+                    }
+                }
+            }
+
+            environment[name] = value;
+        }
+
+        Record(caller, GuardDecision.Allow(exe, GuardRules.ChildProcess, $"{args.Count} arguments checked; environment scrubbed."));
+        return command.WithEnvironmentVariables(environment);
+    }
+
+    private bool IsScrubbed(string name)
+    {
+        foreach (var glob in BuiltInScrubGlobs)
+        {
+            if (glob.IsMatch(name))
+            {
+                return true;
+            }
+        }
+
+        return Denylist.MatchEnv(name);
+    }
+
+    /// <summary>Returns a refusing decision when <paramref name="piece"/> names something refused, else null.</summary>
+    private GuardDecision? CheckChildValue(string piece, string? privateKubeconfig, string defaultKubeconfig, bool fullPolicyForUrls)
+    {
+        if (piece.Length == 0)
+        {
+            return null;
+        }
+
+        if (piece.Contains("://", StringComparison.Ordinal))
+        {
+            var url = CheckUrlText(piece);
+            var denyRule = url.Rule.Contains(':', StringComparison.Ordinal) && !url.Rule.StartsWith(GuardRules.AllowPrefix, StringComparison.Ordinal);
+            if (!url.Allowed && (fullPolicyForUrls || denyRule))
+            {
+                return url;
+            }
+        }
+
+        if (piece.StartsWith('/') || piece.StartsWith('~'))
+        {
+            var normalized = GuardPaths.Normalize(piece);
+            if (string.Equals(normalized, defaultKubeconfig, StringComparison.OrdinalIgnoreCase) && normalized != privateKubeconfig)
+            {
+                return GuardDecision.Block(piece, GuardRules.ForeignKubeconfig, "The default kubeconfig (~/.kube/config) is never read or changed by the sandbox.");
+            }
+
+            var file = CheckFileCore(piece);
+            if (!file.Allowed && file.Rule != GuardRules.InvalidTarget)
+            {
+                return file;
+            }
+        }
+
+        if (Denylist.MatchKubeContext(piece, out var contextRule))
+        {
+            return GuardDecision.Block(piece, contextRule, $"'{piece}' names a production kube context.");
+        }
+
+        foreach (Match m in HostLike.Matches(piece))
+        {
+            var candidate = m.Value;
+            if (!candidate.Contains('.', StringComparison.Ordinal) && !(candidate.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || (candidate.Length >= 8 && candidate.All(char.IsAsciiDigit))))
+            {
+                continue;
+            }
+
+            if (HostCanonicalizer.TryCanonicalize(candidate, out var host, out var address))
+            {
+                if (address is not null)
+                {
+                    var a = CheckAddressCore(address, candidate);
+                    if (!a.Allowed && a.Rule.StartsWith("addresses:", StringComparison.Ordinal))
+                    {
+                        return a;
+                    }
+                }
+                else if (Denylist.MatchHost(host, out var hostRule))
+                {
+                    return GuardDecision.Block(candidate, hostRule, $"'{host}' is a denylisted production host.");
+                }
+            }
+        }
+
+        foreach (var v6 in piece.Split(['[', ']', '/', '=', ',', ' '], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (v6.Count(c => c == ':') >= 2 && IPAddress.TryParse(v6.Split('%')[0], out var address))
+            {
+                var a = CheckAddressCore(address, v6);
+                if (!a.Allowed && a.Rule.StartsWith("addresses:", StringComparison.Ordinal))
+                {
+                    return a;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<string> Pieces(string arg)
+    {
+        yield return arg;
+        foreach (var part in arg.Split(['=', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part != arg)
+            {
+                yield return part;
+            }
+        }
+    }
+
+    private static (string? Flag, string? Value) SplitFlag(string arg, string? next, out bool consumesNext)
+    {
+        consumesNext = false;
+        if (!arg.StartsWith("--", StringComparison.Ordinal))
+        {
+            return (null, null);
+        }
+
+        var eq = arg.IndexOf('=', StringComparison.Ordinal);
+        if (eq > 0)
+        {
+            return (arg[..eq], arg[(eq + 1)..]);
+        }
+
+        if (next is not null && !next.StartsWith('-'))
+        {
+            consumesNext = true;
+            return (arg, next);
+        }
+
+        return (arg, null);
+    }
+
+    /// <summary>Splits a CliWrap argument string the way CliWrap escaped it (double quotes, backslash escapes).</summary>
+    internal static List<string> SplitArguments(string arguments)
+    {
+        var result = new List<string>();
+        var current = new StringBuilder();
+        var inQuotes = false;
+        var any = false;
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            var c = arguments[i];
+            if (c == '\\' && i + 1 < arguments.Length && arguments[i + 1] is '"' or '\\')
+            {
+                current.Append(arguments[++i]);
+                any = true;
+            }
+            else if (c == '"')
+            {
+                inQuotes = !inQuotes;
+                any = true;
+            }
+            else if (char.IsWhiteSpace(c) && !inQuotes)
+            {
+                if (any)
+                {
+                    result.Add(current.ToString());
+                    current.Clear();
+                    any = false;
+                }
+            }
+            else
+            {
+                current.Append(c);
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            result.Add(current.ToString());
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs and checks what Sandbox's tests need on a fresh Debian 12 machine with the
+# .NET 10 SDK. Idempotent; prints what it does. Needs root only when something is missing.
+set -euo pipefail
+
+need_apt=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then need_apt+=(postgresql); fi
+command -v runuser >/dev/null || need_apt+=(util-linux)
+command -v strace >/dev/null || need_apt+=(strace)   # the file guard's "never opened" proof
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${need_apt[*]}; run as root or: sudo apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# PostgreSQL's server refuses to run as root; the process runtime runs it as 'postgres'.
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  echo "setup: the 'postgres' user is missing; reinstall the postgresql package" >&2
+  exit 1
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is missing (dotnet not on PATH)" >&2; exit 1; }
+echo "setup: ok (PostgreSQL binaries: ${pg_bin:-installed now}, $(dotnet --version))"
