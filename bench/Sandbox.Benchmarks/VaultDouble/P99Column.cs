@@ -28,7 +28,7 @@ internal sealed class P99Column : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var stats = summary[benchmarkCase]?.ResultStatistics;
-        return stats is null ? "NA" : (stats.Percentiles.Percentile(99) / 1000.0).ToString("N1", System.Globalization.CultureInfo.InvariantCulture) + " μs";
+        return stats is null ? "NA" : (stats.Percentiles.Percentile(99) / 1000.0).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " μs";
     }
 
     public bool IsAvailable(Summary summary) => true;

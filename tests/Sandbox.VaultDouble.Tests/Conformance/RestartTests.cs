@@ -90,6 +90,11 @@ public sealed class RestartTests
         var needles = new[] { Secret, Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)), rootA, initA["keys"]![0]!.GetValue<string>() };
         foreach (var file in Directory.EnumerateFiles(a.StoragePath, "*", SearchOption.AllDirectories))
         {
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.That(File.GetUnixFileMode(file), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{file} is 0600");
+            }
+
             var bytes = await File.ReadAllBytesAsync(file, ct);
             var text = Encoding.Latin1.GetString(bytes);
             foreach (var needle in needles)
