@@ -147,7 +147,8 @@ public sealed class SandboxManager
             }
             else
             {
-                Directory.CreateDirectory(paths.RunFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                // 0711: the postgres user (process runtime as root) must traverse to postgres/; secrets inside are 0600.
+                Directory.CreateDirectory(paths.RunFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             }
 
             Directory.CreateDirectory(paths.LogsFolder);
