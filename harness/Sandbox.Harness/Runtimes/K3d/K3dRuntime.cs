@@ -241,9 +241,9 @@ public sealed class K3dRuntime : ISandboxRuntime
         var kubeconfig = await RunAsync(run, "k3d", ["kubeconfig", "get", run.Paths.Name], cancellationToken).ConfigureAwait(false);
         await ProcessRuntime.WriteSecretFileAsync(run.Paths.Kubeconfig, kubeconfig, cancellationToken).ConfigureAwait(false);
 
-        if (ImagesDirectory is not null)
+        if ((ImagesDirectory ?? run.Options.ImagesDirectory) is { } images)
         {
-            var tarballs = Directory.EnumerateFiles(ImagesDirectory, "*.tar").Order(StringComparer.Ordinal).ToList();
+            var tarballs = Directory.EnumerateFiles(images, "*.tar").Order(StringComparer.Ordinal).ToList();
             if (tarballs.Count > 0)
             {
                 await RunAsync(run, "k3d", ["image", "import", .. tarballs, "--cluster", run.Paths.Name], cancellationToken).ConfigureAwait(false);
