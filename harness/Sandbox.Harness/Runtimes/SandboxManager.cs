@@ -66,7 +66,8 @@ public sealed class SandboxManager
     {
         RuntimeKind.Process => new ProcessRuntime(),
         RuntimeKind.K3d => new K3d.K3dRuntime(guard: guard),
-        _ => throw SandboxRuntimeException.NotImplemented(kind, "Use --runtime process or k3d."),
+        RuntimeKind.Docker => new Docker.DockerRuntime(guard: guard),
+        _ => throw SandboxRuntimeException.NotImplemented(kind, "Use --runtime process, docker or k3d."),
     };
 
     /// <summary>Preflight of every runtime, in <see cref="AutoOrder"/>.</summary>
