@@ -312,7 +312,7 @@ public sealed class SandboxManager
                 await DownAsync(name, cancellationToken).ConfigureAwait(false);
                 report.Add(new SweptSandbox(name, reason, true, null));
             }
-            catch (SandboxException e)
+            catch (Exception e) when (e is SandboxException or IOException or UnauthorizedAccessException)
             {
                 report.Add(new SweptSandbox(name, reason, false, e.Message));
             }
@@ -332,9 +332,30 @@ public sealed class SandboxManager
         }
 
         await runtime.DestroyAsync(run, cancellationToken).ConfigureAwait(false);
-        if (Directory.Exists(run.Paths.RunFolder))
+        for (var attempt = 1; Directory.Exists(run.Paths.RunFolder); attempt++)
         {
-            Directory.Delete(run.Paths.RunFolder, recursive: true);
+            try
+            {
+                // The state file goes last, so that an interrupted removal can be run again.
+                foreach (var entry in Directory.EnumerateFileSystemEntries(run.Paths.RunFolder).Where(e => e != run.Paths.StateFile))
+                {
+                    if (Directory.Exists(entry) && !File.GetAttributes(entry).HasFlag(FileAttributes.ReparsePoint))
+                    {
+                        Directory.Delete(entry, recursive: true);
+                    }
+                    else
+                    {
+                        File.Delete(entry);
+                    }
+                }
+
+                Directory.Delete(run.Paths.RunFolder, recursive: true);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // A process that was just stopped may still be closing files in the folder.
+                await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         Forget(run.Paths.RunFolder);
