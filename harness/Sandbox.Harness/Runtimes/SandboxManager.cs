@@ -142,7 +142,7 @@ public sealed class SandboxManager
             CreatedAt = _time.GetUtcNow(),
             OwnerPid = self,
             OwnerStartTicks = ProcessTable.StartTicks(self),
-            Labels = SandboxState.LabelsFor(SessionId, name),
+            Labels = SandboxState.LabelsFor(SessionId, paths),
         };
         var run = new SandboxRun(paths, state, options, Guard, _loggers.CreateLogger("Sandbox.Runtimes." + kind), _time);
         var keyStore = new SandboxKeyStore(Guard, "sandbox-key-store", _loggers.CreateLogger("Sandbox.Keys"));
@@ -318,6 +318,7 @@ public sealed class SandboxManager
             }
         }
 
+        report.AddRange(await Docker.DockerLeftovers.SweepAsync(Guard, SandboxPaths.IdOfHome(Home), List(), cancellationToken).ConfigureAwait(false));
         return report;
     }
 

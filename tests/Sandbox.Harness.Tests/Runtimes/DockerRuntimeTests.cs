@@ -91,6 +91,38 @@ public sealed class DockerRuntimeTests
         Assert.That((await RunAsync("volume", "ls", "-q", "--filter", "label=sandbox.name=dock-e2e")).StandardOutput.Trim(), Is.Empty);
     }
 
+    [Test]
+    [CancelAfter(60000)]
+    public async Task Sweep_RemovesContainersAndVolumesLabelledForThisHome_WhoseRunFolderIsGone_AndLeavesOtherHomesAlone(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var mine = SandboxPaths.IdOfHome(home.Folder);
+        var other = SandboxPaths.IdOfHome(home.Folder + "-elsewhere");
+        string[] Labels(string homeId) => ["--label", "sandbox.managed=true", "--label", $"sandbox.home={homeId}", "--label", "sandbox.name=gone-one"];
+        var ours = (await RunAsync(["create", .. Labels(mine), StandinPostgres])).StandardOutput.Trim();
+        var theirs = (await RunAsync(["create", .. Labels(other), StandinPostgres])).StandardOutput.Trim();
+        var ourVolume = "sandbox-test-leftover-" + Guid.NewGuid().ToString("N")[..8];
+        await RunAsync(["volume", "create", .. Labels(mine), ourVolume]);
+        try
+        {
+            var swept = await home.Manager.SweepAsync(cancellationToken);
+
+            Assert.Multiple(async () =>
+            {
+                Assert.That(swept.Select(s => s.Name), Does.Contain($"container {ours[..12]}").Or.Contain($"container {ours}"));
+                Assert.That(swept.Select(s => s.Name), Does.Contain($"volume {ourVolume}"));
+                Assert.That(swept.All(s => s.Removed), Is.True);
+                Assert.That((await RunAsync(["inspect", ours])).ExitCode, Is.Not.Zero, "our leftover container is gone");
+                Assert.That((await RunAsync(["inspect", theirs])).ExitCode, Is.Zero, "another home's container is untouched");
+            });
+        }
+        finally
+        {
+            await RunAsync(["rm", "-f", ours, theirs]);
+            await RunAsync(["volume", "rm", "-f", ourVolume]);
+        }
+    }
+
     private static async Task<bool> StandinVaultServesAsync(CancellationToken cancellationToken)
     {
         var result = await Cli.Wrap("docker").WithArguments(["run", "--rm", "--entrypoint", "/bin/sh", StandinVault, "-c", "dotnet /app/Sandbox.VaultDouble.dll version"])

@@ -227,6 +227,7 @@ public sealed class K3dRuntime : ISandboxRuntime
         var config = template
             .Replace("${SANDBOX_NAME}", run.Paths.Name, StringComparison.Ordinal)
             .Replace("${SANDBOX_SESSION}", run.State.SessionId, StringComparison.Ordinal)
+            .Replace("${SANDBOX_HOME_ID}", run.Paths.HomeId, StringComparison.Ordinal)
             .Replace("${API_PORT}", apiPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${VAULT_PORT}", run.State.VaultPort.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${POSTGRES_PORT}", run.State.PostgresPort.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
