@@ -402,6 +402,23 @@ public sealed class PostgresServer : IAsyncDisposable
     private static bool IsRoot() => string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
 
     /// <summary>The first PATH folder with initdb and pg_ctl, else the newest <c>&lt;root&gt;/&lt;major&gt;/bin</c>.</summary>
+    /// <summary>
+    /// Looks for the PostgreSQL server binaries on PATH, then under <c>/usr/lib/postgresql/*/bin</c>
+    /// (newest version first), without starting anything: what preflight and <c>doctor</c> report.
+    /// </summary>
+    /// <returns>The bin folder, or the problem in words.</returns>
+    public static PostgresBinaries FindBinaries()
+    {
+        try
+        {
+            return new PostgresBinaries(FindBinDirectory(Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql"), null);
+        }
+        catch (PostgresServerException ex)
+        {
+            return new PostgresBinaries(null, ex.Message);
+        }
+    }
+
     internal static string FindBinDirectory(string? path, string root)
     {
         foreach (var dir in (path ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
