@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Sandbox.Benchmarks.VaultDouble;
+
+/// <summary>Starts the built Vault double (<c>dotnet Sandbox.VaultDouble.dll server -config …</c>) for benchmarks.</summary>
+internal sealed class DoubleServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private DoubleServerProcess(Process process, string folder, int port)
+    {
+        _process = process;
+        Folder = folder;
+        Address = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public string Folder { get; }
+
+    public Uri Address { get; }
+
+    public static string DllPath
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            if (dir is null)
+            {
+                throw new InvalidOperationException("run the benchmarks from inside the repository (Sandbox.sln not found above " + AppContext.BaseDirectory + ")");
+            }
+
+            foreach (var configuration in new[] { "Release", "Debug" })
+            {
+                var dll = Path.Combine(dir.FullName, "fixtures", "Sandbox.VaultDouble", "bin", configuration, "net10.0", "Sandbox.VaultDouble.dll");
+                if (File.Exists(dll))
+                {
+                    return dll;
+                }
+            }
+
+            throw new InvalidOperationException("build fixtures/Sandbox.VaultDouble first (dotnet build -c Release fixtures/Sandbox.VaultDouble)");
+        }
+    }
+
+    /// <summary>Starts the double and returns once it answers <c>sys/health</c>.</summary>
+    public static async Task<DoubleServerProcess> StartAsync(HttpClient http)
+    {
+        var folder = Directory.CreateTempSubdirectory("vault-double-bench-").FullName;
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        {
+            l.Start();
+            port = ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        var config = Path.Combine(folder, "vault.hcl");
+        await File.WriteAllTextAsync(config, $$"""
+            storage "file" { path = "{{Path.Combine(folder, "data")}}" }
+            listener "tcp" {
+              address     = "127.0.0.1:{{port}}"
+              tls_disable = true
+            }
+            disable_mlock = true
+            """).ConfigureAwait(false);
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(DllPath);
+        psi.ArgumentList.Add("server");
+        psi.ArgumentList.Add("-config");
+        psi.ArgumentList.Add(config);
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        var server = new DoubleServerProcess(process, folder, port);
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var r = await http.GetAsync(new Uri(server.Address, "/v1/sys/health")).ConfigureAwait(false);
+                return server;
+            }
+            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(20) && !process.HasExited)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<(string Key, string Token)> InitAndUnsealAsync(HttpClient http)
+    {
+        using var init = await http.PutAsync(new Uri(Address, "/v1/sys/init"), Json("""{"secret_shares":1,"secret_threshold":1}""")).ConfigureAwait(false);
+        var body = JsonNode.Parse(await init.Content.ReadAsStringAsync().ConfigureAwait(false))!;
+        var key = body["keys"]![0]!.GetValue<string>();
+        using var unseal = await http.PutAsync(new Uri(Address, "/v1/sys/unseal"), Json($$"""{"key":"{{key}}"}""")).ConfigureAwait(false);
+        unseal.EnsureSuccessStatusCode();
+        return (key, body["root_token"]!.GetValue<string>());
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            if (!_process.WaitForExit(10_000))
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+
+namespace Sandbox.Benchmarks.VaultDouble;
+
+/// <summary>
+/// Issue 4's figures for the Vault double: cold start to listening, init + unseal, and KV v2
+/// read latency on loopback. Run: <c>dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter *VaultDouble*</c>.
+/// </summary>
+[Config(typeof(Percentiles))]
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 15)]
+public class VaultDoubleStartupBenchmarks
+{
+    private readonly HttpClient _http = new();
+    private DoubleServerProcess? _server;
+
+    [IterationCleanup]
+    public void StopServer()
+    {
+        _server?.Dispose();
+        _server = null;
+    }
+
+    /// <summary>Process spawn until <c>sys/health</c> answers (501: uninitialized).</summary>
+    [Benchmark]
+    public async Task ColdStartToListening() => _server = await DoubleServerProcess.StartAsync(_http).ConfigureAwait(false);
+
+    private sealed class Percentiles : ManualConfig
+    {
+        public Percentiles() => AddColumn(StatisticColumn.Median, StatisticColumn.P95, new P99Column());
+    }
+}
+
+/// <summary>init (1 share) + unseal on a fresh, already listening server.</summary>
+[Config(typeof(Percentiles))]
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 15)]
+public class VaultDoubleInitUnsealBenchmarks
+{
+    private readonly HttpClient _http = new();
+    private DoubleServerProcess? _server;
+
+    [IterationSetup]
+    public void StartServer() => _server = DoubleServerProcess.StartAsync(_http).GetAwaiter().GetResult();
+
+    [IterationCleanup]
+    public void StopServer()
+    {
+        _server?.Dispose();
+        _server = null;
+    }
+
+    [Benchmark]
+    public async Task<string> InitAndUnseal() => (await _server!.InitAndUnsealAsync(_http).ConfigureAwait(false)).Token;
+
+    private sealed class Percentiles : ManualConfig
+    {
+        public Percentiles() => AddColumn(StatisticColumn.Median, StatisticColumn.P95, new P99Column());
+    }
+}
+
+/// <summary>GET kv/data/app/config with the root token on an unsealed server.</summary>
+[Config(typeof(Percentiles))]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 20, invocationCount: 200)]
+public class VaultDoubleKvReadBenchmarks
+{
+    private readonly HttpClient _http = new();
+    private DoubleServerProcess? _server;
+    private Uri _read = null!;
+    private string _token = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _server = DoubleServerProcess.StartAsync(_http).GetAwaiter().GetResult();
+        (_, _token) = _server.InitAndUnsealAsync(_http).GetAwaiter().GetResult();
+        _http.DefaultRequestHeaders.Add("X-Vault-Token", _token);
+        _http.PostAsync(new Uri(_server.Address, "/v1/sys/mounts/kv"), DoubleServerProcess.Json("""{"type":"kv-v2"}""")).GetAwaiter().GetResult().EnsureSuccessStatusCode();
+        _http.PostAsync(new Uri(_server.Address, "/v1/kv/data/app/config"), DoubleServerProcess.Json("""{"data":{"username":"app","password":"p4ss"}}""")).GetAwaiter().GetResult().EnsureSuccessStatusCode();
+        _read = new Uri(_server.Address, "/v1/kv/data/app/config");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _server?.Dispose();
+
+    [Benchmark]
+    public async Task<string> KvV2Read()
+    {
+        using var r = await _http.GetAsync(_read).ConfigureAwait(false);
+        return await r.Content.ReadAsStringAsync().ConfigureAwait(false);
+    }
+
+    private sealed class Percentiles : ManualConfig
+    {
+        public Percentiles() => AddColumn(StatisticColumn.Median, StatisticColumn.P95, new P99Column());
+    }
+}
