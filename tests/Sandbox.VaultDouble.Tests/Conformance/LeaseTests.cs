@@ -95,4 +95,32 @@ public sealed class LeaseTests : ConformanceFixture
 
         Assert.That((await Http.GetAsync("auth/token/lookup-self", Root, ct)).Code, Is.EqualTo(200), "the root token has no lease");
     }
+
+    [Test]
+    public async Task ExpiringTokenLease_IsRevokedByTheTimer(CancellationToken ct)
+    {
+        DoubleOnly("watches the double's log");
+        var created = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["ttl"] = "1s" }, Root, ct);
+        var leaseId = TokenLeaseId(created.Json!["auth"]!["client_token"]!.GetValue<string>());
+        while (!Target.Server!.Output.Contains("revoked lease: lease_id=" + leaseId, StringComparison.Ordinal))
+        {
+            await Task.Delay(100, ct);
+        }
+
+        var lookup = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        Assert.That(lookup.Errors, Is.EqualTo(new[] { "invalid lease" }), "the lease is gone from the store");
+    }
+
+    [Test]
+    public async Task NumUses_TokenStopsAfterItsLastUse(CancellationToken ct)
+    {
+        var created = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["num_uses"] = 2 }, Root, ct);
+        var token = created.Json!["auth"]!["client_token"]!.GetValue<string>();
+        var first = await Http.GetAsync("auth/token/lookup-self", token, ct);
+        var second = await Http.GetAsync("auth/token/lookup-self", token, ct);
+        var third = await Http.GetAsync("auth/token/lookup-self", token, ct);
+        Assert.That(first.Code, Is.EqualTo(200));
+        Assert.That(second.Code, Is.EqualTo(200));
+        Assert.That(third.Code, Is.EqualTo(403));
+    }
 }
