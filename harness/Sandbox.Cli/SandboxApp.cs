@@ -50,6 +50,10 @@ internal static class SandboxApp
                 .WithExample("guard", "check", "https://vault.arcodange.lab/v1/sys/health")
                 .WithExample("guard", "check", "context:arcodange", "--json");
         });
+        config.AddCommand<ReplayCommand>("replay")
+            .WithDescription("Apply the topology's names to a running sandbox Vault (only what differs), or compare them with --check (exit 13 on drift).")
+            .WithExample("replay", "--name", "demo")
+            .WithExample("replay", "--check", "--address", "http://127.0.0.1:8200", "--token-file", ".sandbox/demo/root-token");
     }
 
     /// <summary>Maps an exception to its exit code and prints a message without a stack trace.</summary>
