@@ -89,6 +89,7 @@ public sealed class DoubleEnvironment
             "apt-get install -y postgresql");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var ct = cts.Token;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         RunFolder = Directory.CreateTempSubdirectory("sbx-client-happy-").FullName;
         Audit = GuardAuditLog.InMemory();
         Guard = new SandboxGuard(Denylist.BuiltIn, Audit);
@@ -110,6 +111,7 @@ public sealed class DoubleEnvironment
             _postgres = postgresTask.IsCompletedSuccessfully ? postgresTask.Result : null;
         }
 
+        var started = clock.Elapsed;
         Anonymous = new VaultClient(Server.Address, Http);
         InitStatusBefore = await Anonymous.GetInitStatusAsync(ct);
         SealStatusBefore = await Anonymous.GetSealStatusAsync(ct);
@@ -128,6 +130,8 @@ public sealed class DoubleEnvironment
         AfterUnseal = await Anonymous.UnsealWithAsync(KeysReadBack, ct);
         Root = Anonymous.WithToken(await KeyStore.ReadRootTokenAsync(RootTokenFile, ct));
         _current = this;
+        TestContext.Progress.WriteLine(FormattableString.Invariant(
+            $"[client-happy] double + PostgreSQL up in {started.TotalMilliseconds:F0} ms; init 3/2 + key file + unseal in {(clock.Elapsed - started).TotalMilliseconds:F0} ms"));
     }
 
     [OneTimeTearDown]
