@@ -64,6 +64,10 @@ public sealed class SysStatusAgainstDoubleTests
             Assert.That(status.Sealed, Is.True);
             Assert.That((status.T, status.N, status.Progress), Is.EqualTo((DoubleEnvironment.Threshold, DoubleEnvironment.Shares, 0)));
             Assert.That(status.Version, Does.Contain("sandbox-double"), "the double says what it is");
+            Assert.That(status.StorageType, Is.EqualTo("file"));
+            Assert.That(status.BuildDate, Is.Not.Null);
+            Assert.That(status.Nonce, Is.Empty);
+            Assert.That(status.ClusterId, Is.Null, "cluster fields appear only when unsealed");
             Assert.That(Env.HealthSealed.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
             Assert.That(Env.HealthSealed.Status!.Initialized, Is.True);
             Assert.That(Env.HealthSealed.Status.Sealed, Is.True);
@@ -119,6 +123,8 @@ public sealed class SysStatusAgainstDoubleTests
             Assert.That(health.Status.Standby, Is.False);
             Assert.That(health.Status.Version, Is.EqualTo(status.Version));
             Assert.That(health.Status.ClusterId, Is.EqualTo(status.ClusterId).And.Not.Empty);
+            Assert.That(health.Status.ClusterName, Is.EqualTo(status.ClusterName).And.Not.Empty);
+            Assert.That(health.Status.PerformanceStandby, Is.False);
             Assert.That(health.Status.ServerTimeUtc, Is.EqualTo(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Within(60));
             Assert.That(overridden.Code, Is.EqualTo(299));
             Assert.That(overridden.IsActive, Is.False);

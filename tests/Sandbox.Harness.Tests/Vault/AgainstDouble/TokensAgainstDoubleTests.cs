@@ -42,6 +42,8 @@ public sealed class TokensAgainstDoubleTests
             Assert.That(created.LeaseDuration, Is.EqualTo(3600));
             Assert.That(created.Renewable, Is.True);
             Assert.That(created.Orphan, Is.False);
+            Assert.That(created.TokenType, Is.EqualTo("service"));
+            Assert.That(created.Warnings, Is.Empty);
         });
 
         var child = Env.Anonymous.WithToken(created.ClientToken);
@@ -58,6 +60,10 @@ public sealed class TokensAgainstDoubleTests
             Assert.That(self.Ttl!.Value.TotalSeconds, Is.InRange(3500, 3600));
             Assert.That(self.ExpireTime, Is.EqualTo(DateTimeOffset.UtcNow.AddHours(1)).Within(TimeSpan.FromMinutes(2)));
             Assert.That(self.Renewable, Is.True);
+            Assert.That(self.Type, Is.EqualTo("service"));
+            Assert.That(self.Orphan, Is.False);
+            Assert.That(self.NumUses, Is.Zero);
+            Assert.That(self.CreationTime, Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(2)));
         });
 
         var renewed = await child.RenewSelfAsync(TimeSpan.FromHours(2), cancellationToken);
