@@ -1,0 +1,60 @@
+namespace Sandbox.Harness.Runtimes;
+
+/// <summary>
+/// Where a sandbox's Vault and PostgreSQL run. The <see cref="SandboxManager"/> drives the
+/// lifecycle (folders, init, keys, unseal); a runtime starts and stops things and records in
+/// <see cref="SandboxRun.State"/> what it started, before waiting on it, so that another process
+/// can remove it (<see cref="DestroyAsync"/> works from the state alone).
+/// </summary>
+public interface ISandboxRuntime : IAsyncDisposable
+{
+    /// <summary>Which runtime this is.</summary>
+    RuntimeKind Kind { get; }
+
+    /// <summary>Whether the runtime can run here, with what is missing and how to get it. Starts nothing.</summary>
+    /// <param name="options">The options of <c>up</c> (a chosen binary or image).</param>
+    /// <param name="cancellationToken">Cancels the checks.</param>
+    Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts PostgreSQL (creating it on the first call) and waits until it accepts logins.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    Task<PostgresEndpoint> StartPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops PostgreSQL, keeping its data.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="cancellationToken">Cancels the stop.</param>
+    Task StopPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts Vault on its storage (uninitialized the first time, sealed afterwards) and waits until it answers.</summary>
+    /// <param name="run">The sandbox; its state gets the address.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>Which Vault runs, with the version it reported.</returns>
+    Task<VaultFlavor> StartVaultAsync(SandboxRun run, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops Vault, keeping its storage: gracefully (SIGTERM, then SIGKILL after the stop timeout) or at once (<paramref name="kill"/>: SIGKILL).</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="kill">True for kill -9.</param>
+    /// <param name="cancellationToken">Cancels the stop.</param>
+    Task StopVaultAsync(SandboxRun run, bool kill, CancellationToken cancellationToken = default);
+
+    /// <summary>True when Vault's process (or container) runs.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    Task<bool> IsVaultRunningAsync(SandboxRun run, CancellationToken cancellationToken = default);
+
+    /// <summary>True when PostgreSQL runs.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    Task<bool> IsPostgresRunningAsync(SandboxRun run, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes Vault's storage (Vault must be stopped): the next start is uninitialized.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="cancellationToken">Cancels the wipe.</param>
+    Task WipeVaultStorageAsync(SandboxRun run, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes everything the state names (processes, containers, volumes, networks, clusters). Idempotent and resumable.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="cancellationToken">Cancels the teardown (running it again finishes it).</param>
+    Task DestroyAsync(SandboxRun run, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,63 @@
+using System.Text.Json;
+
+namespace Sandbox.Harness.Runtimes.Internal;
+
+/// <summary>Reads and writes <c>sandbox.json</c> atomically (temp file + rename).</summary>
+internal static class SandboxStateStore
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task WriteAsync(SandboxPaths paths, SandboxState state, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(paths.RunFolder);
+        var temp = Path.Combine(paths.RunFolder, $".sandbox.json.{Guid.NewGuid():N}.tmp");
+        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        {
+            await JsonSerializer.SerializeAsync(stream, state, Json, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, paths.StateFile, overwrite: true);
+    }
+
+    public static async Task<SandboxState?> TryReadAsync(SandboxPaths paths, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(paths.StateFile))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var stream = File.OpenRead(paths.StateFile);
+            var state = await JsonSerializer.DeserializeAsync<SandboxState>(stream, Json, cancellationToken).ConfigureAwait(false);
+            if (state is null || state.Name != paths.Name)
+            {
+                throw SandboxRuntimeException.BadState(paths.StateFile, $"its name is '{state?.Name}', not the folder's '{paths.Name}'");
+            }
+
+            return state;
+        }
+        catch (JsonException e)
+        {
+            throw SandboxRuntimeException.BadState(paths.StateFile, $"not valid JSON (line {e.LineNumber + 1})");
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The names of every folder under <c>home/.sandbox</c> that is a valid sandbox name.</summary>
+    public static IReadOnlyList<string> ListNames(string home)
+    {
+        var root = Path.Combine(home, SandboxPaths.RunsFolderName);
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateDirectories(root).Select(Path.GetFileName).Where(SandboxName.IsValid).Select(n => n!).Order(StringComparer.Ordinal)];
+    }
+}

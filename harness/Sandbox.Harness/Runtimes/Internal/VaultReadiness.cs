@@ -1,0 +1,82 @@
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+using Sandbox.Harness.Vault;
+
+namespace Sandbox.Harness.Runtimes.Internal;
+
+/// <summary>Waits until a started Vault answers <c>GET /v1/sys/health</c> with any status (501, 503, 200 ...).</summary>
+internal static class VaultReadiness
+{
+    public const string PipelineName = "sandbox-vault-ready";
+
+    private static readonly VaultClientOptions ProbeOptions = new()
+    {
+        ReadRetryCount = 0,
+        ReadAttemptTimeout = TimeSpan.FromSeconds(2),
+        ReadTotalTimeout = TimeSpan.FromSeconds(3),
+        WriteTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Waits; throws <see cref="SandboxRuntimeException"/> when the process dies or time runs out.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="address">Vault's address.</param>
+    /// <param name="what">Which Vault, for messages.</param>
+    /// <param name="alive">Whether Vault's process still runs; checked before every probe.</param>
+    /// <param name="logTail">The log written since the start.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Vault's seal status once it answers.</returns>
+    public static async Task<Vault.Models.SealStatus> WaitAsync(
+        SandboxRun run,
+        Uri address,
+        string what,
+        Func<CancellationToken, Task<bool>> alive,
+        Func<string> logTail,
+        CancellationToken cancellationToken)
+    {
+        var probe = run.VaultAt(address, ProbeOptions);
+        var timeout = run.Options.VaultStartTimeout;
+        var pipeline = new ResiliencePipelineBuilder { Name = PipelineName, TimeProvider = run.Time }
+            .AddTimeout(new TimeoutStrategyOptions { Name = PipelineName + "-timeout", Timeout = timeout })
+            .AddRetry(new RetryStrategyOptions
+            {
+                Name = PipelineName + "-retry",
+                ShouldHandle = new PredicateBuilder().Handle<VaultUnreachableException>(),
+                BackoffType = DelayBackoffType.Constant,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxRetryAttempts = int.MaxValue,
+                UseJitter = false,
+            })
+            .Build();
+
+        Exception? last = null;
+        try
+        {
+            await pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    if (!await alive(ct).ConfigureAwait(false))
+                    {
+                        throw SandboxRuntimeException.VaultExited(what, run.Paths.VaultLog, logTail());
+                    }
+
+                    try
+                    {
+                        await probe.GetHealthAsync(cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    catch (VaultUnreachableException e)
+                    {
+                        last = e;
+                        throw;
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw SandboxRuntimeException.VaultNotReady(what, address, timeout, run.Paths.VaultLog, last ?? e);
+        }
+
+        return await probe.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,344 @@
+using System.Globalization;
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
+using Sandbox.Harness.Runtimes.Internal;
+
+namespace Sandbox.Harness.Runtimes.Process;
+
+/// <summary>
+/// The process runtime: Vault (a vault/bao binary, or the Vault double) and PostgreSQL
+/// (<see cref="PostgresServer"/>) as local processes on random 127.0.0.1 ports, everything in the
+/// run folder. Vault is started detached (its own session, output appended to <c>logs/vault.log</c>)
+/// so that a sandbox made by <c>sandbox up</c> outlives the command; it is stopped by its recorded
+/// pid, only while that pid's command line still names this sandbox's <c>vault.hcl</c>.
+/// </summary>
+public sealed class ProcessRuntime : ISandboxRuntime
+{
+    private const int MaxPortAttempts = 3;
+
+    // Starts "$@" in its own session with output appended to $1 and stdin closed, prints its pid, and returns.
+    private const string LaunchScript = "log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
+
+    private PostgresServer? _postgres;
+
+    /// <inheritdoc />
+    public RuntimeKind Kind => RuntimeKind.Process;
+
+    /// <summary>Test hook: where Vault's port comes from (default: a free loopback port).</summary>
+    internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
+
+    /// <inheritdoc />
+    public Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var found = new List<string>();
+        var problems = new List<PreflightProblem>();
+
+        var vault = VaultBinaryLocator.Find(options.VaultBinary);
+        if (vault.Launch is { } launch)
+        {
+            found.Add(launch.Kind == VaultKind.Double
+                ? $"Vault: Sandbox Vault double (NOT HashiCorp Vault) at {launch.Source}"
+                : $"Vault: {(launch.Kind == VaultKind.OpenBao ? "OpenBao" : "HashiCorp Vault")} binary {launch.Source}");
+        }
+        else
+        {
+            problems.Add(vault.Problem!);
+        }
+
+        var pg = PostgresServer.FindBinaries();
+        if (pg.Found)
+        {
+            found.Add($"PostgreSQL server binaries: {pg.BinDirectory}");
+        }
+        else
+        {
+            problems.Add(new PreflightProblem("PostgreSQL server binaries (initdb, pg_ctl, postgres)", pg.Problem ?? "not found", "apt-get install -y postgresql (Debian/Ubuntu), or put PostgreSQL's bin folder on PATH"));
+        }
+
+        if (VaultBinaryLocator.FindOnPath("setsid") is null || VaultBinaryLocator.FindOnPath("kill") is null)
+        {
+            problems.Add(new PreflightProblem("setsid and kill", "not found on PATH", "apt-get install -y util-linux procps"));
+        }
+
+        return Task.FromResult(new RuntimePreflight(RuntimeKind.Process, found, problems));
+    }
+
+    /// <inheritdoc />
+    public async Task<PostgresEndpoint> StartPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (_postgres is null)
+        {
+            run.State.PostgresDataDirectory = Path.Combine(run.Paths.PostgresFolder, "data");
+            await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+            _postgres = await PostgresServer.CreateAsync(run.Paths.PostgresFolder, run.Logger, timeProvider: run.Time, cancellationToken: cancellationToken).ConfigureAwait(false);
+            run.Guard.EnsureFileAllowed(run.Paths.PostgresPasswordFile, "sandbox-runtime");
+            await WriteSecretFileAsync(run.Paths.PostgresPasswordFile, _postgres.SuperuserPassword, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _postgres.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        run.State.PostgresHost = _postgres.Host;
+        run.State.PostgresPort = _postgres.Port;
+        run.State.PostgresSuperuser = _postgres.SuperuserName;
+        await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+        return new PostgresEndpoint(_postgres.Host, _postgres.Port, _postgres.SuperuserName, _postgres.SuperuserPassword);
+    }
+
+    /// <inheritdoc />
+    public async Task StopPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (_postgres is not null)
+        {
+            await _postgres.StopAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await StopPostmasterFromStateAsync(run, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsPostgresRunningAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Task.FromResult(PostmasterPid(run) is { } pid && ProcessTable.IsOurs(pid, run.State.PostgresDataDirectory!));
+    }
+
+    /// <inheritdoc />
+    public async Task<VaultFlavor> StartVaultAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (await IsVaultRunningAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            throw SandboxRuntimeException.LaunchFailed("Vault", $"sandbox '{run.Paths.Name}' already has a running Vault (pid {run.State.VaultPid}); stop it first");
+        }
+
+        // A restart runs the same Vault that first ran; the first start finds one.
+        VaultLocation location;
+        if (run.State.VaultSource.Length == 0)
+        {
+            location = VaultBinaryLocator.Find(run.Options.VaultBinary);
+        }
+        else if (run.State.VaultKind == "double")
+        {
+            var again = VaultBinaryLocator.FindDouble();
+            location = again.Launch is null ? again : new VaultLocation(again.Launch with { PrefixArguments = [run.State.VaultSource], Source = run.State.VaultSource }, null);
+        }
+        else
+        {
+            location = VaultBinaryLocator.Find(run.State.VaultSource);
+        }
+
+        var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
+        run.State.VaultSource = launch.Source;
+        var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
+
+        Directory.CreateDirectory(run.Paths.LogsFolder);
+        Directory.CreateDirectory(run.Paths.VaultData);
+        var firstStart = run.State.VaultPort is null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = run.State.VaultPort ?? PortSource();
+            await WriteConfigAsync(run, port, cancellationToken).ConfigureAwait(false);
+            var logOffset = File.Exists(run.Paths.VaultLog) ? new FileInfo(run.Paths.VaultLog).Length : 0;
+            var pid = await LaunchAsync(run, launch, cancellationToken).ConfigureAwait(false);
+            var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+            run.State.VaultPid = pid;
+            run.State.VaultCommandMarker = run.Paths.VaultConfig;
+            run.State.VaultPort = port;
+            run.State.Address = address.ToString().TrimEnd('/');
+            await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+            RuntimeLog.Started(run.Logger, what, pid, run.State.Address);
+
+            try
+            {
+                var status = await VaultReadiness.WaitAsync(
+                    run,
+                    address,
+                    what,
+                    ct => IsVaultRunningAsync(run, ct),
+                    () => LogTail(run.Paths.VaultLog, logOffset),
+                    cancellationToken).ConfigureAwait(false);
+                run.State.VaultVersion = string.IsNullOrWhiteSpace(status.Version) ? "unknown" : status.Version;
+                await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+                return run.State.VaultFlavor();
+            }
+            catch (SandboxRuntimeException) when (firstStart && attempt < MaxPortAttempts && IsPortClash(LogTail(run.Paths.VaultLog, logOffset)))
+            {
+                RuntimeLog.PortClash(run.Logger, port, attempt);
+                await StopVaultAsync(run, kill: true, cancellationToken).ConfigureAwait(false);
+                run.State.VaultPort = null;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task StopVaultAsync(SandboxRun run, bool kill, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.State.VaultPid is not { } pid || run.State.VaultCommandMarker is not { } marker)
+        {
+            return;
+        }
+
+        if (await ProcessTable.StopAsync(run.Guard, pid, marker, kill, "TERM", run.Options.StopTimeout, run.Time, cancellationToken).ConfigureAwait(false))
+        {
+            RuntimeLog.Stopped(run.Logger, pid, kill ? "SIGKILL" : "SIGTERM");
+        }
+
+        run.State.VaultPid = null;
+        await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsVaultRunningAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Task.FromResult(run.State.VaultPid is { } pid && run.State.VaultCommandMarker is { } marker && ProcessTable.IsOurs(pid, marker));
+    }
+
+    /// <inheritdoc />
+    public async Task WipeVaultStorageAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (await IsVaultRunningAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            throw SandboxRuntimeException.LaunchFailed("a storage wipe", "Vault still runs; stop it first");
+        }
+
+        if (Directory.Exists(run.Paths.VaultData))
+        {
+            Directory.Delete(run.Paths.VaultData, recursive: true);
+        }
+
+        Directory.CreateDirectory(run.Paths.VaultData);
+    }
+
+    /// <inheritdoc />
+    public async Task DestroyAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await StopVaultAsync(run, kill: false, cancellationToken).ConfigureAwait(false);
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync().ConfigureAwait(false);
+            _postgres = null;
+        }
+
+        await StopPostmasterFromStateAsync(run, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        // The handle decides when to tear down; disposing the runtime object only drops the
+        // in-memory PostgreSQL handle without stopping the server (a detached sandbox lives on).
+        _postgres = null;
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    internal static bool IsPortClash(string log) =>
+        log.Contains("address already in use", StringComparison.OrdinalIgnoreCase) ||
+        log.Contains("Error initializing listener", StringComparison.OrdinalIgnoreCase);
+
+    internal static async Task WriteSecretFileAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var temp = path + $".{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(temp, options))
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static int? PostmasterPid(SandboxRun run)
+    {
+        if (run.State.PostgresDataDirectory is not { } data)
+        {
+            return null;
+        }
+
+        try
+        {
+            var first = File.ReadLines(Path.Combine(data, "postmaster.pid")).FirstOrDefault();
+            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task StopPostmasterFromStateAsync(SandboxRun run, CancellationToken cancellationToken)
+    {
+        // SIGINT is PostgreSQL's "fast" shutdown (roll back, disconnect, stop); SIGKILL after the timeout.
+        if (PostmasterPid(run) is { } pid && await ProcessTable.StopAsync(run.Guard, pid, run.State.PostgresDataDirectory!, kill: false, "INT", run.Options.StopTimeout, run.Time, cancellationToken).ConfigureAwait(false))
+        {
+            RuntimeLog.Stopped(run.Logger, pid, "PostgreSQL fast shutdown");
+        }
+    }
+
+    private static async Task WriteConfigAsync(SandboxRun run, int port, CancellationToken cancellationToken)
+    {
+        var p = port.ToString(CultureInfo.InvariantCulture);
+        var hcl = $$"""
+            # Written by Sandbox for sandbox '{{run.Paths.Name}}'. Loopback only, file storage, not dev mode.
+            storage "file" {
+              path = "{{run.Paths.VaultData}}"
+            }
+            listener "tcp" {
+              address     = "127.0.0.1:{{p}}"
+              tls_disable = true
+            }
+            api_addr      = "http://127.0.0.1:{{p}}"
+            disable_mlock = true
+            ui            = false
+
+            """;
+        await File.WriteAllTextAsync(run.Paths.VaultConfig, hcl, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> LaunchAsync(SandboxRun run, VaultLaunch launch, CancellationToken cancellationToken)
+    {
+        string[] args = ["-c", LaunchScript, "sandbox-vault", run.Paths.VaultLog, launch.FileName, .. launch.PrefixArguments, "server", "-config", run.Paths.VaultConfig];
+        var command = run.Guard.GuardCommand(
+            Cli.Wrap("/bin/sh").WithArguments(args).WithWorkingDirectory(run.Paths.RunFolder).WithValidation(CommandResultValidation.None),
+            "sandbox-process-runtime");
+        var result = await command.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            throw SandboxRuntimeException.LaunchFailed(launch.Source, $"the launcher exited {result.ExitCode}: {result.StandardError.Trim()}");
+        }
+
+        return pid;
+    }
+
+    private static string LogTail(string file, long offset)
+    {
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return string.Join("\n", lines.TakeLast(15).Select(l => "  " + l));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"  (log unreadable: {e.Message})";
+        }
+    }
+}

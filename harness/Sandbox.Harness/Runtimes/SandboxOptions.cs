@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Logging;
+using Sandbox.Harness.Guard;
+
+namespace Sandbox.Harness.Runtimes;
+
+/// <summary>What <see cref="SandboxManager.UpAsync"/> creates.</summary>
+public sealed record SandboxOptions
+{
+    /// <summary>The runtime; <see cref="RuntimeKind.Auto"/> picks the most real usable one. The default value is Auto.</summary>
+    public RuntimeKind Runtime { get; init; } = RuntimeKind.Auto;
+
+    /// <summary>The sandbox name (DNS-1123 label, at most 30 characters); null generates <c>sbx-&lt;random&gt;</c>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Unseal key shares for sys/init. The default value is 1.</summary>
+    public int Shares { get; init; } = 1;
+
+    /// <summary>Unseal threshold for sys/init. The default value is 1.</summary>
+    public int Threshold { get; init; } = 1;
+
+    /// <summary>Process runtime: a vault or bao binary to run instead of PATH / <c>SANDBOX_VAULT_BINARY</c> / the double.</summary>
+    public string? VaultBinary { get; init; }
+
+    /// <summary>Docker/k3d runtimes: the Vault image instead of the pinned default.</summary>
+    public string? VaultImage { get; init; }
+
+    /// <summary>
+    /// True when the sandbox outlives the process that made it (the CLI's <c>up</c>); false for an
+    /// in-process handle whose owner is this process (then <c>sweep</c> removes it once the handle is gone).
+    /// The default value is false.
+    /// </summary>
+    public bool Detached { get; init; }
+
+    /// <summary>How long Vault may take to answer after its start. The default value is 60 seconds.</summary>
+    public TimeSpan VaultStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a graceful stop (SIGTERM) may take before SIGKILL. The default value is 10 seconds.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Logger factory for the lifecycle and the runtimes; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Test hook: called at the start of each step of <c>up</c>. Throwing <see cref="SimulatedCrashException"/> abandons the run as a crash would (no teardown).</summary>
+    internal Func<UpStep, CancellationToken, Task>? StepHook { get; init; }
+
+    /// <summary>Checks the numbers and the name.</summary>
+    /// <exception cref="SandboxNameException">The name is invalid.</exception>
+    /// <exception cref="SandboxOptionsException">Shares or threshold are out of range.</exception>
+    public void Validate()
+    {
+        if (Name is not null)
+        {
+            SandboxName.Validate(Name);
+        }
+
+        if (Shares is < 1 or > 255)
+        {
+            throw SandboxOptionsException.Invalid("--shares", Shares.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 255");
+        }
+
+        if (Threshold < 1 || Threshold > Shares)
+        {
+            throw SandboxOptionsException.Invalid("--threshold", Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture), $"must be between 1 and --shares ({Shares})");
+        }
+
+        if (Threshold == 1 && Shares > 1)
+        {
+            throw SandboxOptionsException.Invalid("--threshold", "1", "Vault refuses threshold 1 with more than one share; use --threshold 2 or more, or --shares 1");
+        }
+    }
+}
