@@ -31,6 +31,17 @@ internal static class SandboxApp
     /// <summary>Every verb of the CLI. Keep one line (or one branch) per verb.</summary>
     internal static void AddCommands(IConfigurator config)
     {
+        config.AddCommand<DoctorCommand>("doctor")
+            .WithDescription("Which runtimes (process, docker, k3d) this machine can run; for the others, what is missing and how to get it. Exit 0 when at least one is usable.");
+        config.AddCommand<UpCommand>("up")
+            .WithDescription("Create a sandbox: PostgreSQL and Vault, initialized (1 share, threshold 1 by default), key file written, unsealed.")
+            .WithExample("up", "--runtime", "process", "--name", "lab-1", "--json");
+        config.AddCommand<StatusCommand>("status")
+            .WithDescription("Show a sandbox: runtime, which Vault, address, files, initialized, sealed.");
+        config.AddCommand<DownCommand>("down")
+            .WithDescription("Remove a sandbox (--name) or every sandbox (--all): processes, containers, volumes, clusters, run folder. Safe to run again.");
+        config.AddCommand<SweepCommand>("sweep")
+            .WithDescription("Remove what crashed runs left (found by their state files, session labels and recorded pids).");
         config.AddBranch("guard", guard =>
         {
             guard.SetDescription("The production guard: what Sandbox may reach, open or name.");

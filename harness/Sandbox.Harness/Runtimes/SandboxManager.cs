@@ -23,6 +23,7 @@ public sealed class SandboxManager
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Func<RuntimeKind, ISandboxRuntime>? _runtimeFactory;
 
     /// <summary>Creates a manager.</summary>
     /// <param name="guard">The production guard; the built-in denylist (plus <c>SANDBOX_DENYLIST</c>) when null.</param>
@@ -48,18 +49,24 @@ public sealed class SandboxManager
     public SandboxGuard Guard { get; }
 
     /// <summary>Test hook: makes the runtime object for a kind.</summary>
-    internal Func<RuntimeKind, ISandboxRuntime> RuntimeFactory { get; init; } = CreateRuntime;
+    internal Func<RuntimeKind, ISandboxRuntime> RuntimeFactory
+    {
+        get => _runtimeFactory ?? (kind => CreateRuntime(kind, Guard));
+        init => _runtimeFactory = value;
+    }
 
     /// <summary>The runtimes <c>auto</c> tries, most real first.</summary>
     public static IReadOnlyList<RuntimeKind> AutoOrder { get; } = [RuntimeKind.K3d, RuntimeKind.Docker, RuntimeKind.Process];
 
     /// <summary>A new runtime object of <paramref name="kind"/>.</summary>
     /// <param name="kind">Process, Docker or K3d.</param>
+    /// <param name="guard">The guard (for preflight's child processes); a built-in one when null.</param>
     /// <exception cref="SandboxRuntimeException">The runtime is not implemented in this build.</exception>
-    public static ISandboxRuntime CreateRuntime(RuntimeKind kind) => kind switch
+    public static ISandboxRuntime CreateRuntime(RuntimeKind kind, SandboxGuard? guard = null) => kind switch
     {
         RuntimeKind.Process => new ProcessRuntime(),
-        _ => throw SandboxRuntimeException.NotImplemented(kind, "Use --runtime process."),
+        RuntimeKind.K3d => new K3d.K3dRuntime(guard: guard),
+        _ => throw SandboxRuntimeException.NotImplemented(kind, "Use --runtime process or k3d."),
     };
 
     /// <summary>Preflight of every runtime, in <see cref="AutoOrder"/>.</summary>

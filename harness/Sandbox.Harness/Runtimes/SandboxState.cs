@@ -65,6 +65,9 @@ public sealed class SandboxState
     /// <summary>PostgreSQL's superuser.</summary>
     public string? PostgresSuperuser { get; set; }
 
+    /// <summary>PostgreSQL's cluster folder (process runtime): <c>postgres/</c> in the run folder, or a temp folder when the run folder is out of the postgres user's reach.</summary>
+    public string? PostgresFolder { get; set; }
+
     /// <summary>PostgreSQL's data directory (process runtime).</summary>
     public string? PostgresDataDirectory { get; set; }
 

@@ -71,9 +71,11 @@ public sealed class ProcessRuntime : ISandboxRuntime
         ArgumentNullException.ThrowIfNull(run);
         if (_postgres is null)
         {
-            run.State.PostgresDataDirectory = Path.Combine(run.Paths.PostgresFolder, "data");
+            var folder = PostgresFolderFor(run.Paths);
+            run.State.PostgresFolder = folder;
+            run.State.PostgresDataDirectory = Path.Combine(folder, "data");
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
-            _postgres = await PostgresServer.CreateAsync(run.Paths.PostgresFolder, run.Logger, timeProvider: run.Time, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _postgres = await PostgresServer.CreateAsync(folder, run.Logger, timeProvider: run.Time, cancellationToken: cancellationToken).ConfigureAwait(false);
             run.Guard.EnsureFileAllowed(run.Paths.PostgresPasswordFile, "sandbox-runtime");
             await WriteSecretFileAsync(run.Paths.PostgresPasswordFile, _postgres.SuperuserPassword, cancellationToken).ConfigureAwait(false);
         }
@@ -232,6 +234,11 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
 
         await StopPostmasterFromStateAsync(run, cancellationToken).ConfigureAwait(false);
+        if (run.State.PostgresFolder is { } folder && !IsInside(folder, run.Paths.RunFolder) && Directory.Exists(folder)
+            && Path.GetFileName(folder).StartsWith(OutsideFolderPrefix, StringComparison.Ordinal))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <inheritdoc />
@@ -242,6 +249,40 @@ public sealed class ProcessRuntime : ISandboxRuntime
         _postgres = null;
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The PostgreSQL cluster folder: <c>postgres/</c> in the run folder, unless this process is root
+    /// and a folder above the run folder is closed to other users (such as <c>/root</c>): the tools
+    /// then run as the postgres user, who could not reach it, so the cluster goes to a private temp
+    /// folder recorded in the state (and removed by down/sweep).
+    /// </summary>
+    internal static string PostgresFolderFor(SandboxPaths paths)
+    {
+        if (OperatingSystem.IsWindows() || !Environment.IsPrivilegedProcess || OthersCanTraverse(paths.RunFolder))
+        {
+            return paths.PostgresFolder;
+        }
+
+        return Path.Combine(Path.GetTempPath(), $"{OutsideFolderPrefix}{paths.Name}-{Guid.NewGuid().ToString("N")[..8]}");
+    }
+
+    private const string OutsideFolderPrefix = "sandbox-pg-";
+
+    private static bool OthersCanTraverse(string folder)
+    {
+        for (var dir = new DirectoryInfo(folder); dir is not null; dir = dir.Parent)
+        {
+            if (dir.Exists && (dir.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsInside(string path, string folder) =>
+        Path.GetFullPath(path).StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     internal static bool IsPortClash(string log) =>
         log.Contains("address already in use", StringComparison.OrdinalIgnoreCase) ||

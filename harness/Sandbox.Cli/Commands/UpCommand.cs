@@ -1,0 +1,103 @@
+using System.ComponentModel;
+using Sandbox.Harness.Runtimes;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Sandbox.Cli.Commands;
+
+/// <summary><c>sandbox up [--runtime auto|process|docker|k3d] [--name NAME] [--vault-image IMAGE] [--vault-binary PATH] [--shares N --threshold T] [--json]</c>.</summary>
+internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
+{
+    private readonly IAnsiConsole _console;
+
+    public UpCommand(IAnsiConsole console)
+    {
+        _console = console;
+    }
+
+    public sealed class Settings : SandboxSettings
+    {
+        [CommandOption("--runtime <RUNTIME>")]
+        [Description("auto (default: the most real runtime this machine can run), process, docker or k3d.")]
+        public string Runtime { get; init; } = "auto";
+
+        [CommandOption("--name <NAME>")]
+        [Description("The sandbox name: a DNS-1123 label of at most 30 characters. Default: sbx-<random>.")]
+        public string? Name { get; init; }
+
+        [CommandOption("--vault-image <IMAGE>")]
+        [Description("docker/k3d: the Vault image (default: the pinned hashicorp/vault tag).")]
+        public string? VaultImage { get; init; }
+
+        [CommandOption("--vault-binary <PATH>")]
+        [Description("process: a vault or bao binary (default: $SANDBOX_VAULT_BINARY, vault/bao on PATH, else the Vault double).")]
+        public string? VaultBinary { get; init; }
+
+        [CommandOption("--shares <N>")]
+        [Description("Unseal key shares (default 1).")]
+        public int Shares { get; init; } = 1;
+
+        [CommandOption("--threshold <T>")]
+        [Description("Unseal threshold (default 1).")]
+        public int Threshold { get; init; } = 1;
+
+        public RuntimeKind RuntimeKind => ParseRuntime(Runtime) ?? RuntimeKind.Auto;
+
+        public override ValidationResult Validate()
+        {
+            if (ParseRuntime(Runtime) is null)
+            {
+                return ValidationResult.Error($"--runtime '{Runtime}' is unknown; use auto, process, docker or k3d.");
+            }
+
+            if (Missing(Name) || Missing(VaultImage) || Missing(VaultBinary) || Missing(Home))
+            {
+                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --vault-binary PATH, --home DIR.");
+            }
+
+            return ValidationResult.Success();
+        }
+
+        internal static RuntimeKind? ParseRuntime(string? value) => value?.Trim().ToLowerInvariant() switch
+        {
+            "auto" => RuntimeKind.Auto,
+            "process" => RuntimeKind.Process,
+            "docker" => RuntimeKind.Docker,
+            "k3d" => RuntimeKind.K3d,
+            _ => null,
+        };
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var manager = new SandboxManager(home: settings.Home);
+        var options = new SandboxOptions
+        {
+            Runtime = settings.RuntimeKind,
+            Name = settings.Name,
+            VaultBinary = settings.VaultBinary,
+            VaultImage = settings.VaultImage,
+            Shares = settings.Shares,
+            Threshold = settings.Threshold,
+            Detached = true,
+        };
+
+        // Detached: the handle is not disposed, so the sandbox outlives this command.
+        var sandbox = await manager.UpAsync(options, cancellationToken).ConfigureAwait(false);
+        var status = await sandbox.StatusAsync(cancellationToken).ConfigureAwait(false);
+        if (settings.Json)
+        {
+            CliOutput.WriteJson(_console, CliOutput.Describe(status, withState: false));
+        }
+        else
+        {
+            _console.MarkupLine("[green]READY[/]");
+            CliOutput.WriteText(_console, status, withState: false);
+            _console.MarkupLine($"  PostgreSQL:   {Markup.Escape(sandbox.Postgres.ToString())} (password in {Markup.Escape(sandbox.Paths.PostgresPasswordFile)})");
+            _console.MarkupLine($"Remove it with: sandbox down --name {sandbox.Name}");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using NUnit.Framework;
+using Sandbox.Harness.Tests.Runtimes;
+
+// Not "...Tests.Cli": a namespace named Cli would shadow CliWrap's Cli.Wrap in every test of this project.
+namespace Sandbox.Harness.Tests.CommandLine;
+
+[TestFixture]
+[NonParallelizable]
+public sealed class LifecycleCommandTests
+{
+    private string _home = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _home = Path.Combine(Path.GetTempPath(), "sandbox-cli-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_home);
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await CliRunner.RunAsync(cts.Token, "down", "--all", "--home", _home);
+        Directory.Delete(_home, recursive: true);
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task UpJson_StatusJson_Down_OnTheProcessRuntime(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+
+        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "cli-e2e", "--home", _home, "--json");
+        Assert.That(up.ExitCode, Is.Zero, up.Error);
+        using var upJson = JsonDocument.Parse(up.Output);
+        var root = upJson.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("name").GetString(), Is.EqualTo("cli-e2e"));
+            Assert.That(root.GetProperty("runtime").GetString(), Is.EqualTo("process"));
+            Assert.That(root.GetProperty("vault").GetProperty("kind").GetString(), Is.AnyOf("vault", "openbao", "double"));
+            Assert.That(root.GetProperty("vault").GetProperty("version").GetString(), Is.Not.Empty);
+            Assert.That(root.GetProperty("address").GetString(), Does.StartWith("http://127.0.0.1:"));
+            Assert.That(File.Exists(root.GetProperty("keyFile").GetString()), Is.True);
+            Assert.That(File.Exists(root.GetProperty("rootTokenFile").GetString()), Is.True);
+            Assert.That(root.GetProperty("runFolder").GetString(), Is.EqualTo(Path.Combine(_home, ".sandbox", "cli-e2e")));
+        });
+        if (root.GetProperty("vault").GetProperty("kind").GetString() == "double")
+        {
+            Assert.That(root.GetProperty("vault").GetProperty("description").GetString(), Does.Contain("NOT HashiCorp Vault"));
+        }
+
+        var status = await CliRunner.RunAsync(cancellationToken, "status", "--name", "cli-e2e", "--home", _home, "--json");
+        Assert.That(status.ExitCode, Is.Zero, status.Error);
+        using var statusJson = JsonDocument.Parse(status.Output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(statusJson.RootElement.GetProperty("initialized").GetBoolean(), Is.True);
+            Assert.That(statusJson.RootElement.GetProperty("sealed").GetBoolean(), Is.False);
+        });
+
+        var text = await CliRunner.RunAsync(cancellationToken, "status", "--home", _home);
+        Assert.That(text.Output, Does.Contain("process runtime").And.Contain("Vault:"));
+
+        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "cli-e2e", "--home", _home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(down.ExitCode, Is.Zero, down.Error);
+            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox", "cli-e2e")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Down_OfAMissingSandbox_ExitsSandboxNotFound(CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "down", "--name", "ghost", "--home", _home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.SandboxNotFound));
+            Assert.That(result.Error, Does.Contain("No sandbox named 'ghost'"));
+            Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Up_WithAnUnknownRuntime_ExitsUsage(CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "podman", "--home", _home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.Usage));
+            Assert.That(result.Error, Does.Contain("'podman'").And.Contain("auto, process, docker or k3d"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Up_WithAnInvalidName_ExitsInvalidInput(CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--name", "Not_A_Label", "--home", _home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.InvalidInput));
+            Assert.That(result.Error, Does.Contain("'Not_A_Label'"));
+            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Doctor_ListsEveryRuntime_AndExitsZeroWhenOneIsUsable(CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "doctor", "--json");
+        using var json = JsonDocument.Parse(result.Output);
+        var runtimes = json.RootElement.GetProperty("runtimes").EnumerateArray().ToList();
+        var usable = runtimes.Where(r => r.GetProperty("usable").GetBoolean()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(runtimes.Select(r => r.GetProperty("runtime").GetString()), Is.EquivalentTo(new[] { "k3d", "docker", "process" }));
+            Assert.That(result.ExitCode, Is.EqualTo(usable.Count > 0 ? 0 : (int)ExitCode.PreflightFailed));
+            foreach (var r in runtimes.Where(r => !r.GetProperty("usable").GetBoolean()))
+            {
+                Assert.That(r.GetProperty("missing").EnumerateArray().All(m => m.GetProperty("howToGet").GetString()!.Length > 0), Is.True);
+            }
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Sweep_WithNothingLeft_SaysSoAndExitsZero(CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "sweep", "--home", _home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero);
+            Assert.That(result.Output, Does.Contain("Nothing to sweep"));
+        });
+    }
+}

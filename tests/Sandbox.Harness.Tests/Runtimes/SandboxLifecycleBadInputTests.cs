@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Sockets;
+using NUnit.Framework;
+using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Process;
+
+namespace Sandbox.Harness.Tests.Runtimes;
+
+[TestFixture]
+[NonParallelizable]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SandboxLifecycleBadInputTests
+{
+    [TestCase("UPPER")]
+    [TestCase("-leading")]
+    [TestCase("trailing-")]
+    [TestCase("has_underscore")]
+    [TestCase("1starts-with-digit")]
+    [TestCase("a-name-that-is-much-longer-than-thirty")]
+    [TestCase("")]
+    [CancelAfter(10000)]
+    public async Task Up_WithAnInvalidName_FailsWithInvalidInputBeforeAnythingStarts(string name, CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var e = Assert.ThrowsAsync<SandboxNameException>(() => home.Manager.UpAsync(home.Options(name), cancellationToken));
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.ExitCode, Is.EqualTo(ExitCode.InvalidInput));
+            Assert.That(e.Message, Does.Contain($"'{name}'").And.Contain("Fix:"));
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox")), Is.False);
+        });
+    }
+
+    [TestCase(0, 1)]
+    [TestCase(3, 4)]
+    [TestCase(3, 1)]
+    [TestCase(256, 2)]
+    [CancelAfter(10000)]
+    public async Task Up_WithSharesOrThresholdOutOfRange_FailsWithInvalidInput(int shares, int threshold, CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var e = Assert.ThrowsAsync<SandboxOptionsException>(() => home.Manager.UpAsync(home.Options() with { Shares = shares, Threshold = threshold }, cancellationToken));
+        Assert.That(e!.ExitCode, Is.EqualTo(ExitCode.InvalidInput));
+    }
+
+    [Test]
+    [CancelAfter(10000)]
+    public async Task Down_OfASandboxThatDoesNotExist_SaysSoWithSandboxNotFound(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var e = Assert.ThrowsAsync<SandboxNotFoundException>(() => home.Manager.DownAsync("nope", cancellationToken));
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.ExitCode, Is.EqualTo(ExitCode.SandboxNotFound));
+            Assert.That(e.Message, Does.Contain("'nope'"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(10000)]
+    public async Task Status_WithNoNameAndNoSandbox_SaysThereIsNone(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var e = Assert.ThrowsAsync<SandboxNotFoundException>(() => home.Manager.StatusAsync(null, cancellationToken));
+        Assert.That(e!.Message, Does.Contain("sandbox up"));
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Up_OnAnUnimplementedRuntime_FailsPreflightNamingTheUsableOne(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        await using var home = new SandboxTestHome();
+        var e = Assert.ThrowsAsync<SandboxPreflightException>(() => home.Manager.UpAsync(home.Options() with { Runtime = RuntimeKind.K3d }, cancellationToken));
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.ExitCode, Is.EqualTo(ExitCode.PreflightFailed));
+            Assert.That(e.Message, Does.Contain("--runtime process"));
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox")), Is.False, "nothing was started");
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Up_WhenVaultExitsAtStart_TearsDownPostgresAndTheFolder_AndShowsVaultsLog(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        await using var home = new SandboxTestHome();
+        var fake = Path.Combine(home.Folder, "bin", "vault");
+        Directory.CreateDirectory(Path.GetDirectoryName(fake)!);
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\necho 'Error parsing config: fake vault for a test'\nexit 1\n", cancellationToken);
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => home.Manager.UpAsync(home.Options("broken-vault") with { VaultBinary = fake }, cancellationToken));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.Message, Does.Contain("step StartVault").And.Contain("fake vault for a test").And.Contain("torn down"));
+            Assert.That(e.ExitCode, Is.EqualTo(ExitCode.RuntimeFailed));
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", "broken-vault")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Up_WhenVaultsPortIsTaken_RetriesOnAnotherPort(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var calls = 0;
+        await using var home = new SandboxTestHome();
+        var manager = new SandboxManager(home.Guard, home.Folder)
+        {
+            RuntimeFactory = _ => new ProcessRuntime { PortSource = () => Interlocked.Increment(ref calls) == 1 ? taken : Sandbox.Harness.Runtimes.Internal.LoopbackPorts.Free() },
+        };
+
+        await using var sbx = await manager.UpAsync(home.Options("port-clash"), cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(calls, Is.EqualTo(2));
+            Assert.That(sbx.Address.Port, Is.Not.EqualTo(taken));
+        });
+        Assert.That((await sbx.StatusAsync(cancellationToken)).Sealed, Is.False);
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Up_WhenEveryPortIsTaken_FailsClearlyAndLeavesNothingHalfStarted(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        await using var home = new SandboxTestHome();
+        var manager = new SandboxManager(home.Guard, home.Folder) { RuntimeFactory = _ => new ProcessRuntime { PortSource = () => taken } };
+
+        var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => manager.UpAsync(home.Options("all-taken"), cancellationToken));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.Message, Does.Contain("StartVault").And.Contain(taken.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", "all-taken")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Down_InterruptedHalfway_CanBeRunAgain(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        await using var home = new SandboxTestHome();
+        var sbx = await home.Manager.UpAsync(home.Options("half-down") with { Detached = true }, cancellationToken);
+        // Half a teardown: Vault killed and the phase recorded, PostgreSQL and the folder still there.
+        await sbx.StopVaultAsync(kill: true, cancellationToken);
+        await sbx.DisposeAsync();
+        var file = Path.Combine(home.Folder, ".sandbox", "half-down", "sandbox.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken))!;
+        json["phase"] = "TearingDown";
+        await File.WriteAllTextAsync(file, json.ToJsonString(), cancellationToken);
+        var pgPort = sbx.Postgres.Port;
+
+        await home.Manager.DownAsync("half-down", cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(home.Manager.List(), Is.Empty);
+            Assert.That(ProcessRuntimeEndToEndTests.IsListening(pgPort), Is.False);
+        });
+        Assert.ThrowsAsync<SandboxNotFoundException>(() => home.Manager.DownAsync("half-down", cancellationToken));
+    }
+}
