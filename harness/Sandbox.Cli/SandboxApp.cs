@@ -50,6 +50,13 @@ internal static class SandboxApp
                 .WithExample("guard", "check", "https://vault.arcodange.lab/v1/sys/health")
                 .WithExample("guard", "check", "context:arcodange", "--json");
         });
+        config.AddCommand<DrillCommand>("drill")
+            .WithDescription("Run the scenario suites (the same NUnit code as CI) against a throw-away sandbox, with live progress and an evidence pack.")
+            .WithExample("drill", "all")
+            .WithExample("drill", "sealed-restart", "--report", "./report");
+        config.AddCommand<ChaosCommand>("chaos")
+            .WithDescription("Run a seeded sequence of faults with steady-state checks between them; the same seed replays the same sequence.")
+            .WithExample("chaos", "--seed", "42", "--rounds", "5");
     }
 
     /// <summary>Maps an exception to its exit code and prints a message without a stack trace.</summary>
