@@ -57,6 +57,9 @@ internal static class SandboxApp
         config.AddCommand<ChaosCommand>("chaos")
             .WithDescription("Run a seeded sequence of faults with steady-state checks between them; the same seed replays the same sequence.")
             .WithExample("chaos", "--seed", "42", "--rounds", "5");
+        config.AddCommand<RehearseCommand>("rehearse")
+            .WithDescription("Rehearse a risky change (topology overlay, policy files, Vault version, Helm values) in place on a sandbox: GO (exit 0) or NO-GO (exit 12).")
+            .WithExample("rehearse", "--change", "fixtures/changes/widen-webapp.yaml");
     }
 
     /// <summary>Maps an exception to its exit code and prints a message without a stack trace.</summary>
