@@ -65,24 +65,33 @@ public sealed class RehearsalRunner
             progress?.Report($"sandbox {sandbox.Name}: {sandbox.Vault.Describe()} at {sandbox.Address}");
 
             var replayer = new TopologyReplayer(sandbox.Root, sandbox.Guard);
-            var baseOptions = new ReplayOptions { Postgres = sandbox.Postgres };
+            var withDatabase = await SupportsDatabaseAsync(sandbox.Root, cancellationToken).ConfigureAwait(false);
+            var notes = new List<string>(analysis.Notes);
+            if (!withDatabase)
+            {
+                const string note = "this Vault has no database secrets engine: the database part of the topology was not replayed and the live lease-expiry checks did not run (the static TTL rules still apply)";
+                notes.Add(note);
+                progress?.Report(note);
+            }
+
+            var baseOptions = new ReplayOptions { Postgres = withDatabase ? sandbox.Postgres : null };
             var parts = baseOptions.Parts;
             var replayed = await replayer.ReplayAsync(change.BaseTopology, baseOptions, cancellationToken).ConfigureAwait(false);
             progress?.Report("replayed the current topology: " + replayed.Summary);
 
             var baseline = new List<ScenarioResult>(RehearsalAnalyzer.ToScenarioResults(analysis.BaselineViolations, analysis.RulesChecked, _time).Select(r => r with { Suite = "baseline" }));
-            baseline.Add(await DriftCheckAsync(sandbox.Root, change.BasePlan, parts, "drift/current-topology", [], "baseline").ConfigureAwait(false));
+            baseline.Add(await DriftCheckAsync(sandbox.Root, change.BasePlan, parts, "drift", "baseline", cancellationToken).ConfigureAwait(false));
             progress?.Report("baseline: running the live checks");
             baseline.AddRange(await LiveChecks.RunAsync(sandbox, change.BaseTopology, parts, rules.Ttl, _time, "baseline", cancellationToken).ConfigureAwait(false));
             Report(progress, baseline);
 
             progress?.Report("applying the change in place: " + change.Description);
             var after = new List<ScenarioResult>(RehearsalAnalyzer.ToScenarioResults(analysis.Violations, analysis.RulesChecked, _time).Select(r => r with { Suite = "after-change" }));
-            after.Add(await ApplyAsync(replayer, change, sandbox, cancellationToken).ConfigureAwait(false));
-            var changedParts = ChangedOptions(change, sandbox).Parts;
+            after.Add(await ApplyAsync(replayer, change, ChangedOptions(change, sandbox, withDatabase), cancellationToken).ConfigureAwait(false));
+            var changedParts = ChangedOptions(change, sandbox, withDatabase).Parts;
             var drift = await new ObservedStateReader(sandbox.Root).CompareAsync(change.ChangedPlan, changedParts, cancellationToken).ConfigureAwait(false);
             var leftovers = ExpectedLeftovers(drift, analysis.NamesRemoved);
-            after.Add(DriftResult(drift, leftovers, "drift/changed-topology", "after-change"));
+            after.Add(DriftResult(drift, leftovers, "drift", "after-change"));
             progress?.Report("after the change: running the live checks");
             after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", cancellationToken).ConfigureAwait(false));
             Report(progress, after);
@@ -108,7 +117,6 @@ public sealed class RehearsalRunner
                     $"scenario {t.Scenario}: {t.Timing} {t.BeforeMs:0} ms → {t.AfterMs:0} ms (more than {options.TimingFactor:0.##}× and {options.MinimumTimingIncreaseMs:0} ms slower)"));
             }
 
-            var notes = new List<string>(analysis.Notes);
             notes.AddRange(leftovers.Select(l => $"left in Vault by the in-place apply (replay does not delete): {l.Category} {l.Name}"));
             var verdict = reasons.Count == 0 ? RehearsalVerdict.Go : RehearsalVerdict.NoGo;
             var diff = new RehearsalDiff
@@ -179,28 +187,51 @@ public sealed class RehearsalRunner
         }
     }
 
-    private static ReplayOptions ChangedOptions(RehearsalChange change, SandboxHandle sandbox)
+    /// <summary>
+    /// Whether this Vault serves the database secrets engine: a throw-away database mount is
+    /// enabled, its roles listed (an empty list on Vault), and disabled again.
+    /// </summary>
+    private static async Task<bool> SupportsDatabaseAsync(VaultClient root, CancellationToken cancellationToken)
+    {
+        var mount = "sandbox-rehearse-probe-" + Guid.NewGuid().ToString("N")[..8];
+        await root.EnableSecretsEngineAsync(mount, new Vault.Models.MountRequest("database"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _ = await root.DatabaseListRolesAsync(mount, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (VaultApiException ex) when ((int)ex.StatusCode >= 500)
+        {
+            return false;
+        }
+        finally
+        {
+            await root.DisableSecretsEngineAsync(mount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static ReplayOptions ChangedOptions(RehearsalChange change, SandboxHandle sandbox, bool withDatabase)
     {
         string? Endpoint(string field) => change.Endpoints.LastOrDefault(e => e.VaultField == field)?.Value;
         var url = Endpoint("connection_url");
         return new ReplayOptions
         {
-            Postgres = sandbox.Postgres,
-            ConnectionUrl = url,
+            Postgres = withDatabase ? sandbox.Postgres : null,
+            ConnectionUrl = withDatabase ? url : null,
             KubernetesHost = Endpoint("kubernetes_host"),
             JwksUrl = Endpoint("jwks_url"),
             OidcDiscoveryUrl = Endpoint("oidc_discovery_url"),
         };
     }
 
-    private async Task<ScenarioResult> ApplyAsync(TopologyReplayer replayer, RehearsalChange change, SandboxHandle sandbox, CancellationToken cancellationToken)
+    private async Task<ScenarioResult> ApplyAsync(TopologyReplayer replayer, RehearsalChange change, ReplayOptions options, CancellationToken cancellationToken)
     {
         var t = new ScenarioTimeline(_time);
         t.EnterPhase(ScenarioPhase.Fault, "apply the change in place");
         t.Fault("replay the changed topology into the running Vault: " + change.Description);
         try
         {
-            var result = await replayer.ReplayAsync(change.ChangedTopology, ChangedOptions(change, sandbox), cancellationToken).ConfigureAwait(false);
+            var result = await replayer.ReplayAsync(change.ChangedTopology, options, cancellationToken).ConfigureAwait(false);
             foreach (var c in result.Changes.Where(c => c.IsWrite))
             {
                 t.Step(c.ToString());
@@ -216,13 +247,13 @@ public sealed class RehearsalRunner
         }
     }
 
-    private async Task<ScenarioResult> DriftCheckAsync(VaultClient root, TopologyPlan plan, ReplayParts parts, string name, IReadOnlyList<DriftItem> leftovers, string suite)
+    private async Task<ScenarioResult> DriftCheckAsync(VaultClient root, TopologyPlan plan, ReplayParts parts, string name, string suite, CancellationToken cancellationToken)
     {
-        var drift = await new ObservedStateReader(root).CompareAsync(plan, parts).ConfigureAwait(false);
-        return DriftResult(drift, leftovers, name, suite);
+        var drift = await new ObservedStateReader(root).CompareAsync(plan, parts, cancellationToken).ConfigureAwait(false);
+        return DriftResult(drift, [], name, suite);
     }
 
-    private ScenarioResult DriftResult(DriftReport drift, IReadOnlyList<DriftItem> leftovers, string name, string suite)
+    private ScenarioResult DriftResult(DriftReport drift, List<DriftItem> leftovers, string name, string suite)
     {
         var t = new ScenarioTimeline(_time);
         t.EnterPhase(ScenarioPhase.SteadyState, "drift check: the sandbox against the topology, name by name");
