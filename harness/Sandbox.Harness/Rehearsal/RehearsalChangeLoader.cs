@@ -10,8 +10,8 @@ namespace Sandbox.Harness.Rehearsal;
 /// <summary>
 /// Reads and validates everything a rehearsal will apply — overlays, policy files, Helm values,
 /// the Vault binary or image, the endpoints a change names — before any sandbox exists. A
-/// mistake raises <see cref="RehearsalChangeException"/> (or <see cref="TopologyException"/>)
-/// naming the file, the line and the fix; a denylisted endpoint raises
+/// mistake raises <see cref="RehearsalChangeException"/> (a broken base topology:
+/// <see cref="TopologyException"/>) naming the file, the line and the fix; a denylisted endpoint raises
 /// <see cref="RehearsalGuardException"/>. See <c>docs/rehearse.md</c>.
 /// </summary>
 public static partial class RehearsalChangeLoader
@@ -37,8 +37,8 @@ public static partial class RehearsalChangeLoader
     /// <param name="request">What to rehearse.</param>
     /// <param name="guard">The production guard (files the change names are checked with it too).</param>
     /// <returns>The validated change.</returns>
-    /// <exception cref="RehearsalChangeException">A change file or option is invalid.</exception>
-    /// <exception cref="TopologyException">The base topology, an overlay or a policy file does not load.</exception>
+    /// <exception cref="RehearsalChangeException">A change file (overlay, policy file, Helm values) or option is invalid.</exception>
+    /// <exception cref="TopologyException">The base topology does not load.</exception>
     /// <exception cref="RehearsalGuardException">The change names an endpoint the guard refuses.</exception>
     public static RehearsalChange Load(RehearsalRequest request, SandboxGuard guard)
     {
@@ -110,7 +110,16 @@ public static partial class RehearsalChangeLoader
                 }
             }
 
-            var changedTopology = overlays.Count == 0 ? baseTopology : TopologyLoader.Load(basePath, overlays, [SectionKey]);
+            TopologySpec changedTopology;
+            try
+            {
+                changedTopology = overlays.Count == 0 ? baseTopology : TopologyLoader.Load(basePath, overlays, [SectionKey]);
+            }
+            catch (TopologyException ex)
+            {
+                throw RehearsalChangeException.At(ex.File, ex.Line, ex.Column, ex.Problem, ex.Fix, ex);
+            }
+
             var vaultBinary = CheckVaultBinary(request, guard);
             var vaultImage = CheckVaultImage(request);
             if (vaultBinary is not null)

@@ -37,7 +37,7 @@ public sealed class RehearsalChangeLoaderTests
     [CancelAfter(10000)]
     public void MalformedOverlay_NamesFileLineAndFix(CancellationToken cancellationToken)
     {
-        var ex = Assert.Throws<TopologyException>(() => RehearsalFixtures.Load("broken.yaml"))!;
+        var ex = Assert.Throws<RehearsalChangeException>(() => RehearsalFixtures.Load("broken.yaml"))!;
 
         Assert.Multiple(() =>
         {
@@ -45,6 +45,7 @@ public sealed class RehearsalChangeLoaderTests
             Assert.That(ex.Line, Is.EqualTo(7));
             Assert.That(ex.Message, Does.Contain("\"defaultTtl\" value \"half an hour\" is not a duration"));
             Assert.That(ex.Fix, Does.Contain("90s"));
+            Assert.That(ex.Message, Does.Contain("Nothing was applied"));
             Assert.That((int)ex.ExitCode, Is.EqualTo(4));
         });
     }
@@ -179,7 +180,7 @@ public sealed class RehearsalChangeLoaderTests
     {
         var hcl = _ws.Write("new/webapp.hcl", "path \"kvv2/data/*\" {\n  capabilities = [\"read\", \"fly\"]\n}\n");
 
-        var ex = Assert.Throws<TopologyException>(() =>
+        var ex = Assert.Throws<RehearsalChangeException>(() =>
             RehearsalChangeLoader.Load(new RehearsalRequest { TopologyPath = RehearsalFixtures.Topology, Changes = [hcl] }, RehearsalFixtures.Guard()))!;
 
         Assert.Multiple(() =>
