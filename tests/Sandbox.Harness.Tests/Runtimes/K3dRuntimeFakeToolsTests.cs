@@ -102,7 +102,10 @@ public sealed class K3dRuntimeFakeToolsTests
         var doubleRun = StartDouble(doubleLaunch!, vaultPort, home.Folder, stopDouble.Token);
         try
         {
-            var sbx = await manager.UpAsync(new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "k3d-fake" }, cancellationToken);
+            var images = Path.Combine(_tools, "images");
+            Directory.CreateDirectory(images);
+            await File.WriteAllTextAsync(Path.Combine(images, "vault.tar"), "not a real image", cancellationToken);
+            var sbx = await manager.UpAsync(new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "k3d-fake", ImagesDirectory = images }, cancellationToken);
             var run = Path.Combine(home.Folder, ".sandbox", "k3d-fake");
             var kubeconfig = Path.Combine(run, "kubeconfig");
             var pgPassword = sbx.Postgres.SuperuserPassword;
@@ -139,6 +142,7 @@ public sealed class K3dRuntimeFakeToolsTests
             {
                 $"k3d cluster create --config {run}/k3d-cluster.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false",
                 "k3d kubeconfig get k3d-fake",
+                $"k3d image import {images}/vault.tar --cluster k3d-fake",
                 $"kubectl {kc} create namespace tools",
                 $"kubectl {kc} apply -f -",
                 $"kubectl {kc} apply -f {assets}/postgres.yaml",
@@ -164,7 +168,7 @@ public sealed class K3dRuntimeFakeToolsTests
             });
 
             // The PostgreSQL password went through stdin, never argv.
-            var stdin = await File.ReadAllTextAsync(Path.Combine(_calls, "stdin-5"), cancellationToken);
+            var stdin = await File.ReadAllTextAsync(Path.Combine(_calls, "stdin-6"), cancellationToken);
             Assert.That(stdin, Does.Contain("postgres-superuser").And.Contain(pgPassword));
             Assert.That(all.Select(c => c.Argv), Has.None.Contains(pgPassword));
             Assert.That(Directory.Exists(run), Is.False, "run folder removed by down");
