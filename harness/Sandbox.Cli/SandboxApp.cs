@@ -60,6 +60,10 @@ internal static class SandboxApp
         config.AddCommand<RehearseCommand>("rehearse")
             .WithDescription("Rehearse a risky change (topology overlay, policy files, Vault version, Helm values) in place on a sandbox: GO (exit 0) or NO-GO (exit 12).")
             .WithExample("rehearse", "--change", "fixtures/changes/widen-webapp.yaml");
+        config.AddCommand<ReplayCommand>("replay")
+            .WithDescription("Apply the topology's names to a running sandbox Vault (only what differs), or compare them with --check (exit 13 on drift).")
+            .WithExample("replay", "--name", "demo")
+            .WithExample("replay", "--check", "--address", "http://127.0.0.1:8200", "--token-file", ".sandbox/demo/root-token");
     }
 
     /// <summary>Maps an exception to its exit code and prints a message without a stack trace.</summary>

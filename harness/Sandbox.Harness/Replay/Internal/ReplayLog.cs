@@ -15,5 +15,5 @@ internal static partial class ReplayLog
     public static partial void Refused(ILogger logger, string key, string rule);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "name parity probe {Who} {Path}: expected {Expected}, got {Actual}")]
-    public static partial void Probe(ILogger logger, string who, string path, string expected, string actual);
+    public static partial void Probe(ILogger logger, string who, string path, ProbeAccess expected, ProbeAccess actual);
 }
