@@ -33,6 +33,10 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         [Description("process: a vault or bao binary (default: $SANDBOX_VAULT_BINARY, vault/bao on PATH, else the Vault double).")]
         public string? VaultBinary { get; init; }
 
+        [CommandOption("--images <DIR>")]
+        [Description("k3d: import the image tarballs (*.tar) in DIR into the cluster (air-gapped machines).")]
+        public string? Images { get; init; }
+
         [CommandOption("--shares <N>")]
         [Description("Unseal key shares (default 1).")]
         public int Shares { get; init; } = 1;
@@ -50,7 +54,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
                 return ValidationResult.Error($"--runtime '{Runtime}' is unknown; use auto, process, docker or k3d.");
             }
 
-            if (Missing(Name) || Missing(VaultImage) || Missing(VaultBinary) || Missing(Home))
+            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(VaultBinary) || Missing(Home))
             {
                 return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --vault-binary PATH, --home DIR.");
             }
@@ -78,6 +82,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             Name = settings.Name,
             VaultBinary = settings.VaultBinary,
             VaultImage = settings.VaultImage,
+            ImagesDirectory = settings.Images is null ? null : Path.GetFullPath(settings.Images),
             Shares = settings.Shares,
             Threshold = settings.Threshold,
             Detached = true,

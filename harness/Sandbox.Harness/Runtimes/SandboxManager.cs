@@ -66,7 +66,8 @@ public sealed class SandboxManager
     {
         RuntimeKind.Process => new ProcessRuntime(),
         RuntimeKind.K3d => new K3d.K3dRuntime(guard: guard),
-        _ => throw SandboxRuntimeException.NotImplemented(kind, "Use --runtime process or k3d."),
+        RuntimeKind.Docker => new Docker.DockerRuntime(guard: guard),
+        _ => throw SandboxRuntimeException.NotImplemented(kind, "Use --runtime process, docker or k3d."),
     };
 
     /// <summary>Preflight of every runtime, in <see cref="AutoOrder"/>.</summary>
@@ -141,7 +142,7 @@ public sealed class SandboxManager
             CreatedAt = _time.GetUtcNow(),
             OwnerPid = self,
             OwnerStartTicks = ProcessTable.StartTicks(self),
-            Labels = SandboxState.LabelsFor(SessionId, name),
+            Labels = SandboxState.LabelsFor(SessionId, paths),
         };
         var run = new SandboxRun(paths, state, options, Guard, _loggers.CreateLogger("Sandbox.Runtimes." + kind), _time);
         var keyStore = new SandboxKeyStore(Guard, "sandbox-key-store", _loggers.CreateLogger("Sandbox.Keys"));
@@ -311,12 +312,13 @@ public sealed class SandboxManager
                 await DownAsync(name, cancellationToken).ConfigureAwait(false);
                 report.Add(new SweptSandbox(name, reason, true, null));
             }
-            catch (SandboxException e)
+            catch (Exception e) when (e is SandboxException or IOException or UnauthorizedAccessException)
             {
                 report.Add(new SweptSandbox(name, reason, false, e.Message));
             }
         }
 
+        report.AddRange(await Docker.DockerLeftovers.SweepAsync(Guard, SandboxPaths.IdOfHome(Home), List(), cancellationToken).ConfigureAwait(false));
         return report;
     }
 
@@ -331,9 +333,30 @@ public sealed class SandboxManager
         }
 
         await runtime.DestroyAsync(run, cancellationToken).ConfigureAwait(false);
-        if (Directory.Exists(run.Paths.RunFolder))
+        for (var attempt = 1; Directory.Exists(run.Paths.RunFolder); attempt++)
         {
-            Directory.Delete(run.Paths.RunFolder, recursive: true);
+            try
+            {
+                // The state file goes last, so that an interrupted removal can be run again.
+                foreach (var entry in Directory.EnumerateFileSystemEntries(run.Paths.RunFolder).Where(e => e != run.Paths.StateFile))
+                {
+                    if (Directory.Exists(entry) && !File.GetAttributes(entry).HasFlag(FileAttributes.ReparsePoint))
+                    {
+                        Directory.Delete(entry, recursive: true);
+                    }
+                    else
+                    {
+                        File.Delete(entry);
+                    }
+                }
+
+                Directory.Delete(run.Paths.RunFolder, recursive: true);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // A process that was just stopped may still be closing files in the folder.
+                await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         Forget(run.Paths.RunFolder);

@@ -24,6 +24,12 @@ public sealed record SandboxOptions
     /// <summary>Docker/k3d runtimes: the Vault image instead of the pinned default.</summary>
     public string? VaultImage { get; init; }
 
+    /// <summary>Docker runtime: the PostgreSQL image instead of <see cref="RuntimeVersions.PostgresImage"/>.</summary>
+    public string? PostgresImage { get; init; }
+
+    /// <summary>k3d runtime: a folder of image tarballs (<c>*.tar</c>) to <c>k3d image import</c> into the cluster (air-gapped machines).</summary>
+    public string? ImagesDirectory { get; init; }
+
     /// <summary>
     /// True when the sandbox outlives the process that made it (the CLI's <c>up</c>); false for an
     /// in-process handle whose owner is this process (then <c>sweep</c> removes it once the handle is gone).

@@ -22,6 +22,14 @@ public sealed record SandboxPaths
     /// <summary>The sandbox name.</summary>
     public string Name { get; }
 
+    /// <summary>A short id of the home (SHA-256 of its full path, 12 hex digits): label <c>sandbox.home</c>, so that sweep finds this home's containers and clusters whose run folder is gone.</summary>
+    public string HomeId => IdOfHome(Home);
+
+    /// <summary>The id of a home folder.</summary>
+    /// <param name="home">The home.</param>
+    public static string IdOfHome(string home) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(home))))[..12];
+
     /// <summary>The run folder.</summary>
     public string RunFolder { get; }
 

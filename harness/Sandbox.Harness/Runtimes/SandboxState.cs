@@ -86,15 +86,20 @@ public sealed class SandboxState
     /// <summary>The labels put on every container, volume, network and cluster.</summary>
     public Dictionary<string, string> Labels { get; set; } = [];
 
-    /// <summary>The labels of a sandbox: <c>sandbox.session</c>, <c>sandbox.name</c>, <c>sandbox.managed=true</c>.</summary>
+    /// <summary>The labels of a sandbox: <c>sandbox.session</c>, <c>sandbox.name</c>, <c>sandbox.home</c> (<see cref="SandboxPaths.HomeId"/>), <c>sandbox.managed=true</c>.</summary>
     /// <param name="sessionId">The session id.</param>
-    /// <param name="name">The sandbox name.</param>
-    public static Dictionary<string, string> LabelsFor(string sessionId, string name) => new(StringComparer.Ordinal)
+    /// <param name="paths">The sandbox's paths.</param>
+    public static Dictionary<string, string> LabelsFor(string sessionId, SandboxPaths paths)
     {
-        ["sandbox.session"] = sessionId,
-        ["sandbox.name"] = name,
-        ["sandbox.managed"] = "true",
-    };
+        ArgumentNullException.ThrowIfNull(paths);
+        return new(StringComparer.Ordinal)
+        {
+            ["sandbox.session"] = sessionId,
+            ["sandbox.name"] = paths.Name,
+            ["sandbox.home"] = paths.HomeId,
+            ["sandbox.managed"] = "true",
+        };
+    }
 
     /// <summary>The Vault that ran, as a <see cref="VaultFlavor"/>.</summary>
     public VaultFlavor VaultFlavor() => new(

@@ -32,6 +32,24 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>
+    /// Running processes whose command line contains <paramref name="marker"/> — a sandbox's own,
+    /// unique folder path (never a program name) — other than this process.
+    /// </summary>
+    public static IReadOnlyList<int> FindByMarker(string marker)
+    {
+        var result = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId && IsOurs(pid, marker))
+            {
+                result.Add(pid);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>True when <paramref name="pid"/> runs and its command line contains <paramref name="marker"/>.</summary>
     public static bool IsOurs(int pid, string marker) =>
         IsRunning(pid) && (CommandLine(pid)?.Contains(marker, StringComparison.Ordinal) ?? false);

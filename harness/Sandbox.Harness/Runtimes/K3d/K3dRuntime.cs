@@ -227,6 +227,7 @@ public sealed class K3dRuntime : ISandboxRuntime
         var config = template
             .Replace("${SANDBOX_NAME}", run.Paths.Name, StringComparison.Ordinal)
             .Replace("${SANDBOX_SESSION}", run.State.SessionId, StringComparison.Ordinal)
+            .Replace("${SANDBOX_HOME_ID}", run.Paths.HomeId, StringComparison.Ordinal)
             .Replace("${API_PORT}", apiPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${VAULT_PORT}", run.State.VaultPort.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${POSTGRES_PORT}", run.State.PostgresPort.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
@@ -241,9 +242,9 @@ public sealed class K3dRuntime : ISandboxRuntime
         var kubeconfig = await RunAsync(run, "k3d", ["kubeconfig", "get", run.Paths.Name], cancellationToken).ConfigureAwait(false);
         await ProcessRuntime.WriteSecretFileAsync(run.Paths.Kubeconfig, kubeconfig, cancellationToken).ConfigureAwait(false);
 
-        if (ImagesDirectory is not null)
+        if ((ImagesDirectory ?? run.Options.ImagesDirectory) is { } images)
         {
-            var tarballs = Directory.EnumerateFiles(ImagesDirectory, "*.tar").Order(StringComparer.Ordinal).ToList();
+            var tarballs = Directory.EnumerateFiles(images, "*.tar").Order(StringComparer.Ordinal).ToList();
             if (tarballs.Count > 0)
             {
                 await RunAsync(run, "k3d", ["image", "import", .. tarballs, "--cluster", run.Paths.Name], cancellationToken).ConfigureAwait(false);

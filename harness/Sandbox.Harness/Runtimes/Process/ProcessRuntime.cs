@@ -234,6 +234,18 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
 
         await StopPostmasterFromStateAsync(run, cancellationToken).ConfigureAwait(false);
+
+        // A killed 'up' leaves its children (initdb, pg_ctl, a Vault launcher) running: stop every
+        // process whose command line names this sandbox's own folders, and nothing else.
+        foreach (var marker in new[] { run.Paths.RunFolder + "/", run.State.PostgresFolder }.OfType<string>())
+        {
+            foreach (var pid in ProcessTable.FindByMarker(marker))
+            {
+                await ProcessTable.StopAsync(run.Guard, pid, marker, kill: true, "KILL", TimeSpan.Zero, run.Time, cancellationToken).ConfigureAwait(false);
+                RuntimeLog.Stopped(run.Logger, pid, "leftover child of an interrupted run");
+            }
+        }
+
         if (run.State.PostgresFolder is { } folder && !IsInside(folder, run.Paths.RunFolder) && Directory.Exists(folder)
             && Path.GetFileName(folder).StartsWith(OutsideFolderPrefix, StringComparison.Ordinal))
         {

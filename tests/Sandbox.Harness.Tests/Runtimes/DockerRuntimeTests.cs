@@ -1,0 +1,135 @@
+using CliWrap;
+using CliWrap.Buffered;
+using NUnit.Framework;
+using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Docker;
+using Sandbox.Tests.Shared;
+
+namespace Sandbox.Harness.Tests.Runtimes;
+
+/// <summary>
+/// The docker runtime against this machine's daemon (scripts/start-docker.sh) with the LOCAL
+/// STAND-IN images from tests/standins/build-images.sh (sandbox-standin/postgres:15 and
+/// sandbox-standin/vault-double:0.1.0, the Vault double packaged as an image: NOT HashiCorp Vault).
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class DockerRuntimeTests
+{
+    private const string StandinVault = "sandbox-standin/vault-double:0.1.0";
+    private const string StandinPostgres = "sandbox-standin/postgres:15";
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        var daemon = await RunAsync("version", "--format", "{{.Server.APIVersion}}");
+        Requires.That(daemon.ExitCode == 0, "a Docker daemon", "scripts/start-docker.sh");
+        Requires.That((await RunAsync("image", "inspect", StandinVault)).ExitCode == 0 && (await RunAsync("image", "inspect", StandinPostgres)).ExitCode == 0,
+            "the stand-in images", "tests/standins/build-images.sh");
+    }
+
+    [Test]
+    [CancelAfter(60000)]
+    public async Task Preflight_WithAnAbsentImage_NamesItAndHowToLoadIt_AndUpStartsNothing(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-noimage", VaultImage = "sandbox-absent/vault:9.9.9", PostgresImage = StandinPostgres };
+
+        var preflight = await new DockerRuntime(guard: home.Guard).PreflightAsync(options, cancellationToken);
+        var e = Assert.ThrowsAsync<SandboxPreflightException>(() => home.Manager.UpAsync(options, cancellationToken));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(preflight.Usable, Is.False);
+            Assert.That(preflight.Found, Has.Some.StartsWith("Docker daemon: API "));
+            Assert.That(preflight.Problems.Single().What, Does.Contain("sandbox-absent/vault:9.9.9"));
+            Assert.That(preflight.Problems.Single().HowToGet, Does.Contain("docker load -i"));
+            Assert.That(e!.ExitCode, Is.EqualTo(ExitCode.PreflightFailed));
+            Assert.That((await RunAsync("ps", "-a", "-q", "--filter", "label=sandbox.name=dock-noimage")).StandardOutput.Trim(), Is.Empty);
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Up_WhenVaultsContainerDoesNotServe_RemovesEveryLabelledContainerAndVolume(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        // A Vault image whose server exits at once: the stand-in PostgreSQL image run as "Vault".
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-fails", VaultImage = StandinPostgres, PostgresImage = StandinPostgres, VaultStartTimeout = TimeSpan.FromSeconds(30) };
+
+        var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => home.Manager.UpAsync(options, cancellationToken));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(e!.Message, Does.Contain("StartVault").Or.Contain("StartPostgres"));
+            Assert.That(e.Message, Does.Contain("torn down"));
+            Assert.That((await RunAsync("ps", "-a", "-q", "--filter", "label=sandbox.name=dock-fails")).StandardOutput.Trim(), Is.Empty, "no container left");
+            Assert.That((await RunAsync("volume", "ls", "-q", "--filter", "label=sandbox.name=dock-fails")).StandardOutput.Trim(), Is.Empty, "no volume left");
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", "dock-fails")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(300000)]
+    public async Task StandIns_Up_RestartKeepsTheVolumeAndComesBackSealed_Down_LeavesNothing(CancellationToken cancellationToken)
+    {
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts (this machine's image exits at once without output)", "tests/standins/build-images.sh --force");
+        await using var home = new SandboxTestHome();
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-e2e", VaultImage = StandinVault, PostgresImage = StandinPostgres };
+
+        await using (var sbx = await home.Manager.UpAsync(options, cancellationToken))
+        {
+            Assert.That(sbx.Vault.Describe(), Does.Contain("NOT HashiCorp Vault").And.Contain(StandinVault));
+            await sbx.Root.EnableSecretsEngineAsync("kvv2", Sandbox.Harness.Vault.Models.MountRequest.KvV2(), cancellationToken);
+            await sbx.RestartVaultAsync(kill: false, cancellationToken);
+            Assert.That((await sbx.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.True);
+            await sbx.UnsealFromKeyFileAsync(cancellationToken);
+            Assert.That((await sbx.Root.ListSecretsEnginesAsync(cancellationToken)).Keys, Has.Member("kvv2/"), "the volume kept the data");
+        }
+
+        Assert.That((await RunAsync("ps", "-a", "-q", "--filter", "label=sandbox.name=dock-e2e")).StandardOutput.Trim(), Is.Empty);
+        Assert.That((await RunAsync("volume", "ls", "-q", "--filter", "label=sandbox.name=dock-e2e")).StandardOutput.Trim(), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(60000)]
+    public async Task Sweep_RemovesContainersAndVolumesLabelledForThisHome_WhoseRunFolderIsGone_AndLeavesOtherHomesAlone(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        var mine = SandboxPaths.IdOfHome(home.Folder);
+        var other = SandboxPaths.IdOfHome(home.Folder + "-elsewhere");
+        string[] Labels(string homeId) => ["--label", "sandbox.managed=true", "--label", $"sandbox.home={homeId}", "--label", "sandbox.name=gone-one"];
+        var ours = (await RunAsync(["create", .. Labels(mine), StandinPostgres])).StandardOutput.Trim();
+        var theirs = (await RunAsync(["create", .. Labels(other), StandinPostgres])).StandardOutput.Trim();
+        var ourVolume = "sandbox-test-leftover-" + Guid.NewGuid().ToString("N")[..8];
+        await RunAsync(["volume", "create", .. Labels(mine), ourVolume]);
+        try
+        {
+            var swept = await home.Manager.SweepAsync(cancellationToken);
+
+            Assert.Multiple(async () =>
+            {
+                Assert.That(swept.Select(s => s.Name), Does.Contain($"container {ours[..12]}").Or.Contain($"container {ours}"));
+                Assert.That(swept.Select(s => s.Name), Does.Contain($"volume {ourVolume}"));
+                Assert.That(swept.All(s => s.Removed), Is.True);
+                Assert.That((await RunAsync(["inspect", ours])).ExitCode, Is.Not.Zero, "our leftover container is gone");
+                Assert.That((await RunAsync(["inspect", theirs])).ExitCode, Is.Zero, "another home's container is untouched");
+            });
+        }
+        finally
+        {
+            await RunAsync(["rm", "-f", ours, theirs]);
+            await RunAsync(["volume", "rm", "-f", ourVolume]);
+        }
+    }
+
+    private static async Task<bool> StandinVaultServesAsync(CancellationToken cancellationToken)
+    {
+        var result = await Cli.Wrap("docker").WithArguments(["run", "--rm", "--entrypoint", "/bin/sh", StandinVault, "-c", "dotnet /app/Sandbox.VaultDouble.dll version"])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
+        return result.StandardOutput.Contains("sandbox-double", StringComparison.Ordinal);
+    }
+
+    private static async Task<BufferedCommandResult> RunAsync(params string[] args) =>
+        await Cli.Wrap("docker").WithArguments(args).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+}

@@ -1,0 +1,244 @@
+using System.Text.Json;
+using CliWrap;
+using NUnit.Framework;
+using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.K3d;
+using Sandbox.Harness.Runtimes.Process;
+
+namespace Sandbox.Harness.Tests.Runtimes;
+
+/// <summary>
+/// The k3d runtime driven against fake k3d/kubectl/helm/docker scripts (in a tool directory given to
+/// the runtime; the test process's PATH is not touched) that record argv, environment and stdin and
+/// print canned output. Vault's NodePort is played by a real Vault double listening on the port the
+/// cluster config maps, so init, key file and unseal run for real.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class K3dRuntimeFakeToolsTests
+{
+    private const string ProductionVaultAddr = "https://vault.arcodange.lab";
+    private string _tools = null!;
+    private string _calls = null!;
+    private string? _savedVaultAddr;
+    private string? _savedKubeconfig;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _tools = Path.Combine(Path.GetTempPath(), "sandbox-fake-tools-" + Guid.NewGuid().ToString("N")[..8]);
+        _calls = Path.Combine(_tools, "calls");
+        Directory.CreateDirectory(_calls);
+        foreach (var tool in new[] { "k3d", "kubectl", "helm", "docker" })
+        {
+            WriteFake(tool);
+        }
+
+        // The parent has production settings; the children must never see them.
+        _savedVaultAddr = Environment.GetEnvironmentVariable("VAULT_ADDR");
+        _savedKubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG");
+        Environment.SetEnvironmentVariable("VAULT_ADDR", ProductionVaultAddr);
+        Environment.SetEnvironmentVariable("KUBECONFIG", "/root/.kube/config");
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        Environment.SetEnvironmentVariable("VAULT_ADDR", _savedVaultAddr);
+        Environment.SetEnvironmentVariable("KUBECONFIG", _savedKubeconfig);
+        Directory.Delete(_tools, recursive: true);
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Preflight_WithAnEmptyToolDirectory_NamesEachMissingToolAndHowToGetIt(CancellationToken cancellationToken)
+    {
+        var empty = Path.Combine(_tools, "empty");
+        Directory.CreateDirectory(empty);
+        var runtime = new K3dRuntime(toolDirectory: empty);
+
+        var preflight = await runtime.PreflightAsync(new SandboxOptions(), cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(preflight.Usable, Is.False);
+            Assert.That(preflight.Problems.Select(p => p.What), Is.SupersetOf(new[] { "k3d", "kubectl", "helm", "docker" }));
+            Assert.That(preflight.Problems.All(p => p.HowToGet.Length > 0), Is.True);
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Preflight_WithTheFakes_IsUsableAndReportsTheDaemonsApiVersion(CancellationToken cancellationToken)
+    {
+        var runtime = new K3dRuntime(toolDirectory: _tools);
+        var preflight = await runtime.PreflightAsync(new SandboxOptions(), cancellationToken);
+        Assert.Multiple(() =>
+        {
+            Assert.That(preflight.Usable, Is.True, string.Join("; ", preflight.Problems.Select(p => p.What + ": " + p.Detail)));
+            Assert.That(preflight.Found, Has.Some.Contains("API 1.41"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task UpAndDown_RunTheExactCommandSequence_WithIsolationFlagsPrivateKubeconfigAndScrubbedEnvironment(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        var doubleLaunch = VaultBinaryLocator.FindDouble().Launch;
+        Requires(doubleLaunch);
+        await using var home = new SandboxTestHome();
+        var apiPort = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.Free();
+        var vaultPort = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.Free();
+        var pgPort = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.Free();
+        var ports = new Queue<int>([apiPort, vaultPort, pgPort]);
+        var manager = new SandboxManager(home.Guard, home.Folder)
+        {
+            RuntimeFactory = _ => new K3dRuntime(toolDirectory: _tools) { PortSource = () => ports.Dequeue() },
+        };
+
+        using var stopDouble = new CancellationTokenSource();
+        var doubleRun = StartDouble(doubleLaunch!, vaultPort, home.Folder, stopDouble.Token);
+        try
+        {
+            var images = Path.Combine(_tools, "images");
+            Directory.CreateDirectory(images);
+            await File.WriteAllTextAsync(Path.Combine(images, "vault.tar"), "not a real image", cancellationToken);
+            var sbx = await manager.UpAsync(new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "k3d-fake", ImagesDirectory = images }, cancellationToken);
+            var run = Path.Combine(home.Folder, ".sandbox", "k3d-fake");
+            var kubeconfig = Path.Combine(run, "kubeconfig");
+            var pgPassword = sbx.Postgres.SuperuserPassword;
+            await using (sbx)
+            {
+                Assert.Multiple(async () =>
+                {
+                    Assert.That(sbx.Runtime, Is.EqualTo(RuntimeKind.K3d));
+                    Assert.That(sbx.Address.Port, Is.EqualTo(vaultPort));
+                    Assert.That((await sbx.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.False, "initialized and unsealed through the NodePort");
+                    Assert.That(File.ReadAllText(kubeconfig), Does.Contain("fake-k3d-cluster"));
+                    Assert.That(File.GetUnixFileMode(kubeconfig), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+                });
+
+                var clusterYaml = await File.ReadAllTextAsync(Path.Combine(run, "k3d-cluster.yaml"), cancellationToken);
+                Assert.Multiple(() =>
+                {
+                    Assert.That(clusterYaml, Does.Contain("name: k3d-fake"));
+                    Assert.That(clusterYaml, Does.Contain($"hostPort: \"{apiPort}\"").And.Contain("hostIP: \"127.0.0.1\""));
+                    Assert.That(clusterYaml, Does.Contain($"127.0.0.1:{vaultPort}:30820").And.Contain($"127.0.0.1:{pgPort}:30432"));
+                    Assert.That(clusterYaml, Does.Contain("updateDefaultKubeconfig: false").And.Contain("switchCurrentContext: false"));
+                    Assert.That(clusterYaml, Does.Contain($"sandbox.session={sbx.SessionId}").And.Contain("sandbox.managed=true"));
+                    Assert.That(clusterYaml, Does.Not.Match(@"\$\{[A-Z_]+\}"), "every placeholder filled");
+                });
+            }
+
+            var all = ReadCalls();
+            Assert.That(all[0].Argv, Is.EqualTo("docker version --format {{.Server.APIVersion}}"), "preflight asks the daemon first");
+            Assert.That(all[0].Env["KUBECONFIG"], Is.Empty, "preflight's child gets no kubeconfig at all");
+            var calls = all.Skip(1).ToList();
+            var assets = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", "..", "..", "k3d"));
+            var kc = $"--kubeconfig {kubeconfig}";
+            var expected = new[]
+            {
+                $"k3d cluster create --config {run}/k3d-cluster.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false",
+                "k3d kubeconfig get k3d-fake",
+                $"k3d image import {images}/vault.tar --cluster k3d-fake",
+                $"kubectl {kc} create namespace tools",
+                $"kubectl {kc} apply -f -",
+                $"kubectl {kc} apply -f {assets}/postgres.yaml",
+                $"kubectl {kc} -n tools rollout status statefulset/postgres --timeout=240s",
+                $"helm {kc} repo add hashicorp https://helm.releases.hashicorp.com --force-update",
+                $"helm {kc} upgrade --install hashicorp-vault hashicorp/vault --version 0.34.1 --namespace tools --create-namespace --values {assets}/values/vault.yaml --set server.image.repository=hashicorp/vault --set server.image.tag=2.0.4",
+                $"helm {kc} upgrade --install vault-secrets-operator hashicorp/vault-secrets-operator --version 0.10.0 --namespace vault-secrets-operator-system --create-namespace",
+            };
+            var argv = calls.Select(c => c.Argv).ToList();
+            Assert.That(argv.Take(expected.Length), Is.EqualTo(expected));
+            Assert.That(argv.Skip(expected.Length).SkipLast(1), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod phase checks");
+            Assert.That(argv[^1], Is.EqualTo("k3d cluster delete k3d-fake"));
+
+            Assert.Multiple(() =>
+            {
+                foreach (var call in calls)
+                {
+                    Assert.That(call.Env["KUBECONFIG"], Is.EqualTo(kubeconfig), $"{call.Argv}: private kubeconfig only");
+                    Assert.That(call.Env["VAULT_ADDR"], Is.Empty, $"{call.Argv}: VAULT_ADDR scrubbed");
+                    Assert.That(call.Env["HELM_CONFIG_HOME"], Does.StartWith(run), $"{call.Argv}: helm config in the run folder");
+                    Assert.That(call.Argv, Does.Not.Contain("/root/.kube"));
+                }
+            });
+
+            // The PostgreSQL password went through stdin, never argv.
+            var stdin = await File.ReadAllTextAsync(Path.Combine(_calls, "stdin-6"), cancellationToken);
+            Assert.That(stdin, Does.Contain("postgres-superuser").And.Contain(pgPassword));
+            Assert.That(all.Select(c => c.Argv), Has.None.Contains(pgPassword));
+            Assert.That(Directory.Exists(run), Is.False, "run folder removed by down");
+        }
+        finally
+        {
+            await stopDouble.CancelAsync();
+            try
+            {
+                await doubleRun;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static void Requires(VaultLaunch? launch) =>
+        Sandbox.Tests.Shared.Requires.That(launch is not null, "the built Vault double", VaultBinaryLocator.BuildDoubleHint);
+
+    private static CommandTask<CommandResult> StartDouble(VaultLaunch launch, int port, string folder, CancellationToken stop)
+    {
+        var dir = Path.Combine(folder, "double-for-k3d");
+        Directory.CreateDirectory(dir);
+        var config = Path.Combine(dir, "vault.hcl");
+        File.WriteAllText(config, $"storage \"file\" {{ path = \"{dir}/data\" }}\nlistener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  tls_disable = true\n}}\ndisable_mlock = true\n");
+        return Cli.Wrap(launch.FileName)
+            .WithArguments([.. launch.PrefixArguments, "server", "-config", config])
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToFile(Path.Combine(dir, "out.log")))
+            .ExecuteAsync(stop);
+    }
+
+    private List<(string Argv, Dictionary<string, string> Env)> ReadCalls()
+    {
+        var result = new List<(string, Dictionary<string, string>)>();
+        foreach (var line in File.ReadAllLines(Path.Combine(_calls, "calls.jsonl")))
+        {
+            using var doc = JsonDocument.Parse(line);
+            var r = doc.RootElement;
+            result.Add((r.GetProperty("argv").GetString()!, r.GetProperty("env").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty)));
+        }
+
+        return result;
+    }
+
+    private void WriteFake(string tool)
+    {
+        // Records one JSON line per call (argv joined by spaces, chosen variables), stdin of "-f -",
+        // and prints canned output. Paths and tool names here contain no quotes or backslashes.
+        var script = $$$"""
+            #!/bin/bash
+            calls='{{{_calls}}}'
+            n=$(( $(cat "$calls/count" 2>/dev/null || echo 0) + 1 ))
+            echo "$n" > "$calls/count"
+            argv="{{{tool}}} $*"
+            printf '{"argv":"%s","env":{"KUBECONFIG":"%s","VAULT_ADDR":"%s","VAULT_TOKEN":"%s","HELM_CONFIG_HOME":"%s"}}\n' \
+              "$argv" "${KUBECONFIG:-}" "${VAULT_ADDR:-}" "${VAULT_TOKEN:-}" "${HELM_CONFIG_HOME:-}" >> "$calls/calls.jsonl"
+            case "$argv" in
+              *" -f -"*) cat > "$calls/stdin-$n" ;;
+            esac
+            case "$argv" in
+              "docker version"*) echo "1.41" ;;
+              "k3d kubeconfig get"*) printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: fake-k3d-cluster\n' ;;
+              *" get pod "*) printf 'Running' ;;
+            esac
+            exit 0
+            """;
+        var path = Path.Combine(_tools, tool);
+        File.WriteAllText(path, script.Replace("\r\n", "\n", StringComparison.Ordinal));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}
