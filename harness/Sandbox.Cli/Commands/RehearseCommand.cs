@@ -122,6 +122,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         }
 
         // 3. The live flow.
+        RehearsalRunner.EnsureSupported(change, runtime);
         var report = PrepareReport(settings.Report);
         using var audit = GuardAuditLog.ToFile(Path.Combine(report, "raw", "guard-audit.jsonl"));
         var guard = new SandboxGuard(denylist, audit);
@@ -148,7 +149,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
                 }
             }
 
-            _console.MarkupLine($"[bold]Drift against the changed topology:[/] {Markup.Escape(outcome.Drift.ToString().TrimEnd())}");
+            _console.MarkupLine($"[bold]Drift against the changed topology:[/] {Markup.Escape(outcome.Drift?.ToString().TrimEnd() ?? "could not read the sandbox (see the drift scenario)")}");
             WriteVerdict(outcome.Verdict, outcome.Reasons, outcome.Notes);
             var colour = outcome.Vault.Kind == Harness.Reporting.VaultKind.VaultDouble ? "yellow" : "green";
             _console.MarkupLine($"Runtime used: {Markup.Escape(EvidencePack.DescribeRuntime(outcome.Runtime))}");

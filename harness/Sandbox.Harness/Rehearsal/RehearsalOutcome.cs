@@ -18,7 +18,7 @@ public sealed record RehearsalOutcome
     /// <summary>The runtime used.</summary>
     public required string Runtime { get; init; }
 
-    /// <summary>The Vault used.</summary>
+    /// <summary>The Vault used after the change.</summary>
     public required VaultInfo Vault { get; init; }
 
     /// <summary>Checks before the change (static and live).</summary>
@@ -27,8 +27,8 @@ public sealed record RehearsalOutcome
     /// <summary>Checks after the change (static, apply, live, drift).</summary>
     public required IReadOnlyList<ScenarioResult> After { get; init; }
 
-    /// <summary>The drift check of the sandbox against the changed topology.</summary>
-    public required DriftReport Drift { get; init; }
+    /// <summary>The drift check of the sandbox against the changed topology; null when it could not read the sandbox (the <c>drift</c> scenario says why).</summary>
+    public DriftReport? Drift { get; init; }
 
     /// <summary>What changed.</summary>
     public required RehearsalDiff Diff { get; init; }

@@ -50,17 +50,14 @@ public sealed class RehearsalRunner
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
-        if (change.ChangesVersion)
-        {
-            throw RehearsalUnsupportedException.VersionChange(change.VaultBinary is not null ? "--vault-binary" : "--vault-image");
-        }
+        EnsureSupported(change, options.Runtime);
 
         var started = _time.GetUtcNow();
         progress?.Report($"bringing up a {options.Runtime.ToString().ToLowerInvariant()} sandbox with the current topology");
         var sandbox = await _manager.UpAsync(new SandboxOptions { Runtime = options.Runtime, Name = options.SandboxName }, cancellationToken).ConfigureAwait(false);
         await using (sandbox.ConfigureAwait(false))
         {
-            var vault = ToVaultInfo(sandbox.Vault);
+            var baselineVault = ToVaultInfo(sandbox.Vault);
             var runtime = sandbox.Runtime.ToString().ToLowerInvariant();
             progress?.Report($"sandbox {sandbox.Name}: {sandbox.Vault.Describe()} at {sandbox.Address}");
 
@@ -87,11 +84,28 @@ public sealed class RehearsalRunner
 
             progress?.Report("applying the change in place: " + change.Description);
             var after = new List<ScenarioResult>(RehearsalAnalyzer.ToScenarioResults(analysis.Violations, analysis.RulesChecked, _time).Select(r => r with { Suite = "after-change" }));
+            if (change.VaultBinary is { } binary)
+            {
+                after.Add(await UpgradeAsync(sandbox, binary, cancellationToken).ConfigureAwait(false));
+                progress?.Report("Vault now: " + sandbox.Vault.Describe());
+            }
+
             after.Add(await ApplyAsync(replayer, change, ChangedOptions(change, sandbox, withDatabase), cancellationToken).ConfigureAwait(false));
             var changedParts = ChangedOptions(change, sandbox, withDatabase).Parts;
-            var drift = await new ObservedStateReader(sandbox.Root).CompareAsync(change.ChangedPlan, changedParts, cancellationToken).ConfigureAwait(false);
-            var leftovers = ExpectedLeftovers(drift, analysis.NamesRemoved);
-            after.Add(DriftResult(drift, leftovers, "drift", "after-change"));
+            DriftReport? drift = null;
+            var leftovers = new List<DriftItem>();
+            try
+            {
+                drift = await new ObservedStateReader(sandbox.Root).CompareAsync(change.ChangedPlan, changedParts, cancellationToken).ConfigureAwait(false);
+                leftovers = ExpectedLeftovers(drift, analysis.NamesRemoved);
+                after.Add(DriftResult(drift, leftovers, "drift", "after-change"));
+            }
+            catch (SandboxException ex)
+            {
+                after.Add(new ScenarioTimeline(_time).ToResult("drift", ScenarioVerdict.Failed, "the drift check could not read the sandbox: " + ex.Message, "after-change"));
+            }
+
+            var vault = ToVaultInfo(sandbox.Vault);
             progress?.Report("after the change: running the live checks");
             after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", cancellationToken).ConfigureAwait(false));
             Report(progress, after);
@@ -143,6 +157,7 @@ public sealed class RehearsalRunner
                 Verdict = verdict,
                 Reasons = [.. reasons, .. notes.Select(n => "note: " + n)],
                 Change = change.Description,
+                BaselineVault = baselineVault == vault ? null : baselineVault,
                 Baseline = baseline,
                 After = after,
                 Diff = diff,
@@ -161,6 +176,24 @@ public sealed class RehearsalRunner
                 Diff = diff,
                 Pack = pack,
             };
+        }
+    }
+
+    /// <summary>Refuses, before anything is created, a change this build cannot rehearse live.</summary>
+    /// <param name="change">The loaded change.</param>
+    /// <param name="runtime">The runtime asked for.</param>
+    /// <exception cref="RehearsalUnsupportedException">A version change by image (docker, k3d), or by binary on another runtime than process.</exception>
+    public static void EnsureSupported(RehearsalChange change, RuntimeKind runtime)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.VaultImage is not null)
+        {
+            throw RehearsalUnsupportedException.VersionChange("--vault-image on the docker and k3d runtimes");
+        }
+
+        if (change.VaultBinary is not null && runtime is not (RuntimeKind.Process or RuntimeKind.Auto))
+        {
+            throw RehearsalUnsupportedException.VersionChange($"--vault-binary on the {runtime.ToString().ToLowerInvariant()} runtime");
         }
     }
 
@@ -207,6 +240,47 @@ public sealed class RehearsalRunner
         finally
         {
             await root.DisableSecretsEngineAsync(mount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ScenarioResult> UpgradeAsync(SandboxHandle sandbox, string binary, CancellationToken cancellationToken)
+    {
+        var t = new ScenarioTimeline(_time);
+        t.EnterPhase(ScenarioPhase.Fault, "the version change, in place");
+        t.Fault($"restart Vault on {binary} (was {sandbox.Vault.Describe()})");
+        t.Mark("stopping");
+        try
+        {
+            await sandbox.RestartVaultOnBinaryAsync(binary, kill: false, cancellationToken).ConfigureAwait(false);
+            t.Mark("restarted");
+            t.Measure(TimingNames.TimeToRestart, "stopping", "restarted");
+            t.EnterPhase(ScenarioPhase.Sealed);
+            var status = await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);
+            if (!status.Sealed)
+            {
+                throw new LiveCheckFailedException("the new Vault came up unsealed");
+            }
+
+            t.Observe($"the new Vault is sealed (version {status.Version ?? "unknown"})");
+            t.EnterPhase(ScenarioPhase.Recovery);
+            t.Recover("unseal with the sandbox key, on the new version");
+            t.Mark("unsealing");
+            var after = await sandbox.UnsealFromKeyFileAsync(cancellationToken).ConfigureAwait(false);
+            t.Mark("unsealed");
+            t.Measure(TimingNames.TimeToUnseal, "unsealing", "unsealed");
+            t.Measure(TimingNames.TimeSealed, "stopping", "unsealed");
+            if (after.Sealed)
+            {
+                throw new LiveCheckFailedException("the new Vault is still sealed after the unseal");
+            }
+
+            t.Asserted("unsealed on " + sandbox.Vault.Describe());
+            return t.ToResult("upgrade", ScenarioVerdict.Passed, suite: "after-change");
+        }
+        catch (SandboxException ex)
+        {
+            t.Observe(ex.Message);
+            return t.ToResult("upgrade", ScenarioVerdict.Failed, "the version change failed: " + ex.Message, "after-change");
         }
     }
 

@@ -151,23 +151,76 @@ public sealed class RehearseCommandTests
 
     [Test]
     [CancelAfter(30000)]
-    public async Task VersionChange_IsRefusedAsNotImplementedLive_BeforeAnySandboxExists(CancellationToken cancellationToken)
+    public async Task ImageVersionChange_IsRefusedAsNotImplementedLive_BeforeAnySandboxExists(CancellationToken cancellationToken)
     {
-        var binary = Path.Combine(_home, "vault");
-        await File.WriteAllTextAsync(binary, "#!/bin/sh\n", cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(binary, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        }
-
-        var (code, _, error) = await RehearseAsync(cancellationToken, "--vault-binary", binary);
+        var (code, _, error) = await RehearseAsync(cancellationToken, "--runtime", "docker", "--vault-image", "hashicorp/vault:1.19.0");
 
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(5));
-            Assert.That(error, Does.Contain("not implemented in this build"));
+            Assert.That(error, Does.Contain("not implemented in this build").And.Contain("Nothing was created"));
         });
-        Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty);
+        AssertNothingCreated();
+    }
+
+    /// <summary>
+    /// A "new binary" for the in-place upgrade: a shell script that runs the Vault double. The process
+    /// runtime names a binary's kind by its file name, so this test asserts the mechanics (restart on
+    /// the new binary → sealed → unseal, data kept) and nothing about which Vault it claims to be.
+    /// </summary>
+    private async Task<string> DoubleWrapperAsync(string body, CancellationToken cancellationToken)
+    {
+        var launch = Harness.Runtimes.Process.VaultBinaryLocator.FindDouble().Launch!;
+        var path = Path.Combine(_home, "bin", "vault-next");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, "#!/bin/sh\n" + body.Replace("{dotnet}", launch.FileName, StringComparison.Ordinal).Replace("{dll}", launch.Source, StringComparison.Ordinal) + "\n", cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
+    }
+
+    [Test]
+    [CancelAfter(240000)]
+    public async Task Live_BinaryVersionChange_RestartsSealed_UnsealsOnTheNewBinary_AndKeepsTheData(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        var binary = await DoubleWrapperAsync("exec \"{dotnet}\" \"{dll}\" \"$@\"", cancellationToken);
+
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--vault-binary", binary);
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_report, "summary.json"), cancellationToken));
+        var after = summary.RootElement.GetProperty("scenarios").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(0), output + error);
+            Assert.That(after["upgrade"].GetProperty("verdict").GetString(), Is.EqualTo("passed"));
+            Assert.That(after["upgrade"].GetProperty("timings").TryGetProperty("time_sealed", out _), Is.True);
+            Assert.That(after["name-parity/webapp"].GetProperty("verdict").GetString(), Is.EqualTo("passed"), "the seeds written before the upgrade read back after it");
+            Assert.That(after["drift"].GetProperty("verdict").GetString(), Is.EqualTo("passed"));
+            Assert.That(summary.RootElement.GetProperty("rehearsal").GetProperty("change").GetString(), Does.Contain("Vault binary"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(240000)]
+    public async Task Live_BinaryThatDoesNotStart_IsNoGo_NamingTheUpgrade(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        var binary = await DoubleWrapperAsync("echo 'this build refuses the storage format' >&2\nexit 1", cancellationToken);
+
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--json", "--vault-binary", binary);
+
+        using var json = JsonDocument.Parse(output);
+        var reasons = json.RootElement.GetProperty("reasons").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(12), output + error);
+            Assert.That(reasons, Has.Some.StartsWith("upgrade failed: the version change failed"));
+        });
+        Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
     }
 
     [Test]
