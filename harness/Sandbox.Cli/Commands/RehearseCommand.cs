@@ -240,11 +240,18 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         ["violations"] = analysis.Violations.Select(v => new { rule = v.RuleId, subject = v.Subject, path = v.Path, capability = v.Capability, scenario = v.Scenario, @new = v.New, message = v.Message }).ToArray(),
         ["live"] = outcome is not null,
         ["runtime"] = outcome?.Runtime,
-        ["vault"] = outcome is null ? null : new { kind = outcome.Vault.Kind.ToString(), version = outcome.Vault.Version, description = outcome.Vault.Describe() },
+        ["vault"] = outcome is null ? null : new { kind = KindName(outcome.Vault.Kind), version = outcome.Vault.Version, description = outcome.Vault.Describe() },
         ["scenariosPassToFail"] = outcome?.Diff.ScenariosPassToFail ?? [],
         ["timingRegressions"] = outcome?.Diff.TimingRegressions.Select(t => new { scenario = t.Scenario, timing = t.Timing, beforeMs = t.BeforeMs, afterMs = t.AfterMs }).ToArray() ?? [],
         ["report"] = report,
         ["summary"] = outcome?.Pack.SummaryPath,
+    };
+
+    private static string KindName(Harness.Reporting.VaultKind kind) => kind switch
+    {
+        Harness.Reporting.VaultKind.VaultDouble => "double",
+        Harness.Reporting.VaultKind.OpenBao => "openbao",
+        _ => "hashicorp-vault",
     };
 
     /// <summary>Prints each step of the live flow as it happens.</summary>

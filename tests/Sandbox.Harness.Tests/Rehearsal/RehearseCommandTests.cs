@@ -249,13 +249,14 @@ public sealed class RehearseCommandTests
         Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
     }
 
-    [Test]
+    [TestCase("widen-webapp.yaml")]
+    [TestCase("widen-webapp-policies")]
     [CancelAfter(240000)]
-    public async Task Live_WideningWebapp_IsNoGo_AndTheNameParityScenarioGoesFromPassToFail(CancellationToken cancellationToken)
+    public async Task Live_WideningWebapp_IsNoGo_AndTheNameParityScenarioGoesFromPassToFail(string change, CancellationToken cancellationToken)
     {
         SandboxTestHome.RequireProcessRuntime();
 
-        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--change", RehearsalFixtures.Change("widen-webapp.yaml"));
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--change", RehearsalFixtures.Change(change));
 
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_report, "summary.json"), cancellationToken));
         var rehearsal = summary.RootElement.GetProperty("rehearsal");
@@ -286,6 +287,7 @@ public sealed class RehearseCommandTests
         {
             Assert.That(code, Is.EqualTo(12), output + error);
             Assert.That(reasons, Has.Some.StartsWith("lease-expiry:").And.Some.Contains("postgres/roles/webapp"));
+            Assert.That(json.RootElement.GetProperty("vault").GetProperty("kind").GetString(), Is.EqualTo("double"));
         });
 
         // The live proof needs the database engine; when this Vault lacks it the run says so, and the static rule decided.
