@@ -134,6 +134,22 @@ public sealed class RehearsalChangeLoaderTests
 
     [Test]
     [CancelAfter(10000)]
+    public void ChangeFileOnADenylistedPath_IsRefusedBeforeItIsRead(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".arcodange", "change.yaml");
+
+        var ex = Assert.Throws<Harness.Guard.GuardBlockedException>(() =>
+            RehearsalChangeLoader.Load(new RehearsalRequest { TopologyPath = RehearsalFixtures.Topology, Changes = [path] }, RehearsalFixtures.Guard()))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Does.Contain("files:"));
+            Assert.That((int)ex.ExitCode, Is.EqualTo(3));
+        });
+    }
+
+    [Test]
+    [CancelAfter(10000)]
     public void LoopbackEndpoint_IsAllowed(CancellationToken cancellationToken)
     {
         var path = _ws.Write("c.yaml", "rehearse:\n  endpoints:\n    connectionUrl: \"postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres\"\n");
