@@ -137,7 +137,7 @@ public static class RehearsalAnalyzer
                 foreach (var group in reached.GroupBy(r => acl.FindRule(r.Probe.Path, listOperation: true)?.Pattern ?? r.Probe.Path, StringComparer.Ordinal))
                 {
                     var caps = group.Aggregate(CapabilitySet.Empty, (s, r) => s.Union(r.Capabilities));
-                    var examples = group.Take(4).Select(r => $"{r.Probe.Path} ({r.Probe.OwnerApp})").ToList();
+                    var examples = group.Take(4).Select(r => r.Probe.OwnerApp == CapabilityProbes.OtherApp ? $"{r.Probe.Path} {r.Probe.OwnerApp}" : $"{r.Probe.Path} ({r.Probe.OwnerApp})").ToList();
                     var more = group.Count() > examples.Count ? $" and {group.Count() - examples.Count} more" : "";
                     Add(new RuleViolation(
                         NoGoRuleSet.ForeignAccessRuleId,
