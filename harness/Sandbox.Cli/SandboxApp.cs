@@ -50,6 +50,16 @@ internal static class SandboxApp
                 .WithExample("guard", "check", "https://vault.arcodange.lab/v1/sys/health")
                 .WithExample("guard", "check", "context:arcodange", "--json");
         });
+        config.AddCommand<DrillCommand>("drill")
+            .WithDescription("Run the scenario suites (the same NUnit code as CI) against a throw-away sandbox, with live progress and an evidence pack.")
+            .WithExample("drill", "all")
+            .WithExample("drill", "sealed-restart", "--report", "./report");
+        config.AddCommand<ChaosCommand>("chaos")
+            .WithDescription("Run a seeded sequence of faults with steady-state checks between them; the same seed replays the same sequence.")
+            .WithExample("chaos", "--seed", "42", "--rounds", "5");
+        config.AddCommand<RehearseCommand>("rehearse")
+            .WithDescription("Rehearse a risky change (topology overlay, policy files, Vault version, Helm values) in place on a sandbox: GO (exit 0) or NO-GO (exit 12).")
+            .WithExample("rehearse", "--change", "fixtures/changes/widen-webapp.yaml");
         config.AddCommand<ReplayCommand>("replay")
             .WithDescription("Apply the topology's names to a running sandbox Vault (only what differs), or compare them with --check (exit 13 on drift).")
             .WithExample("replay", "--name", "demo")

@@ -86,6 +86,34 @@ public sealed class SandboxHandle : IAsyncDisposable
         await StartVaultAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Upgrades (or downgrades) Vault in place on the process runtime: stops it, then starts
+    /// <paramref name="vaultBinary"/> on the same storage and port. It comes back sealed, with its
+    /// data; <see cref="Vault"/> then names the new binary and the version it reports. Used by
+    /// <c>sandbox rehearse --vault-binary</c>.
+    /// </summary>
+    /// <param name="vaultBinary">The vault or bao binary to run from now on.</param>
+    /// <param name="kill">True to stop the old Vault with kill -9.</param>
+    /// <param name="cancellationToken">Cancels the restart.</param>
+    /// <exception cref="SandboxRuntimeException">Not the process runtime, or the binary is not an executable file; Vault was not stopped.</exception>
+    public async Task RestartVaultOnBinaryAsync(string vaultBinary, bool kill = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(vaultBinary);
+        if (Runtime != RuntimeKind.Process)
+        {
+            throw SandboxRuntimeException.LaunchFailed("Vault", $"a binary upgrade needs the process runtime, and sandbox '{Name}' runs on {Runtime.ToString().ToLowerInvariant()}");
+        }
+
+        var location = Process.VaultBinaryLocator.Find(vaultBinary);
+        var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        Guard.EnsureFileAllowed(launch.Source, "sandbox-upgrade");
+        await StopVaultAsync(kill, cancellationToken).ConfigureAwait(false);
+        _run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
+        _run.State.VaultSource = launch.Source;
+        _run.State.VaultVersion = "unknown";
+        await StartVaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops Vault (SIGTERM, SIGKILL after the stop timeout; or SIGKILL at once).</summary>
     /// <param name="kill">True for kill -9.</param>
     /// <param name="cancellationToken">Cancels the stop.</param>

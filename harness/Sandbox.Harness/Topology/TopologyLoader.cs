@@ -51,15 +51,28 @@ public static partial class TopologyLoader
     /// <param name="overlayPaths">Overlay files, applied in order.</param>
     /// <returns>The validated, merged topology.</returns>
     /// <exception cref="TopologyException">A file, or a policy template, is invalid.</exception>
-    public static TopologySpec Load(string basePath, params string[] overlayPaths)
+    public static TopologySpec Load(string basePath, params string[] overlayPaths) => Load(basePath, overlayPaths, []);
+
+    /// <summary>
+    /// As <see cref="Load(string, string[])"/>, but top-level keys of an overlay named in
+    /// <paramref name="foreignOverlayKeys"/> are left out of the merge: they belong to the caller
+    /// (rehearse's <c>rehearse:</c> section), which validates them itself.
+    /// </summary>
+    internal static TopologySpec Load(string basePath, IReadOnlyList<string> overlayPaths, IReadOnlyCollection<string> foreignOverlayKeys)
     {
         ArgumentNullException.ThrowIfNull(basePath);
         ArgumentNullException.ThrowIfNull(overlayPaths);
+        ArgumentNullException.ThrowIfNull(foreignOverlayKeys);
         var ctx = new YamlContext();
         var root = ReadDocument(ctx, basePath, isOverlay: false);
         foreach (var overlay in overlayPaths)
         {
             var overlayRoot = ReadDocument(ctx, overlay, isOverlay: true);
+            foreach (var key in overlayRoot.Children.Keys.Where(k => k is YamlScalarNode s && foreignOverlayKeys.Contains(s.Value ?? "", StringComparer.Ordinal)).ToList())
+            {
+                overlayRoot.Children.Remove(key);
+            }
+
             Merge(ctx, root, overlayRoot);
         }
 

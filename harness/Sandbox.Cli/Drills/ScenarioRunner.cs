@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CliWrap;
+using Sandbox.Harness;
+using Sandbox.Harness.Guard;
+using Sandbox.Harness.Reporting;
+using Sandbox.Harness.Runtimes.Process;
+using Spectre.Console;
+
+namespace Sandbox.Cli.Drills;
+
+/// <summary>
+/// Runs the scenario suites — the same NUnit code CI runs, never a copy — with
+/// <c>dotnet test scenarios/Sandbox.Scenarios</c>, streams each test's verdict as it arrives,
+/// then composes the evidence pack and says, unmissably, which runtime and which Vault were used.
+/// </summary>
+internal sealed partial class ScenarioRunner
+{
+    /// <summary>The scenario project, relative to the checkout root.</summary>
+    public static readonly string ProjectPath = Path.Combine("scenarios", "Sandbox.Scenarios", "Sandbox.Scenarios.csproj");
+
+    private readonly IAnsiConsole _console;
+
+    public ScenarioRunner(IAnsiConsole console)
+    {
+        _console = console;
+    }
+
+    /// <summary>The checkout root: the nearest folder holding Sandbox.sln above the working folder, else above the CLI's own files.</summary>
+    public static string FindRoot()
+    {
+        var starts = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory };
+        foreach (var start in starts)
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw ScenarioProjectNotFoundException.NoCheckout(starts);
+    }
+
+    /// <summary>Runs the suites, composes the pack, and returns the exit code (0 only when everything passed).</summary>
+    public async Task<int> RunAsync(ScenarioRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var root = FindRoot();
+        var project = Path.Combine(root, ProjectPath);
+        if (!File.Exists(project))
+        {
+            throw ScenarioProjectNotFoundException.NoProject(root, project);
+        }
+
+        var report = PrepareReportFolder(root, request);
+        var raw = Path.Combine(report, "raw");
+        var predicted = PredictVault(request.Runtime);
+        Banner(request.Runtime, predicted, "running");
+        _console.MarkupLine($"[grey]report folder:[/] {Markup.Escape(report)}");
+        _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\"");
+
+        using var audit = GuardAuditLog.ToFile(Path.Combine(raw, "guard-audit-cli.jsonl"));
+        var guard = new SandboxGuard(Denylist.Resolve(request.Denylist), audit);
+        var started = DateTimeOffset.UtcNow;
+        var passed = 0;
+        var failed = 0;
+        var skipped = 0;
+        var log = new StringBuilder();
+        var gate = new Lock();
+
+        void OnLine(string line)
+        {
+            lock (gate)
+            {
+                log.AppendLine(line);
+                var m = TestLine().Match(line);
+                if (m.Success)
+                {
+                    var (mark, colour) = m.Groups[1].Value switch
+                    {
+                        "Passed" => ("✔ passed ", "green"),
+                        "Failed" => ("✘ FAILED ", "red"),
+                        _ => ("- skipped", "yellow"),
+                    };
+                    _ = m.Groups[1].Value switch
+                    {
+                        "Passed" => passed++,
+                        "Failed" => failed++,
+                        _ => skipped++,
+                    };
+                    _console.MarkupLine($"[{colour}]{mark}[/] {Markup.Escape(m.Groups[2].Value)} [grey]{Markup.Escape(m.Groups[3].Value)}[/]");
+                }
+                else if (line.Contains("scenarios: runtime=", StringComparison.Ordinal) || line.Contains("error", StringComparison.OrdinalIgnoreCase) && line.Contains(".cs(", StringComparison.Ordinal))
+                {
+                    _console.MarkupLine($"[grey]{Markup.Escape(line.Trim())}[/]");
+                }
+            }
+        }
+
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+        var command = CliWrap.Cli.Wrap(dotnet)
+            .WithArguments(
+            [
+                "test", project, "-c", "Release", "--nologo",
+                "--filter", request.Filter,
+                "--logger", "console;verbosity=normal",
+                "--logger", $"junit;LogFilePath={Path.Combine(report, EvidencePack.NUnitJUnitFileName)}",
+            ])
+            .WithWorkingDirectory(root)
+            .WithEnvironmentVariables(env =>
+            {
+                env.Set(EvidenceWriter.ReportDirectoryVariable, report).Set("SANDBOX_RUNTIME", request.Runtime);
+                if (request.Denylist is not null)
+                {
+                    env.Set(Denylist.EnvironmentVariable, Path.GetFullPath(request.Denylist));
+                }
+
+                foreach (var (name, value) in request.Variables)
+                {
+                    env.Set(name, value);
+                }
+            })
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(OnLine))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(OnLine))
+            .WithValidation(CommandResultValidation.None);
+
+        var result = await guard.GuardCommand(command, "sandbox " + request.Command).ExecuteAsync(cancellationToken);
+        var ended = DateTimeOffset.UtcNow;
+        await File.WriteAllTextAsync(Path.Combine(raw, "dotnet-test.log"), SecretFilter.Redact(log.ToString(), out _), cancellationToken);
+
+        if (passed + failed + skipped == 0)
+        {
+            _console.MarkupLine($"[red]No test ran (dotnet test exited {result.ExitCode}). Its last lines:[/]");
+            foreach (var line in log.ToString().Split('\n').TakeLast(25))
+            {
+                _console.MarkupLine($"  [grey]{Markup.Escape(line.TrimEnd())}[/]");
+            }
+        }
+
+        var (runtime, vault) = await ReadRunAsync(raw, request.Runtime, predicted, cancellationToken);
+        var run = new RunInfo
+        {
+            Command = request.Command,
+            Runtime = runtime,
+            Vault = vault,
+            StartedAt = started,
+            EndedAt = ended,
+            Seed = request.Seed,
+            ChaosPlan = request.ChaosPlan,
+            GuardAuditLogPath = await ConcatenateAsync(Path.Combine(raw, "guard-audit.log"), [Path.Combine(raw, "guard-audit-cli.jsonl"), Path.Combine(raw, "guard-audit.jsonl")], null, cancellationToken),
+            VaultLogPath = await ConcatenateAsync(
+                Path.Combine(raw, "vault.log"),
+                Directory.Exists(Path.Combine(raw, "vault-logs")) ? [.. Directory.GetFiles(Path.Combine(raw, "vault-logs"), "*.log").Order(StringComparer.Ordinal)] : [],
+                f => $"===== sandbox {Path.GetFileNameWithoutExtension(f)} =====",
+                cancellationToken),
+        };
+        var pack = await EvidencePack.ComposeAsync(report, run, cancellationToken);
+
+        var ok = pack.Passed && result.ExitCode == 0 && failed == 0 && skipped == 0;
+        _console.WriteLine();
+        _console.MarkupLine(ok
+            ? $"[bold green]PASSED[/] {pack.ScenarioCount} scenario(s) in {(ended - started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
+            : $"[bold red]FAILED[/] {pack.FailedCount} of {pack.ScenarioCount} scenario(s) failed (tests: {passed} passed, {failed} failed, {skipped} skipped; dotnet test exit {result.ExitCode})");
+        Banner(runtime, vault, "used");
+        _console.MarkupLine($"report:  {Markup.Escape(pack.ReportPath)}");
+        _console.MarkupLine($"summary: {Markup.Escape(pack.SummaryPath)}");
+        _console.MarkupLine($"junit:   {Markup.Escape(pack.JUnitPath)}");
+        return (int)(ok ? ExitCode.Ok : ExitCode.ScenarioFailed);
+    }
+
+    private static string PrepareReportFolder(string root, ScenarioRunRequest request)
+    {
+        var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var report = Path.GetFullPath(request.ReportDirectory ?? Path.Combine(root, ".sandbox", "reports", $"{request.Command.Replace(' ', '-')}-{stamp}"));
+        Directory.CreateDirectory(report);
+
+        // Results of an earlier run in the same folder would be read back as this run's.
+        foreach (var stale in new[] { EvidencePack.ScenariosFolder, "raw", EvidencePack.LogsFolder })
+        {
+            var path = Path.Combine(report, stale);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+
+        Directory.CreateDirectory(Path.Combine(report, "raw"));
+        return report;
+    }
+
+    private static VaultInfo PredictVault(string runtime)
+    {
+        if (runtime is "process" or "auto")
+        {
+            var launch = VaultBinaryLocator.Find().Launch;
+            if (launch is not null)
+            {
+                return new VaultInfo(ToReportingKind(launch.Kind), null);
+            }
+        }
+
+        return new VaultInfo(VaultKind.HashiCorpVault, null);
+    }
+
+    private static VaultKind ToReportingKind(Harness.Runtimes.VaultKind kind) => kind switch
+    {
+        Harness.Runtimes.VaultKind.Double => VaultKind.VaultDouble,
+        Harness.Runtimes.VaultKind.OpenBao => VaultKind.OpenBao,
+        _ => VaultKind.HashiCorpVault,
+    };
+
+    private static async Task<(string Runtime, VaultInfo Vault)> ReadRunAsync(string raw, string runtime, VaultInfo predicted, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(raw, "run.json");
+        if (!File.Exists(file))
+        {
+            return (runtime, predicted);
+        }
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(file, cancellationToken));
+        var r = doc.RootElement;
+        var kind = r.GetProperty("vaultKind").GetString() switch
+        {
+            "double" => VaultKind.VaultDouble,
+            "openbao" => VaultKind.OpenBao,
+            _ => VaultKind.HashiCorpVault,
+        };
+        return (r.GetProperty("runtime").GetString() ?? runtime, new VaultInfo(kind, r.GetProperty("vaultVersion").GetString()));
+    }
+
+    private static async Task<string?> ConcatenateAsync(string target, IReadOnlyList<string> sources, Func<string, string>? header, CancellationToken cancellationToken)
+    {
+        var present = sources.Where(File.Exists).ToList();
+        if (present.Count == 0)
+        {
+            return null;
+        }
+
+        await using var output = new StreamWriter(target, append: false, new UTF8Encoding(false));
+        foreach (var source in present)
+        {
+            if (header is not null)
+            {
+                await output.WriteLineAsync(header(source));
+            }
+
+            using var reader = new StreamReader(new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            await output.WriteAsync(await reader.ReadToEndAsync(cancellationToken));
+        }
+
+        return target;
+    }
+
+    private void Banner(string runtime, VaultInfo vault, string verb)
+    {
+        var isDouble = vault.Kind == VaultKind.VaultDouble;
+        var colour = isDouble ? "yellow" : vault.Kind == VaultKind.OpenBao ? "blue" : "green";
+        var text = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"[bold]Runtime {verb}:[/] {Markup.Escape(EvidencePack.DescribeRuntime(runtime))}\n")
+            .Append(CultureInfo.InvariantCulture, $"[bold]Vault {verb}:[/]   [bold {colour}]{Markup.Escape(vault.Describe())}[/]");
+        if (isDouble)
+        {
+            text.Append("\n[yellow]These results come from Sandbox's Vault double, a test fixture. They are NOT evidence about HashiCorp Vault.[/]");
+        }
+
+        _console.Write(new Panel(new Markup(text.ToString())).Border(BoxBorder.Heavy).BorderColor(isDouble ? Color.Yellow : Color.Green).Expand());
+    }
+
+    [GeneratedRegex(@"^\s*(Passed|Failed|Skipped)\s+(\S.*?)\s+(\[[^\]]*\])\s*$")]
+    private static partial Regex TestLine();
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using NUnit.Framework;
+using NUnit.Framework.Interfaces;
+using Sandbox.Harness.Reporting;
+using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Vault.Models;
+
+namespace Sandbox.Scenarios.Infrastructure;
+
+/// <summary>
+/// The base of every suite: a sandbox per suite (or a fresh one per test when the test destroys
+/// state), a <see cref="ScenarioTimeline"/> per test, and the evidence written in TearDown with
+/// the verdict NUnit reached. Each scenario states its steady state, injects its fault, observes,
+/// recovers and asserts the steady state again; <see cref="AssertSteadyStateAsync"/> includes the
+/// canary check (zero connections to the run's "production" listener).
+/// </summary>
+public abstract class ScenarioSuite
+{
+    private readonly List<SandboxHandle> _testSandboxes = [];
+    private SandboxHandle? _suiteSandbox;
+
+    /// <summary>The suite's name in the evidence, e.g. <c>sealed-restart</c>.</summary>
+    protected abstract string SuiteName { get; }
+
+    /// <summary>Whether the suite starts one sandbox for all its tests. The default value is <see langword="true"/>.</summary>
+    protected virtual bool SharesSandbox => true;
+
+    /// <summary>Options of the suite's sandbox.</summary>
+    protected virtual SandboxOptions SuiteSandboxOptions => new() { Runtime = Env.Runtime };
+
+    protected static ScenarioEnvironment Env => ScenarioEnvironment.Current;
+
+    protected ScenarioTimeline Timeline { get; private set; } = null!;
+
+    /// <summary>The suite's shared sandbox.</summary>
+    protected SandboxHandle Sandbox => _suiteSandbox ?? throw new InvalidOperationException($"{GetType().Name} has no shared sandbox (SharesSandbox is false); use FreshSandboxAsync.");
+
+    [OneTimeSetUp]
+    public async Task StartSuiteSandboxAsync()
+    {
+        if (!SharesSandbox)
+        {
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        _suiteSandbox = await UpAsync(SuiteSandboxOptions, cts.Token);
+        await OnSuiteSandboxReadyAsync(_suiteSandbox, cts.Token);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopSuiteSandboxAsync()
+    {
+        if (_suiteSandbox is { } sandbox)
+        {
+            _suiteSandbox = null;
+            await DisposeKeepingLogAsync(sandbox);
+        }
+    }
+
+    [SetUp]
+    public void StartTimeline()
+    {
+        Timeline = new ScenarioTimeline(TimeProvider.System);
+        Timeline.Step($"scenario starts on the {Env.Runtime.ToString().ToLowerInvariant()} runtime");
+    }
+
+    [TearDown]
+    public async Task WriteEvidenceAsync()
+    {
+        foreach (var sandbox in _testSandboxes)
+        {
+            await DisposeKeepingLogAsync(sandbox);
+        }
+
+        _testSandboxes.Clear();
+
+        var context = TestContext.CurrentContext;
+        var outcome = context.Result.Outcome.Status;
+        var canary = Env.Canary.Connections;
+        var verdict = outcome == TestStatus.Passed && canary == 0 ? ScenarioVerdict.Passed : ScenarioVerdict.Failed;
+        string? failure = null;
+        if (outcome != TestStatus.Passed)
+        {
+            failure = string.IsNullOrWhiteSpace(context.Result.Message) ? $"NUnit outcome: {outcome}" : context.Result.Message.Trim();
+        }
+        else if (canary != 0)
+        {
+            failure = $"The canary 'production' listener on {CanaryListener.Address} accepted {canary} connection(s): the guard let something through.";
+        }
+
+        var name = $"{SuiteName}/{ScenarioName(context.Test.MethodName ?? context.Test.Name)}";
+        await Env.Evidence.WriteScenarioAsync(Timeline.ToResult(name, verdict, failure, SuiteName));
+        Assert.That(canary, Is.Zero, failure);
+    }
+
+    /// <summary>Called once the suite's sandbox is up (write the steady state here).</summary>
+    protected virtual Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A sandbox of its own for this test, torn down (its Vault log kept) in TearDown.</summary>
+    protected async Task<SandboxHandle> FreshSandboxAsync(CancellationToken cancellationToken, int shares = 1, int threshold = 1)
+    {
+        Timeline.Step($"a fresh sandbox ({shares} share(s), threshold {threshold})");
+        var sandbox = await UpAsync(new SandboxOptions { Runtime = Env.Runtime, Shares = shares, Threshold = threshold }, cancellationToken);
+        _testSandboxes.Add(sandbox);
+        return sandbox;
+    }
+
+    /// <summary>
+    /// The steady state every scenario returns to: Vault initialized and unsealed, health 200,
+    /// and the canary untouched.
+    /// </summary>
+    protected async Task AssertSteadyStateAsync(SandboxHandle sandbox, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        var seal = await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken);
+        var health = await sandbox.Unauthenticated.GetHealthAsync(cancellationToken: cancellationToken);
+        Assert.Multiple(() =>
+        {
+            Assert.That(seal.Initialized, Is.True, "steady state: Vault is initialized");
+            Assert.That(seal.Sealed, Is.False, "steady state: Vault is unsealed");
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), "steady state: sys/health answers 200");
+            Assert.That(Env.Canary.Connections, Is.Zero, $"steady state: the canary 'production' listener on {CanaryListener.Address} accepted no connection");
+        });
+        Timeline.Asserted("steady state: initialized, unsealed, health 200, canary untouched");
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every <paramref name="interval"/> until it holds or <paramref name="timeout"/> passes.</summary>
+    /// <returns>Whether it held.</returns>
+    protected static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (true)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            if (TimeProvider.System.GetTimestamp() > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(interval, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether a sandbox's seal status says sealed (and initialized).</summary>
+    protected static async Task<SealStatus> SealStatusAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
+        await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken);
+
+    private static string ScenarioName(string method) => method.Replace('_', '-').ToLowerInvariant();
+
+    private static async Task<SandboxHandle> UpAsync(SandboxOptions options, CancellationToken cancellationToken)
+    {
+        var sandbox = await Env.Manager.UpAsync(options, cancellationToken);
+        Env.RecordRun(sandbox);
+        return sandbox;
+    }
+
+    private static async Task DisposeKeepingLogAsync(SandboxHandle sandbox)
+    {
+        try
+        {
+            Env.KeepVaultLog(sandbox);
+        }
+        catch (IOException e)
+        {
+            await TestContext.Progress.WriteLineAsync($"could not keep the Vault log of {sandbox.Name}: {e.Message}");
+        }
+
+        await sandbox.DisposeAsync();
+    }
+}
