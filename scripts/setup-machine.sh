@@ -26,4 +26,13 @@ if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
 fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is missing (dotnet not on PATH)" >&2; exit 1; }
+# The docker-runtime tests need a daemon and the local stand-in images (no registry here).
+# A failure here does not stop the run: those tests then fail under CI=true with the reason.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if "$here/start-docker.sh"; then
+  "$here/../tests/standins/build-images.sh" || echo "setup: the stand-in images could not be built; the docker tests will say so" >&2
+else
+  echo "setup: no Docker daemon; the docker-runtime tests will say so" >&2
+fi
+
 echo "setup: ok (PostgreSQL binaries: ${pg_bin:-installed now}, $(dotnet --version))"

@@ -94,9 +94,18 @@ SH
   echo "standins: built $tag"
 }
 
+# The double's image is rebuilt whenever its source changed, so a stale stand-in never answers
+# for today's code: the image carries the hash of the sources it was built from.
+double_source_hash() {
+  find fixtures/Sandbox.VaultDouble harness/Sandbox.Harness \( -name bin -o -name obj \) -prune -o -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.yaml' \) -print \
+    | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16
+}
+
 build_double() {
-  local tag=sandbox-standin/vault-double:0.1.0
-  if have_image "$tag" && [ $force -eq 0 ]; then echo "standins: $tag present"; return; fi
+  local tag=sandbox-standin/vault-double:0.1.0 hash current
+  hash=$(double_source_hash)
+  current=$(docker image inspect -f '{{ index .Config.Labels "sandbox.source-hash" }}' "$tag" 2>/dev/null || true)
+  if [ "$current" = "$hash" ] && [ $force -eq 0 ]; then echo "standins: $tag present (source $hash)"; return; fi
   local root="$work/double"; base_rootfs "$root"
   dotnet publish fixtures/Sandbox.VaultDouble -c Release -o "$work/publish" --nologo -v q >/dev/null
   mkdir -p "$root/app" "$root/vault/file" "$root/vault/config" "$root/vault/logs"
@@ -126,7 +135,7 @@ SH
     --change 'ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_gcServer=0' \
     --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
     --change 'CMD ["server", "-config=/vault/config/vault.hcl"]' \
-    --change 'LABEL sandbox.standin=true org.opencontainers.image.title="Sandbox Vault double stand-in (NOT HashiCorp Vault)"' \
+    --change "LABEL sandbox.standin=true sandbox.source-hash=$hash org.opencontainers.image.title=\"Sandbox Vault double stand-in (NOT HashiCorp Vault)\"" \
     - "$tag" >/dev/null
   echo "standins: built $tag"
 }

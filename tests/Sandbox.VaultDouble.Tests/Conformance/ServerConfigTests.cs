@@ -55,6 +55,14 @@ public sealed class ServerConfigTests
     }
 
     [Test]
+    public async Task Version_SaysItIsTheDouble_NotHashiCorpVault(CancellationToken ct)
+    {
+        var (code, output) = await DoubleProcess.RunToExitAsync(["version"], ct);
+        Assert.That(code, Is.Zero);
+        Assert.That(output, Does.Contain("0.1.0+sandbox-double").And.Contain("NOT HashiCorp Vault"));
+    }
+
+    [Test]
     public async Task MissingConfigArgument_ExitsNonZeroWithUsage(CancellationToken ct)
     {
         var (code, output) = await DoubleProcess.RunToExitAsync(["server"], ct);
