@@ -74,7 +74,7 @@ public sealed class DoubleProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static string Config(string storage, int port, string extraListener = "")
+    public static string Config(string storage, int port, string extraListener = "", string extraConfig = "")
         => $$"""
            storage "file" {
              path = "{{storage}}"
@@ -87,17 +87,18 @@ public sealed class DoubleProcess : IAsyncDisposable
            api_addr      = "http://127.0.0.1:{{port}}"
            disable_mlock = true
            ui            = false
+           {{extraConfig}}
            """;
 
     /// <summary>Starts a double on a fresh folder (or an existing one, for restarts).</summary>
-    public static async Task<DoubleProcess> StartAsync(CancellationToken cancellationToken, string? existingFolder = null, string extraListener = "")
+    public static async Task<DoubleProcess> StartAsync(CancellationToken cancellationToken, string? existingFolder = null, string extraListener = "", string extraConfig = "")
     {
         var folder = existingFolder ?? Directory.CreateTempSubdirectory("vault-double-test-").FullName;
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
             var proc = new DoubleProcess(folder, port) { _ownsFolder = existingFolder is null };
-            await File.WriteAllTextAsync(proc.ConfigPath, Config(proc.StoragePath, port, extraListener), cancellationToken);
+            await File.WriteAllTextAsync(proc.ConfigPath, Config(proc.StoragePath, port, extraListener, extraConfig), cancellationToken);
             try
             {
                 await proc.LaunchAsync(cancellationToken);
