@@ -115,7 +115,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     [Test, CancelAfter(120_000)]
     public async Task FailedRevocations_Retry_ThenIrrevocable_ThenRecoverWhenPostgresReturns(CancellationToken ct)
     {
-        DoubleOnly("relies on the double's shortened retry base (SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS=100)");
+        DoubleOnly($"relies on the double's shortened retry base (SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS={DoubleProcess.RevokeRetryBaseMs})");
         var role = await RoleAsync("2s", "1m", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
@@ -123,7 +123,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
         await Postgres.StopAsync(ct);
         try
         {
-            // 2 s TTL, then 6 failed attempts with backoff 2^n × 100 ms (±50 %)
+            // 2 s TTL, then 6 failed attempts with backoff 2^n × base (±50 %)
             VaultResponse lookup;
             do
             {

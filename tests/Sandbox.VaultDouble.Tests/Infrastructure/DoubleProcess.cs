@@ -25,6 +25,12 @@ public sealed class DoubleProcess : IAsyncDisposable
 
     public string Folder { get; }
 
+    /// <summary>
+    /// The revocation retry base every test double runs with (Vault: 10 s). Six failures then take
+    /// about 1.5 s and the irrevocable retry comes every 128 × base = 3.2 s.
+    /// </summary>
+    public const int RevokeRetryBaseMs = 25;
+
     public string StoragePath => Path.Combine(Folder, "data");
 
     public string ConfigPath => Path.Combine(Folder, "vault.hcl");
@@ -150,7 +156,7 @@ public sealed class DoubleProcess : IAsyncDisposable
         psi.ArgumentList.Add("server");
         psi.ArgumentList.Add("-config");
         psi.ArgumentList.Add(ConfigPath);
-        psi.Environment["SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS"] = "100";
+        psi.Environment["SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS"] = RevokeRetryBaseMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) =>
