@@ -103,4 +103,36 @@ public sealed class BadInputTests : ConformanceFixture
         var r = await Http.SendAsync(request, ct);
         Assert.That(r.Code, Is.EqualTo(413));
     }
+
+    [Test]
+    public async Task NameOutsideVaultsNamePattern_MatchesNoRoute_AndNeverAnswers500(CancellationToken ct)
+    {
+        var db = await MountAsync("database", ct);
+        var jwt = Unique("jwt");
+        var k8s = Unique("k8s");
+        Assert.That((await Http.PostAsync("sys/auth/" + jwt, new JsonObject { ["type"] = "jwt" }, Root, ct)).Code, Is.EqualTo(204));
+        Assert.That((await Http.PostAsync("sys/auth/" + k8s, new JsonObject { ["type"] = "kubernetes" }, Root, ct)).Code, Is.EqualTo(204));
+        var role = new JsonObject { ["db_name"] = "a\\b", ["creation_statements"] = "SELECT 1", ["role_type"] = "jwt", ["user_claim"] = "sub", ["bound_audiences"] = "x" };
+
+        var paths = new[] { $"{db}/roles/a%5Cb", $"{db}/config/a%5Cb", $"auth/{jwt}/role/a%5Cb", $"auth/{k8s}/role/a%5Cb" };
+        var writes = new List<VaultResponse>();
+        foreach (var path in paths)
+        {
+            writes.Add(await Http.PostAsync(path, role.DeepClone(), Root, ct));
+        }
+
+        var jwtLogin = await Http.PostAsync($"auth/{jwt}/login", new JsonObject { ["role"] = "a\\b", ["jwt"] = "x.y.z" }, null, ct);
+        var k8sLogin = await Http.PostAsync($"auth/{k8s}/login", new JsonObject { ["role"] = "a\\b", ["jwt"] = "x.y.z" }, null, ct);
+        Assert.Multiple(() =>
+        {
+            foreach (var (path, w) in paths.Zip(writes))
+            {
+                Assert.That(w.Code, Is.EqualTo(404), path + ": " + w);
+                Assert.That(w.Errors.Single(), Does.Contain("unsupported path"), path);
+            }
+
+            Assert.That(jwtLogin.Code, Is.EqualTo(400), jwtLogin.ToString());
+            Assert.That(k8sLogin.Code, Is.EqualTo(400), k8sLogin.ToString());
+        });
+    }
 }

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using Npgsql;
-using Sandbox.Harness.Runtimes.Process;
-using Sandbox.Tests.Shared;
 using Sandbox.VaultDouble.Tests.Infrastructure;
 
 namespace Sandbox.VaultDouble.Tests.Conformance;
@@ -11,44 +9,13 @@ namespace Sandbox.VaultDouble.Tests.Conformance;
 /// on renew (capped at max_ttl), and the error bodies are Vault's (plain 400, multierror 500).
 /// </summary>
 [TestFixture, Category("Postgres"), CancelAfter(90_000)]
-public sealed class DatabaseEngineTests : ConformanceFixture
+public sealed class DatabaseEngineTests : PostgresConformanceFixture
 {
-    private PostgresServer _pg = null!;
-    private string _mount = "";
-
-    [OneTimeSetUp]
-    public async Task StartPostgresAsync()
-    {
-        Requires.That(
-            Directory.Exists("/usr/lib/postgresql") && Directory.EnumerateFiles("/usr/lib/postgresql", "initdb", SearchOption.AllDirectories).Any(),
-            "PostgreSQL server binaries (/usr/lib/postgresql/*/bin)",
-            "apt-get install -y postgresql");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _pg = await PostgresServer.StartNewAsync(Path.Combine(Path.GetTempPath(), "vd-dbeng-" + Guid.NewGuid().ToString("N")[..8]), cancellationToken: cts.Token);
-        _mount = await MountAsync("database", cts.Token);
-        var config = await Http.PostAsync($"{_mount}/config/pg", new JsonObject
-        {
-            ["plugin_name"] = "postgresql-database-plugin",
-            ["connection_url"] = $"postgresql://{{{{username}}}}:{{{{password}}}}@{_pg.Host}:{_pg.Port}/postgres?sslmode=disable",
-            ["username"] = _pg.SuperuserName,
-            ["password"] = _pg.SuperuserPassword,
-            ["allowed_roles"] = "app*",
-        }, Root, cts.Token);
-        Assert.That(config.Code, Is.EqualTo(204), config.ToString());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopPostgresAsync()
-    {
-        if (_pg is not null)
-        {
-            await _pg.DisposeAsync();
-        }
-    }
+    protected override string AllowedRoles => "app*";
 
     private async Task<DateTime?> ValidUntilAsync(string user, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(_pg.ConnectionString);
+        await using var conn = new NpgsqlConnection(Postgres.ConnectionString);
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT rolvaliduntil FROM pg_roles WHERE rolname = @u", conn);
         cmd.Parameters.AddWithValue("u", user);
@@ -57,7 +24,7 @@ public sealed class DatabaseEngineTests : ConformanceFixture
 
     private async Task<string> RoleAsync(string name, string ttl, string maxTtl, CancellationToken ct)
     {
-        var r = await Http.PostAsync($"{_mount}/roles/{name}", new JsonObject
+        var r = await Http.PostAsync($"{DatabaseMount}/roles/{name}", new JsonObject
         {
             ["db_name"] = "pg",
             ["creation_statements"] = "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
@@ -73,15 +40,15 @@ public sealed class DatabaseEngineTests : ConformanceFixture
     {
         var role = await RoleAsync(Unique("app"), "1m", "3m", ct);
         var issued = DateTime.UtcNow;
-        var creds = await Http.GetAsync($"{_mount}/creds/{role}", Root, ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         Assert.That(creds.Code, Is.EqualTo(200), creds.ToString());
         var user = creds.Data!["username"]!.GetValue<string>();
         var password = creds.Data!["password"]!.GetValue<string>();
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
-        Assert.That(leaseId, Does.StartWith($"{_mount}/creds/{role}/"));
+        Assert.That(leaseId, Does.StartWith($"{DatabaseMount}/creds/{role}/"));
         Assert.That(creds.Json!["lease_duration"]!.GetValue<long>(), Is.EqualTo(60));
 
-        var login = new NpgsqlConnectionStringBuilder(_pg.ConnectionString) { Username = user, Password = password }.ConnectionString;
+        var login = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Username = user, Password = password }.ConnectionString;
         await using (var conn = new NpgsqlConnection(login))
         {
             await conn.OpenAsync(ct);
@@ -107,17 +74,17 @@ public sealed class DatabaseEngineTests : ConformanceFixture
     [Test]
     public async Task Creds_Errors_HaveVaultsBodies(CancellationToken ct)
     {
-        var unknown = await Http.GetAsync($"{_mount}/creds/nope", Root, ct);
+        var unknown = await Http.GetAsync($"{DatabaseMount}/creds/nope", Root, ct);
         Assert.That((unknown.Code, unknown.Errors.Single()), Is.EqualTo((400, "unknown role: nope")));
 
         var other = await RoleAsync(Unique("other"), "1m", "1m", ct);
-        var notAllowed = await Http.GetAsync($"{_mount}/creds/{other}", Root, ct);
+        var notAllowed = await Http.GetAsync($"{DatabaseMount}/creds/{other}", Root, ct);
         Assert.That(notAllowed.Code, Is.EqualTo(500));
         Assert.That(notAllowed.Errors.Single(), Is.EqualTo($"1 error occurred:\n\t* \"{other}\" is not an allowed role\n\n"));
 
         var empty = Unique("app");
-        await Http.PostAsync($"{_mount}/roles/{empty}", new JsonObject { ["db_name"] = "pg" }, Root, ct);
-        var noStatements = await Http.GetAsync($"{_mount}/creds/{empty}", Root, ct);
+        await Http.PostAsync($"{DatabaseMount}/roles/{empty}", new JsonObject { ["db_name"] = "pg" }, Root, ct);
+        var noStatements = await Http.GetAsync($"{DatabaseMount}/creds/{empty}", Root, ct);
         Assert.That((noStatements.Code, noStatements.Errors.Single()), Is.EqualTo((500, "1 error occurred:\n\t* empty creation statements\n\n")));
     }
 
@@ -125,19 +92,19 @@ public sealed class DatabaseEngineTests : ConformanceFixture
     public async Task ListRolesAndConfigs_ReturnKeys(CancellationToken ct)
     {
         var role = await RoleAsync(Unique("app"), "1m", "1m", ct);
-        var roles = await Http.ListAsync($"{_mount}/roles", Root, ct);
+        var roles = await Http.ListAsync($"{DatabaseMount}/roles", Root, ct);
         Assert.That(roles.Code, Is.EqualTo(200), roles.ToString());
         Assert.That(roles.Data!["keys"]!.AsArray().Select(k => k!.GetValue<string>()), Does.Contain(role));
-        var configs = await Http.ListAsync($"{_mount}/config", Root, ct);
+        var configs = await Http.ListAsync($"{DatabaseMount}/config", Root, ct);
         Assert.That(configs.Data!["keys"]!.AsArray().Select(k => k!.GetValue<string>()), Is.EqualTo(new[] { "pg" }));
     }
 
     [Test]
     public async Task ConfigRead_NeverShowsThePassword(CancellationToken ct)
     {
-        var r = await Http.GetAsync($"{_mount}/config/pg", Root, ct);
+        var r = await Http.GetAsync($"{DatabaseMount}/config/pg", Root, ct);
         Assert.That(r.Code, Is.EqualTo(200), r.ToString());
-        Assert.That(r.Text, Does.Not.Contain(_pg.SuperuserPassword));
+        Assert.That(r.Text, Does.Not.Contain(Postgres.SuperuserPassword));
         Assert.That(r.Data!["connection_details"]!["username"]!.GetValue<string>(), Is.EqualTo("postgres"));
     }
 }

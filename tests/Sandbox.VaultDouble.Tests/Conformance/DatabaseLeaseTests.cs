@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Npgsql;
-using Sandbox.Harness.Runtimes.Process;
-using Sandbox.Tests.Shared;
+using NUnit.Framework.Constraints;
 using Sandbox.VaultDouble.Tests.Infrastructure;
 
 namespace Sandbox.VaultDouble.Tests.Conformance;
@@ -13,45 +12,16 @@ namespace Sandbox.VaultDouble.Tests.Conformance;
 /// reach 127.0.0.1.
 /// </summary>
 [TestFixture, Category("Postgres"), CancelAfter(90_000)]
-public sealed class DatabaseLeaseTests : ConformanceFixture
+public sealed class DatabaseLeaseTests : PostgresConformanceFixture
 {
-    private PostgresServer _pg = null!;
-    private string _mount = "";
+    protected override string AllowedRoles => "*";
 
-    [OneTimeSetUp]
-    public async Task StartPostgresAsync()
-    {
-        Requires.That(
-            Directory.Exists("/usr/lib/postgresql") && Directory.EnumerateFiles("/usr/lib/postgresql", "initdb", SearchOption.AllDirectories).Any(),
-            "PostgreSQL server binaries (/usr/lib/postgresql/*/bin)",
-            "apt-get install -y postgresql");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _pg = await PostgresServer.StartNewAsync(Path.Combine(Path.GetTempPath(), "vault-double-pg-" + Guid.NewGuid().ToString("N")[..8]), cancellationToken: cts.Token);
-        _mount = await MountAsync("database", cts.Token);
-        var config = await Http.PostAsync($"{_mount}/config/pg", new JsonObject
-        {
-            ["plugin_name"] = "postgresql-database-plugin",
-            ["connection_url"] = $"postgresql://{{{{username}}}}:{{{{password}}}}@{_pg.Host}:{_pg.Port}/postgres?sslmode=disable",
-            ["username"] = _pg.SuperuserName,
-            ["password"] = _pg.SuperuserPassword,
-            ["allowed_roles"] = "*",
-        }, Root, cts.Token);
-        Assert.That(config.Code, Is.EqualTo(204).Or.EqualTo(200), config.ToString());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopPostgresAsync()
-    {
-        if (_pg is not null)
-        {
-            await _pg.DisposeAsync();
-        }
-    }
+    protected override IResolveConstraint ConfigAnswer => Is.EqualTo(204).Or.EqualTo(200);
 
     private async Task<string> RoleAsync(string ttl, string maxTtl, CancellationToken ct)
     {
         var name = Unique("app");
-        var r = await Http.PostAsync($"{_mount}/roles/{name}", new JsonObject
+        var r = await Http.PostAsync($"{DatabaseMount}/roles/{name}", new JsonObject
         {
             ["db_name"] = "pg",
             ["creation_statements"] = new JsonArray("CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"),
@@ -64,7 +34,7 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
 
     private async Task<bool> RoleExistsAsync(string user, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(_pg.ConnectionString);
+        await using var conn = new NpgsqlConnection(Postgres.ConnectionString);
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = @u", conn);
         cmd.Parameters.AddWithValue("u", user);
@@ -75,13 +45,13 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
     public async Task Creds_AreALease_AndExpiryDropsTheRole(CancellationToken ct)
     {
         var role = await RoleAsync("3s", "1m", ct);
-        var creds = await Http.GetAsync($"{_mount}/creds/{role}", Root, ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         Assert.That(creds.Code, Is.EqualTo(200), creds.ToString());
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var user = creds.Data!["username"]!.GetValue<string>();
         Assert.Multiple(() =>
         {
-            Assert.That(leaseId, Does.StartWith($"{_mount}/creds/{role}/"));
+            Assert.That(leaseId, Does.StartWith($"{DatabaseMount}/creds/{role}/"));
             Assert.That(creds.Json!["lease_duration"]!.GetValue<long>(), Is.EqualTo(3));
             Assert.That(creds.Json!["renewable"]!.GetValue<bool>(), Is.True);
             Assert.That(user, Does.StartWith("v-"));
@@ -105,7 +75,7 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
     public async Task Renew_IsCappedAtMaxTtl_WithVaultsWarning(CancellationToken ct)
     {
         var role = await RoleAsync("30s", "40s", ct);
-        var creds = await Http.GetAsync($"{_mount}/creds/{role}", Root, ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 3600 }, Root, ct);
         Assert.That(renew.Code, Is.EqualTo(200), renew.ToString());
@@ -119,7 +89,7 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
     public async Task Revoke_DropsTheRoleAtOnce(CancellationToken ct)
     {
         var role = await RoleAsync("1h", "2h", ct);
-        var creds = await Http.GetAsync($"{_mount}/creds/{role}", Root, ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var user = creds.Data!["username"]!.GetValue<string>();
         var revoke = await Http.PutAsync("sys/leases/revoke", new JsonObject { ["lease_id"] = creds.Json!["lease_id"]!.GetValue<string>() }, Root, ct);
         Assert.That(revoke.Code, Is.EqualTo(204));
@@ -131,10 +101,10 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
     {
         var role = await RoleAsync("1h", "2h", ct);
         var policy = await PolicyAsync($$"""
-            path "{{_mount}}/creds/*" { capabilities = ["read"] }
+            path "{{DatabaseMount}}/creds/*" { capabilities = ["read"] }
             """, ct);
         var token = await TokenAsync(ct, policy);
-        var creds = await Http.GetAsync($"{_mount}/creds/{role}", token, ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", token, ct);
         Assert.That(creds.Code, Is.EqualTo(200), creds.ToString());
         var user = creds.Data!["username"]!.GetValue<string>();
         Assert.That(await RoleExistsAsync(user, ct), Is.True);
@@ -145,15 +115,15 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
     [Test, CancelAfter(120_000)]
     public async Task FailedRevocations_Retry_ThenIrrevocable_ThenRecoverWhenPostgresReturns(CancellationToken ct)
     {
-        DoubleOnly("relies on the double's shortened retry base (SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS=100)");
+        DoubleOnly($"relies on the double's shortened retry base (SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS={DoubleProcess.RevokeRetryBaseMs})");
         var role = await RoleAsync("2s", "1m", ct);
-        var creds = await Http.GetAsync($"{_mount}/creds/{role}", Root, ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var user = creds.Data!["username"]!.GetValue<string>();
-        await _pg.StopAsync(ct);
+        await Postgres.StopAsync(ct);
         try
         {
-            // 2 s TTL, then 6 failed attempts with backoff 2^n × 100 ms (±50 %)
+            // 2 s TTL, then 6 failed attempts with backoff 2^n × base (±50 %)
             VaultResponse lookup;
             do
             {
@@ -170,7 +140,7 @@ public sealed class DatabaseLeaseTests : ConformanceFixture
         }
         finally
         {
-            await _pg.StartAsync(ct);
+            await Postgres.StartAsync(ct);
         }
 
         // the background retry (128 × base) revokes it once PostgreSQL is back

@@ -152,6 +152,34 @@ public sealed class RestartTests
         Assert.That(process.Output, Does.Contain("restored leases: count=1 revoked_expired=1"));
     }
 
+    [Test]
+    public async Task TokenLeaseLongerThanATimerCanWait_IsIssued_AndSurvivesRestart(CancellationToken ct)
+    {
+        // 2000 h is beyond the ~49.7-day range of one .NET timer
+        await using var process = await DoubleProcess.StartAsync(ct, extraConfig: "max_lease_ttl = \"87600h\"");
+        using var http = new VaultHttp(process.Address);
+        var init = await Fresh.InitAsync(http, 1, 1, ct);
+        var key = init["keys"]![0]!.GetValue<string>();
+        var root = init["root_token"]!.GetValue<string>();
+        await Fresh.UnsealAsync(http, key, ct);
+        var create = await http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default"), ["ttl"] = "2000h" }, root, ct);
+        Assert.That(create.Code, Is.EqualTo(200), create.ToString());
+        Assert.That(create.Json!["auth"]!["lease_duration"]!.GetValue<long>(), Is.EqualTo(7_200_000));
+        var token = create.Json!["auth"]!["client_token"]!.GetValue<string>();
+
+        await process.RestartAsync(ct);
+        using var http2 = new VaultHttp(process.Address);
+        var unseal = await Fresh.UnsealAsync(http2, key, ct);
+        var lookup = await http2.GetAsync("auth/token/lookup-self", token, ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That(unseal.Code, Is.EqualTo(200), unseal.ToString());
+            Assert.That(unseal.Json!["sealed"]!.GetValue<bool>(), Is.False);
+            Assert.That(lookup.Code, Is.EqualTo(200), lookup.ToString());
+            Assert.That(process.Output, Does.Contain("restored leases: count=1 revoked_expired=0"));
+        });
+    }
+
     private static async Task WaitForAsync(Func<bool> condition, CancellationToken ct)
     {
         while (!condition())

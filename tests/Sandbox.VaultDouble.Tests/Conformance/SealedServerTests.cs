@@ -183,4 +183,25 @@ public sealed class SealedServerTests
     [Test, Order(11)]
     public async Task Sealed_SealIs204WithoutToken(CancellationToken ct)
         => Assert.That((await _http.PutAsync("sys/seal", null, null, ct)).Code, Is.EqualTo(204));
+
+    [Test, Order(12)]
+    public async Task Sealed_StepDown_Is204_AndGetIs405(CancellationToken ct)
+    {
+        var put = await _http.PutAsync("sys/step-down", null, null, ct);
+        var get = await _http.GetAsync("sys/step-down", null, ct);
+        Assert.That(put.Code, Is.EqualTo(204));
+        Assert.That(get.Code, Is.EqualTo(405));
+    }
+
+    [TestCase("PUT", "sys/generate-root/attempt", "sys/generate-root")]
+    [TestCase("GET", "sys/generate-root/attempt", "sys/generate-root")]
+    [TestCase("PUT", "sys/rekey/init", "sys/rekey")]
+    [TestCase("PUT", "sys/rekey/update", "sys/rekey")]
+    [Order(12)]
+    public async Task Sealed_GenerateRootAndRekey_AreExemptFromSealedButRefusedAsUnsupported(string method, string path, string feature, CancellationToken ct)
+    {
+        var r = await _http.SendAsync(method, path, method == "GET" ? null : new JsonObject(), null, ct);
+        Assert.That(r.Code, Is.EqualTo(400));
+        Assert.That(r.Errors, Is.EqualTo(new[] { feature + " is not supported by the Sandbox Vault double" }));
+    }
 }

@@ -180,4 +180,32 @@ public sealed class TokenTests : ConformanceFixture
         Assert.That(delete.Code, Is.EqualTo(400));
         Assert.That(delete.Errors, Is.EqualTo(new[] { "cannot delete default policy" }));
     }
+
+    [Test]
+    public async Task RevokedToken_ItsCubbyholeDataIsDropped(CancellationToken ct)
+    {
+        DoubleOnly("inspects the server's storage folder");
+        var created = await Http.PostAsync("auth/token/create", new JsonObject { ["policies"] = new JsonArray("default") }, Root, ct);
+        var token = created.Json!["auth"]!["client_token"]!.GetValue<string>();
+        var accessor = created.Json!["auth"]!["accessor"]!.GetValue<string>();
+        Assert.That((await Http.PostAsync("cubbyhole/notes/a", new JsonObject { ["v"] = "1" }, token, ct)).Code, Is.EqualTo(204));
+        Assert.That((await Http.PostAsync("cubbyhole/b", new JsonObject { ["v"] = "2" }, token, ct)).Code, Is.EqualTo(204));
+        var before = CubbyholeFiles(accessor);
+
+        Assert.That((await Http.PostAsync("auth/token/revoke-self", null, token, ct)).Code, Is.EqualTo(204));
+
+        Assert.That(before, Has.Count.EqualTo(2), "the writes landed in the token's cubbyhole folder");
+        Assert.That(CubbyholeFiles(accessor), Is.Empty);
+    }
+
+    private List<string> CubbyholeFiles(string accessor)
+    {
+        // File storage removes folders that become empty, up to the root, so "logical" may be gone.
+        var logical = Path.Combine(Target.Server!.StoragePath, "logical");
+        return !Directory.Exists(logical) ? [] : Directory.EnumerateDirectories(logical)
+            .Select(mount => Path.Combine(mount, "t", accessor))
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "_*", SearchOption.AllDirectories))
+            .ToList();
+    }
 }

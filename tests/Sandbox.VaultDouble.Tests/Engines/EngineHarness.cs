@@ -40,6 +40,23 @@ internal sealed class EngineHarness
         MaxLeaseTtl = MaxLeaseTtl,
     };
 
+    /// <summary>An unauthenticated <c>login</c> write carrying the fields that are not null.</summary>
+    public BackendRequest LoginRequest(string? role, string? jwt)
+    {
+        var body = new JsonObject();
+        if (role is not null)
+        {
+            body["role"] = role;
+        }
+
+        if (jwt is not null)
+        {
+            body["jwt"] = jwt;
+        }
+
+        return Request(LogicalOperation.Update, "login", body, token: null);
+    }
+
     public LeaseContext Lease(BackendResponse response, string path) => new()
     {
         LeaseId = "mnt/" + path + "/x",

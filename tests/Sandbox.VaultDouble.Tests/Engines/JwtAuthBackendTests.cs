@@ -42,20 +42,7 @@ public sealed class JwtAuthBackendTests
     }
 
     private static Task<BackendResponse> LoginAsync(JwtAuthBackend b, EngineHarness h, string? jwt, string? role = "gitea_cicd_app", CancellationToken ct = default)
-    {
-        var body = new JsonObject();
-        if (role is not null)
-        {
-            body["role"] = role;
-        }
-
-        if (jwt is not null)
-        {
-            body["jwt"] = jwt;
-        }
-
-        return b.HandleAsync(h.Request(LogicalOperation.Update, "login", body, token: null), ct);
-    }
+        => b.HandleAsync(h.LoginRequest(role, jwt), ct);
 
     private static void AssertError(BackendResponse r, string message, int status = 400)
     {

@@ -51,20 +51,7 @@ public sealed class KubernetesAuthBackendTests
     }
 
     private static Task<BackendResponse> LoginAsync(KubernetesAuthBackend b, EngineHarness h, string? jwt, string? role = "app", CancellationToken ct = default)
-    {
-        var body = new JsonObject();
-        if (role is not null)
-        {
-            body["role"] = role;
-        }
-
-        if (jwt is not null)
-        {
-            body["jwt"] = jwt;
-        }
-
-        return b.HandleAsync(h.Request(LogicalOperation.Update, "login", body, token: null), ct);
-    }
+        => b.HandleAsync(h.LoginRequest(role, jwt), ct);
 
     private static void AssertDenied(BackendResponse r, string message = "permission denied")
     {
