@@ -38,7 +38,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 
         [CommandOption("--topology <FILE>")]
         [Description("The topology file. Default: fixtures/topology.yaml.")]
-        public string Topology { get; init; } = Path.Combine("fixtures", "topology.yaml");
+        public string? Topology { get; init; }
 
         [CommandOption("--check")]
         [Description("Compare the sandbox with the topology and write nothing. Exit 13 (Drift) with a readable diff on any difference, 0 when identical.")]
@@ -104,7 +104,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         var denylist = Harness.Guard.Denylist.Resolve(settings.Denylist);
         using var audit = GuardAuditLog.InMemory();
         var guard = new SandboxGuard(denylist, audit);
-        var topology = TopologyLoader.Load(Path.GetFullPath(settings.Topology));
+        var topology = TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
         var target = await ResolveTargetAsync(settings, guard, cancellationToken).ConfigureAwait(false);
 
         using var http = guard.CreateHttpClient(Caller);

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Topology;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -37,6 +39,14 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         [Description("k3d: import the image tarballs (*.tar) in DIR into the cluster (air-gapped machines).")]
         public string? Images { get; init; }
 
+        [CommandOption("--topology <FILE>")]
+        [Description("The names to replay into the new sandbox (mounts, auth, policies, roles, database, transit, seeds). Default: fixtures/topology.yaml.")]
+        public string? Topology { get; init; }
+
+        [CommandOption("--no-replay")]
+        [Description("Leave the new sandbox empty: do not replay the topology.")]
+        public bool NoReplay { get; init; }
+
         [CommandOption("--shares <N>")]
         [Description("Unseal key shares (default 1).")]
         public int Shares { get; init; } = 1;
@@ -54,9 +64,9 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
                 return ValidationResult.Error($"--runtime '{Runtime}' is unknown; use auto, process, docker or k3d.");
             }
 
-            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(VaultBinary) || Missing(Home))
+            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology))
             {
-                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --vault-binary PATH, --home DIR.");
+                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE.");
             }
 
             return ValidationResult.Success();
@@ -75,6 +85,9 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+
+        // The topology is read and validated before anything starts: a bad file creates nothing.
+        var topology = settings.NoReplay ? null : TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
         var manager = new SandboxManager(home: settings.Home);
         var options = new SandboxOptions
         {
@@ -90,15 +103,29 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 
         // Detached: the handle is not disposed, so the sandbox outlives this command.
         var sandbox = await manager.UpAsync(options, cancellationToken).ConfigureAwait(false);
+        ReplayResult? replay = null;
+        if (topology is not null)
+        {
+            // Kubernetes auth needs a cluster API and JWT auth the issuer's key: replay skips those
+            // parts here and says so; 'sandbox replay' applies them when they are given.
+            replay = await new TopologyReplayer(sandbox.Root, sandbox.Guard)
+                .ReplayAsync(topology, new ReplayOptions { Postgres = sandbox.Postgres }, cancellationToken).ConfigureAwait(false);
+        }
+
         var status = await sandbox.StatusAsync(cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
-            CliOutput.WriteJson(_console, CliOutput.Describe(status, withState: false));
+            var json = CliOutput.Describe(status, withState: false);
+            json["replay"] = replay is null ? null : new { topology = topology!.SourceFiles[^1], summary = replay.Summary, changeCount = replay.ChangeCount };
+            CliOutput.WriteJson(_console, json);
         }
         else
         {
             _console.MarkupLine("[green]READY[/]");
             CliOutput.WriteText(_console, status, withState: false);
+            _console.MarkupLine(replay is null
+                ? "  Topology:     not replayed (--no-replay)"
+                : $"  Topology:     {Markup.Escape(topology!.SourceFiles[^1])} replayed: {Markup.Escape(replay.Summary)}");
             _console.MarkupLine($"  PostgreSQL:   {Markup.Escape(sandbox.Postgres.ToString())} (password in {Markup.Escape(sandbox.Paths.PostgresPasswordFile)})");
             _console.MarkupLine($"Remove it with: sandbox down --name {sandbox.Name}");
         }

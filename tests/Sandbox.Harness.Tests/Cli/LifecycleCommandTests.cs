@@ -27,6 +27,23 @@ public sealed class LifecycleCommandTests
     }
 
     [Test]
+    [CancelAfter(60000)]
+    public async Task Up_WithAMalformedTopology_ExitsInvalidInput_AndCreatesNothing(CancellationToken cancellationToken)
+    {
+        var topology = Path.Combine(_home, "bad-topology.yaml");
+        await File.WriteAllTextAsync(topology, "apps:\n  - slug: Not_A_Slug\n", cancellationToken);
+
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "never", "--home", _home, "--topology", topology);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(4), result.Output + result.Error);
+            Assert.That(result.Output + result.Error, Does.Contain("bad-topology.yaml"));
+            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox", "never")), Is.False, "nothing was created");
+        });
+    }
+
+    [Test]
     [CancelAfter(180000)]
     public async Task UpJson_StatusJson_Down_OnTheProcessRuntime(CancellationToken cancellationToken)
     {
@@ -46,6 +63,8 @@ public sealed class LifecycleCommandTests
             Assert.That(File.Exists(root.GetProperty("keyFile").GetString()), Is.True);
             Assert.That(File.Exists(root.GetProperty("rootTokenFile").GetString()), Is.True);
             Assert.That(root.GetProperty("runFolder").GetString(), Is.EqualTo(Path.Combine(_home, ".sandbox", "cli-e2e")));
+            Assert.That(root.GetProperty("replay").GetProperty("topology").GetString(), Does.EndWith(Path.Combine("fixtures", "topology.yaml")));
+            Assert.That(root.GetProperty("replay").GetProperty("changeCount").GetInt32(), Is.GreaterThan(0), "up replays production's names");
         });
         if (root.GetProperty("vault").GetProperty("kind").GetString() == "double")
         {
