@@ -57,6 +57,10 @@ internal static class SandboxApp
         config.AddCommand<ChaosCommand>("chaos")
             .WithDescription("Run a seeded sequence of faults with steady-state checks between them; the same seed replays the same sequence.")
             .WithExample("chaos", "--seed", "42", "--rounds", "5");
+        config.AddCommand<ReplayCommand>("replay")
+            .WithDescription("Apply the topology's names to a running sandbox Vault (only what differs), or compare them with --check (exit 13 on drift).")
+            .WithExample("replay", "--name", "demo")
+            .WithExample("replay", "--check", "--address", "http://127.0.0.1:8200", "--token-file", ".sandbox/demo/root-token");
     }
 
     /// <summary>Maps an exception to its exit code and prints a message without a stack trace.</summary>

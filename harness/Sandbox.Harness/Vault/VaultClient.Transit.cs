@@ -30,6 +30,14 @@ public sealed partial class VaultClient
         return envelope?.Data;
     }
 
+    /// <summary>Lists the key names of a transit mount (<c>LIST &lt;mount&gt;/keys</c>); empty when there are none. Retried on transient failures.</summary>
+    /// <exception cref="VaultApiException">Vault answered with an error.</exception>
+    /// <exception cref="VaultSealedException">Vault is sealed.</exception>
+    /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public Task<IReadOnlyList<string>> TransitListKeysAsync(string mount, CancellationToken cancellationToken = default) =>
+        ListKeysAsync(VaultPath(RequireName(mount, nameof(mount)), "keys") + "/", cancellationToken);
+
     /// <summary>
     /// Rotates a key to a new version (<c>POST &lt;mount&gt;/keys/:name/rotate</c>). Sent once. Null when
     /// the server answers 204 (older Vault).

@@ -1,0 +1,76 @@
+using Sandbox.Harness.Runtimes;
+
+namespace Sandbox.Harness.Replay;
+
+/// <summary>
+/// What replay needs from the running sandbox, beyond the topology. A null engine input skips
+/// that engine's part (<see cref="ReplayParts"/>); every URL here goes through the config guard
+/// before anything is written.
+/// </summary>
+public sealed record ReplayOptions
+{
+    /// <summary>
+    /// The sandbox PostgreSQL, as its superuser: replay creates the <c>&lt;app&gt;_role</c> group roles
+    /// in it (through the guard's Npgsql factory) and points the database connection at it, with
+    /// <c>connection_url</c> templated <c>{{username}}:{{password}}</c>. Null skips <see cref="ReplayParts.Database"/>.
+    /// </summary>
+    public PostgresEndpoint? Postgres { get; init; }
+
+    /// <summary>
+    /// The <c>connection_url</c> to write instead of <see cref="PostgresEndpoint.ConnectionUrlTemplate"/>
+    /// (still checked by the guard); null uses the endpoint's template.
+    /// </summary>
+    public string? ConnectionUrl { get; init; }
+
+    /// <summary>
+    /// Kubernetes auth's <c>kubernetes_host</c>: the sandbox cluster's API, or on the process runtime
+    /// a loopback TokenReview endpoint. Null skips <see cref="ReplayParts.KubernetesAuth"/>.
+    /// </summary>
+    public string? KubernetesHost { get; init; }
+
+    /// <summary>Kubernetes auth's <c>kubernetes_ca_cert</c> (PEM), or null.</summary>
+    public string? KubernetesCaCert { get; init; }
+
+    /// <summary>
+    /// The sandbox issuer's public key(s) (PEM) for JWT auth's <c>jwt_validation_pubkeys</c>.
+    /// Null (and no <see cref="JwksUrl"/> / <see cref="OidcDiscoveryUrl"/>) skips <see cref="ReplayParts.JwtAuth"/>.
+    /// </summary>
+    public IReadOnlyList<string>? JwtValidationPubkeys { get; init; }
+
+    /// <summary>JWT auth's <c>jwks_url</c>, instead of public keys (checked by the guard).</summary>
+    public string? JwksUrl { get; init; }
+
+    /// <summary>JWT auth's <c>oidc_discovery_url</c>, instead of public keys (checked by the guard).</summary>
+    public string? OidcDiscoveryUrl { get; init; }
+
+    /// <summary>Parts to leave out even when their inputs are given. The default value is <see cref="ReplayParts.None"/>.</summary>
+    public ReplayParts Exclude { get; init; }
+
+    /// <summary>How many Vault requests replay keeps in flight (per app). The default value is 8.</summary>
+    public int Parallelism { get; init; } = 8;
+
+    /// <summary>The parts these options make possible.</summary>
+    public ReplayParts Parts
+    {
+        get
+        {
+            var parts = ReplayParts.Core;
+            if (Postgres is not null || ConnectionUrl is not null)
+            {
+                parts |= ReplayParts.Database;
+            }
+
+            if (KubernetesHost is not null)
+            {
+                parts |= ReplayParts.KubernetesAuth;
+            }
+
+            if (JwtValidationPubkeys is { Count: > 0 } || JwksUrl is not null || OidcDiscoveryUrl is not null)
+            {
+                parts |= ReplayParts.JwtAuth;
+            }
+
+            return parts & ~Exclude;
+        }
+    }
+}
