@@ -32,7 +32,13 @@ public sealed class ChaosScenarios : ScenarioSuite
         _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     [OneTimeTearDown]
-    public void DisposeApp() => _app?.Dispose();
+    public async Task DisposeAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     /// <summary>The plan from the environment.</summary>
     public static ChaosPlan PlanFromEnvironment()
@@ -136,7 +142,7 @@ public sealed class ChaosScenarios : ScenarioSuite
                 timeline.Fault($"short-TTL overlay on the {AppWorld.App} role: {ttl.TotalSeconds:0} s");
                 try
                 {
-                    await AppWorld.WriteRoleAsync(sandbox.Root, ttl, ttl, cancellationToken);
+                    await _app.OverlayTtlAsync(ttl, ttl, cancellationToken);
                     var creds = await _app.IssueAsync(null, cancellationToken);
                     var lease = await sandbox.Root.LookupLeaseAsync(creds.LeaseId, cancellationToken);
                     Assert.That(await _app.TryLoginAsync(creds, cancellationToken), Is.Null);
@@ -149,8 +155,8 @@ public sealed class ChaosScenarios : ScenarioSuite
                 finally
                 {
                     timeline.EnterPhase(ScenarioPhase.Recovery);
-                    await AppWorld.WriteRoleAsync(sandbox.Root, TimeSpan.FromHours(1), TimeSpan.FromHours(24), CancellationToken.None);
-                    timeline.Recover("production TTLs restored");
+                    await _app.RestoreRoleAsync(CancellationToken.None);
+                    timeline.Recover("the replayed role (production TTLs) restored");
                 }
 
                 break;

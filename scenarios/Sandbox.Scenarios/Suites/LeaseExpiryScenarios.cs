@@ -30,7 +30,13 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     [OneTimeTearDown]
-    public void DisposeApp() => _app?.Dispose();
+    public async Task DisposeAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     [TearDown]
     public async Task RestoreRoleAsync()
@@ -43,7 +49,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
             await Sandbox.UnsealFromKeyFileAsync(cts.Token);
         }
 
-        await AppWorld.WriteRoleAsync(Sandbox.Root, TimeSpan.FromHours(1), TimeSpan.FromHours(24), cts.Token);
+        await _app.RestoreRoleAsync(cts.Token);
     }
 
     [Test]
@@ -209,7 +215,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
 
     private async Task OverlayAsync(TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken)
     {
-        await AppWorld.WriteRoleAsync(Sandbox.Root, defaultTtl, maxTtl, cancellationToken);
+        await _app.OverlayTtlAsync(defaultTtl, maxTtl, cancellationToken);
         var role = await Sandbox.Root.DatabaseReadRoleAsync(AppWorld.DbMount, AppWorld.App, cancellationToken);
         Assert.That(role?.DefaultTtl, Is.EqualTo(defaultTtl), "the overlay is in place");
         Timeline.Step($"short-TTL overlay on the {AppWorld.App} role: default_ttl {defaultTtl.TotalSeconds:0} s, max_ttl {maxTtl.TotalSeconds:0} s");

@@ -33,7 +33,7 @@ public sealed class LostKeyScenarios : ScenarioSuite
     public async Task Without_a_backup_only_wipe_reinit_and_replay_bring_back_the_names_and_every_value_is_gone(CancellationToken cancellationToken)
     {
         var sandbox = await FreshSandboxAsync(cancellationToken);
-        using var app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
+        await using var app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
         var oldCreds = await app.IssueAsync(null, cancellationToken);
         Assert.That(await app.TryLoginAsync(oldCreds, cancellationToken), Is.Null);
         var namesBefore = await VaultNames.ReadAsync(sandbox.Root, cancellationToken);
@@ -53,7 +53,7 @@ public sealed class LostKeyScenarios : ScenarioSuite
         await sandbox.InitializeAsync(cancellationToken: cancellationToken);
         Timeline.Mark("unsealed");
         Timeline.Measure(TimingNames.TimeSealed, "fault", "unsealed");
-        using var replayed = await AppWorld.PrepareAsync(sandbox, cancellationToken);
+        await using var replayed = await AppWorld.PrepareAsync(sandbox, cancellationToken);
         Timeline.Mark("names-back");
         Timeline.Measure("time_to_names_back", "fault", "names-back");
         var namesAfter = await VaultNames.ReadAsync(sandbox.Root, cancellationToken);
@@ -84,7 +84,7 @@ public sealed class LostKeyScenarios : ScenarioSuite
     public async Task With_a_backup_copy_of_the_key_file_recovery_is_complete(CancellationToken cancellationToken)
     {
         var sandbox = await FreshSandboxAsync(cancellationToken);
-        using var app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
+        await using var app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
         var oldCreds = await app.IssueAsync(null, cancellationToken);
         var namesBefore = await VaultNames.ReadAsync(sandbox.Root, cancellationToken);
         var backup = Path.Combine(Env.Home, sandbox.Name + "-cluster-keys.backup.json");

@@ -25,7 +25,13 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     [OneTimeTearDown]
-    public void DisposeApp() => _app?.Dispose();
+    public async Task DisposeAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     [Test]
     [CancelAfter(120_000)]
