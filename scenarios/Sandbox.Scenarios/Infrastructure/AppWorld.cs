@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Sandbox.Harness.Identity;
@@ -63,8 +64,8 @@ public sealed class AppWorld : IAsyncDisposable
     /// <summary>The fixture topology (production's names).</summary>
     public static string TopologyFile => Path.Combine(RepositoryRoot(), "fixtures", "topology.yaml");
 
-    /// <summary>Replays production's names into the sandbox and writes the operator's secret value.</summary>
-    public static async Task<AppWorld> PrepareAsync(SandboxHandle sandbox, CancellationToken cancellationToken)
+    /// <summary>Replays production's names into the sandbox and (unless <paramref name="writeSecret"/> is false) writes the operator's secret value.</summary>
+    public static async Task<AppWorld> PrepareAsync(SandboxHandle sandbox, CancellationToken cancellationToken, bool writeSecret = true)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         var topology = TopologyLoader.Load(TopologyFile);
@@ -76,6 +77,11 @@ public sealed class AppWorld : IAsyncDisposable
             {
                 Postgres = sandbox.Postgres,
                 KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+
+                // Replay sets disable_local_ca_jwt=true (never a pod's own token); the double's
+                // Kubernetes engine then insists on a CA certificate. The stand-in speaks plain HTTP,
+                // so any well-formed certificate will do.
+                KubernetesCaCert = SelfSignedCertificatePem(),
                 JwtValidationPubkeys = [issuer.PublicKeyPem],
             };
             ReplayResult replay;
@@ -93,7 +99,10 @@ public sealed class AppWorld : IAsyncDisposable
             var role = await sandbox.Root.DatabaseReadRoleAsync(DbMount, App, cancellationToken)
                 ?? throw new InvalidOperationException($"replay did not create {DbMount}/roles/{App}");
             var secret = "sv-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-            await sandbox.Root.KvV2PatchAsync(KvMount, SecretPath, new JsonObject { ["API_KEY"] = secret }, cancellationToken: cancellationToken);
+            if (writeSecret)
+            {
+                await sandbox.Root.KvV2PatchAsync(KvMount, SecretPath, new JsonObject { ["API_KEY"] = secret }, cancellationToken: cancellationToken);
+            }
             var jwtRole = await sandbox.Root.JwtReadRoleAsync(JwtMount, JwtRole, cancellationToken);
             return new AppWorld(sandbox, topology, options, issuer, reviewer, replay, role, secret)
             {
@@ -106,6 +115,15 @@ public sealed class AppWorld : IAsyncDisposable
             issuer.Dispose();
             throw;
         }
+    }
+
+    private static string SelfSignedCertificatePem()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=sandbox-tokenreview-standin", key, HashAlgorithmName.SHA256);
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        return certificate.ExportCertificatePem();
     }
 
     /// <summary>Overlays short TTLs on the <c>&lt;app&gt;</c> role, keeping replay's statements.</summary>
