@@ -139,7 +139,7 @@ public sealed class LostKeyScenarios : ScenarioSuite
         Timeline.Fault("delete the sandbox key file, then restart Vault");
         Timeline.Mark("fault");
         sandbox.DeleteKeyFile();
-        await sandbox.RestartVaultAsync(kill: false, cancellationToken);
+        await RestartVaultAsync(sandbox, kill: false, cancellationToken);
         Timeline.EnterPhase(ScenarioPhase.Sealed);
 
         var e = Assert.ThrowsAsync<KeyFileException>(() => sandbox.UnsealFromKeyFileAsync(cancellationToken))!;

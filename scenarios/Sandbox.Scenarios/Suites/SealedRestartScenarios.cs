@@ -65,7 +65,7 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         Timeline.EnterPhase(ScenarioPhase.Fault);
         Timeline.Fault(kill ? "kill -9 the Vault process, then start it" : "stop Vault gracefully (SIGTERM), then start it");
         Timeline.Mark("fault");
-        await sandbox.RestartVaultAsync(kill, cancellationToken);
+        await RestartVaultAsync(sandbox, kill, cancellationToken);
         Timeline.Mark("restarted");
         Timeline.Measure(TimingNames.TimeToRestart, "fault", "restarted");
 
