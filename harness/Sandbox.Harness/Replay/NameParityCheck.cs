@@ -82,7 +82,7 @@ public sealed class NameParityCheck
                 var host = reviewer.Address.ToString().TrimEnd('/');
                 _guard.Ensure(_guard.CheckUrl(host, TopologyReplayer.GuardCaller));
                 previousConfig = await _root.KubernetesReadConfigAsync(topology.Kubernetes.Path, cancellationToken).ConfigureAwait(false);
-                await _root.KubernetesWriteConfigAsync(topology.Kubernetes.Path, (previousConfig ?? new KubernetesAuthConfig()) with { KubernetesHost = host, DisableLocalCaJwt = true, TokenReviewerJwt = null }, cancellationToken).ConfigureAwait(false);
+                await _root.KubernetesWriteConfigAsync(topology.Kubernetes.Path, (previousConfig ?? new KubernetesAuthConfig()) with { KubernetesHost = host, KubernetesCaCert = reviewer.CaCertificatePem, DisableLocalCaJwt = true, TokenReviewerJwt = null }, cancellationToken).ConfigureAwait(false);
                 notes.Add($"kubernetes_host pointed at the check's own TokenReview stand-in {host} during the check, then restored");
             }
 

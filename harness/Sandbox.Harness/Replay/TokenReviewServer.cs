@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -35,6 +37,14 @@ public sealed class TokenReviewServer : IAsyncDisposable
 
     /// <summary>The base address to give Vault as <c>kubernetes_host</c>, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Address { get; }
+
+    /// <summary>
+    /// A self-signed CA certificate (PEM) made for this server, for <c>kubernetes_ca_cert</c>: Vault
+    /// requires one with <c>disable_local_ca_jwt</c>, and without that flag it reads the CA file of
+    /// the pod it would run in. The server speaks plain HTTP on loopback, so the certificate is
+    /// never used for TLS.
+    /// </summary>
+    public string CaCertificatePem { get; } = CreateCaPem();
 
     /// <summary>How many TokenReviews were answered.</summary>
     public int Reviews => Volatile.Read(ref _reviews);
@@ -85,6 +95,15 @@ public sealed class TokenReviewServer : IAsyncDisposable
 
         ((IDisposable)_listener).Dispose();
         _stop.Dispose();
+    }
+
+    private static string CreateCaPem()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=sandbox TokenReview stand-in", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return certificate.ExportCertificatePem();
     }
 
     private async Task LoopAsync()
@@ -163,13 +182,17 @@ public sealed class TokenReviewServer : IAsyncDisposable
         }
 
         var tokenAudiences = jwt.Audiences.ToArray();
+        var payload = JsonNode.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload));
+        var uid = payload?["kubernetes.io"]?["serviceaccount"]?["uid"]?.GetValue<string>()
+            ?? payload?["kubernetes.io/serviceaccount/service-account.uid"]?.GetValue<string>()
+            ?? "";
         return new JsonObject
         {
             ["authenticated"] = true,
             ["user"] = new JsonObject
             {
                 ["username"] = jwt.Subject,
-                ["uid"] = Guid.NewGuid().ToString(),
+                ["uid"] = uid,
                 ["groups"] = new JsonArray("system:serviceaccounts", "system:authenticated"),
             },
             ["audiences"] = new JsonArray(tokenAudiences.Select(a => (JsonNode?)a).ToArray()),

@@ -402,9 +402,10 @@ public sealed class TopologyReplayer
                 differences.Add("kubernetes_ca_cert differs");
             }
 
-            if (current.DisableLocalCaJwt != true)
+            var wantDisable = options.KubernetesCaCert is not null;
+            if ((current.DisableLocalCaJwt ?? false) != wantDisable)
             {
-                differences.Add("disable_local_ca_jwt: expected true");
+                differences.Add($"disable_local_ca_jwt: expected {(wantDisable ? "true" : "false")}");
             }
 
             if (differences.Count == 0)
@@ -413,13 +414,14 @@ public sealed class TopologyReplayer
             }
         }
 
-        // disable_local_ca_jwt: the sandbox Vault must never pick up the service-account token of a
-        // pod it happens to run in (which could be production's).
+        // With a CA given, disable_local_ca_jwt: the sandbox Vault uses the sandbox cluster's CA and
+        // the caller's JWT, never the files of a pod it happens to run in. Vault refuses the flag
+        // without a CA; on the process runtime there is no pod, so there are no local files either.
         await _vault.KubernetesWriteConfigAsync(mount, new KubernetesAuthConfig
         {
             KubernetesHost = options.KubernetesHost,
             KubernetesCaCert = options.KubernetesCaCert,
-            DisableLocalCaJwt = true,
+            DisableLocalCaJwt = options.KubernetesCaCert is not null,
         }, cancellationToken).ConfigureAwait(false);
         return Note(new ReplayChange("kubernetes config", name, current is null ? ReplayChangeKind.Created : ReplayChangeKind.Updated, string.Join("; ", differences)));
     }

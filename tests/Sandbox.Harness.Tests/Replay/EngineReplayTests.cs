@@ -60,6 +60,7 @@ public sealed class EngineReplayTests
             {
                 Postgres = new PostgresEndpoint(postgres.Host, postgres.Port, postgres.SuperuserName, postgres.SuperuserPassword),
                 KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+                KubernetesCaCert = reviewer.CaCertificatePem,
                 JwtValidationPubkeys = [issuer.PublicKeyPem],
             };
             Assert.That(options.Parts, Is.EqualTo(ReplayParts.All));

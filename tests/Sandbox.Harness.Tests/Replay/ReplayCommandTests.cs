@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using NUnit.Framework;
 using Sandbox.Harness.Tests.CommandLine;
 
@@ -102,6 +103,38 @@ public sealed class ReplayCommandTests
 
         Assert.That(code, Is.EqualTo((int)ExitCode.GuardBlocked));
         Assert.That(error, Does.Contain("kubernetes_host").And.Contain("Nothing was written"));
+    }
+
+    [Test]
+    [Order(4)]
+    [CancelAfter(60_000)]
+    public async Task ReplayByName_ReadsTheRunFolder_AndAnUnknownNameExitsNotFound(CancellationToken cancellationToken)
+    {
+        // A run folder as 'sandbox up' leaves it (sandbox.json with the address, root-token 0600).
+        var home = Path.Combine(_folder!, "home");
+        var run = Directory.CreateDirectory(Path.Combine(home, ".sandbox", "named")).FullName;
+        var state = new JsonObject { ["name"] = "named", ["runtime"] = "Process", ["vaultKind"] = "double", ["vaultVersion"] = "test", ["address"] = Sandbox.Process.Address.ToString() };
+        await File.WriteAllTextAsync(Path.Combine(run, "sandbox.json"), state.ToJsonString(), cancellationToken);
+        File.Copy(TokenFile, Path.Combine(run, "root-token"));
+        var previous = Environment.GetEnvironmentVariable("SANDBOX_HOME");
+        Environment.SetEnvironmentVariable("SANDBOX_HOME", home);
+        try
+        {
+            var byName = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "named", "--topology", ReplaySandbox.FixtureTopology);
+            Assert.That(byName.ExitCode, Is.Zero, byName.Output + byName.Error);
+            Assert.That(byName.Output, Does.Contain("sandbox 'named' (process runtime").And.Contain("replay: "));
+
+            var onlyOne = await CliRunner.RunAsync(cancellationToken, "replay", "--check", "--topology", ReplaySandbox.FixtureTopology);
+            Assert.That(onlyOne.ExitCode, Is.Zero, "without --name the only sandbox is used: " + onlyOne.Output + onlyOne.Error);
+
+            var missing = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "absent", "--topology", ReplaySandbox.FixtureTopology);
+            Assert.That(missing.ExitCode, Is.EqualTo((int)ExitCode.SandboxNotFound), missing.Error);
+            Assert.That(missing.Error, Does.Contain("absent"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SANDBOX_HOME", previous);
+        }
     }
 
     [Test]
