@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Sandbox.Harness.Identity;
@@ -78,10 +77,8 @@ public sealed class AppWorld : IAsyncDisposable
                 Postgres = sandbox.Postgres,
                 KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
 
-                // Replay sets disable_local_ca_jwt=true (never a pod's own token); the double's
-                // Kubernetes engine then insists on a CA certificate. The stand-in speaks plain HTTP,
-                // so any well-formed certificate will do.
-                KubernetesCaCert = SelfSignedCertificatePem(),
+                // The stand-in's CA: with it replay sets disable_local_ca_jwt (never a pod's own token).
+                KubernetesCaCert = reviewer.CaCertificatePem,
                 JwtValidationPubkeys = [issuer.PublicKeyPem],
             };
             ReplayResult replay;
@@ -115,15 +112,6 @@ public sealed class AppWorld : IAsyncDisposable
             issuer.Dispose();
             throw;
         }
-    }
-
-    private static string SelfSignedCertificatePem()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=sandbox-tokenreview-standin", key, HashAlgorithmName.SHA256);
-        var now = DateTimeOffset.UtcNow;
-        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-        return certificate.ExportCertificatePem();
     }
 
     /// <summary>Overlays short TTLs on the <c>&lt;app&gt;</c> role, keeping replay's statements.</summary>
