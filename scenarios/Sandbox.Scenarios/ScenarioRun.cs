@@ -10,9 +10,12 @@ namespace Sandbox.Scenarios;
 [SetUpFixture]
 public sealed class ScenarioRun
 {
+    private long _started;
+
     [OneTimeSetUp]
     public void StartRun()
     {
+        _started = TimeProvider.System.GetTimestamp();
         var env = ScenarioEnvironment.Start();
         TestContext.Progress.WriteLine($"scenarios: runtime={env.Runtime.ToString().ToLowerInvariant()} report={env.ReportDirectory} canary={CanaryListener.Address}:{env.Canary.Port}");
     }
@@ -23,6 +26,10 @@ public sealed class ScenarioRun
         var env = ScenarioEnvironment.Current;
         var connections = env.Canary.Connections;
         await env.DisposeAsync();
+        var elapsed = TimeProvider.System.GetElapsedTime(_started);
+        await File.WriteAllTextAsync(
+            Path.Combine(env.ReportDirectory, ScenarioEnvironment.RawFolder, "test-run.json"),
+            $"{{\"wallMs\": {elapsed.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture)}}}\n");
         Assert.That(connections, Is.Zero, "the canary 'production' listener on 127.0.0.2 accepted connections during the run: the guard let something through");
     }
 }

@@ -45,7 +45,7 @@ internal sealed class ChaosCommand : AsyncCommand<ChaosCommand.Settings>
         var plan = ChaosPlan.Create(settings.Seed, settings.Rounds);
         var printed = plan.Describe();
         _console.WriteLine(printed.TrimEnd());
-        _console.MarkupLine($"[grey]{Markup.Escape(ChaosPlan.DestructiveExcludedNotice)}[/]");
+        _console.MarkupLine("[grey]Only non-destructive faults are drawn; the destructive ones (corrupt-key-file, delete-key-file, wipe-storage) are rehearsed by 'sandbox drill lost-key' and 'sandbox drill broken-unseal'.[/]");
 
         var request = new ScenarioRunRequest("chaos", $"TestCategory={DrillSuites.ChaosCategory}", settings.Runtime, settings.Report, settings.Denylist)
         {

@@ -167,10 +167,47 @@ internal sealed partial class ScenarioRunner
             ? $"[bold green]PASSED[/] {pack.ScenarioCount} scenario(s) in {(ended - started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
             : $"[bold red]FAILED[/] {pack.FailedCount} of {pack.ScenarioCount} scenario(s) failed (tests: {passed} passed, {failed} failed, {skipped} skipped; dotnet test exit {result.ExitCode})");
         Banner(runtime, vault, "used");
+        await PrintWaitsAsync(raw, ended - started, cancellationToken);
         _console.MarkupLine($"report:  {Markup.Escape(pack.ReportPath)}");
         _console.MarkupLine($"summary: {Markup.Escape(pack.SummaryPath)}");
         _console.MarkupLine($"junit:   {Markup.Escape(pack.JUnitPath)}");
         return (int)(ok ? ExitCode.Ok : ExitCode.ScenarioFailed);
+    }
+
+    /// <summary>
+    /// How the wall time splits: the test run itself (after the build), and within it the waits the
+    /// suites cannot avoid (sandboxes starting, Vault restarting, leases running out, chaos holds),
+    /// which the suites record in raw/waits.jsonl.
+    /// </summary>
+    private async Task PrintWaitsAsync(string raw, TimeSpan wall, CancellationToken cancellationToken)
+    {
+        var waitsFile = Path.Combine(raw, "waits.jsonl");
+        var runFile = Path.Combine(raw, "test-run.json");
+        if (!File.Exists(waitsFile) || !File.Exists(runFile))
+        {
+            return;
+        }
+
+        var byKind = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in await File.ReadAllLinesAsync(waitsFile, cancellationToken))
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            using var doc = JsonDocument.Parse(line);
+            var kind = doc.RootElement.GetProperty("kind").GetString() ?? "?";
+            byKind[kind] = byKind.GetValueOrDefault(kind) + doc.RootElement.GetProperty("ms").GetDouble();
+        }
+
+        using var run = JsonDocument.Parse(await File.ReadAllTextAsync(runFile, cancellationToken));
+        var testRunMs = run.RootElement.GetProperty("wallMs").GetDouble();
+        var waitsMs = byKind.Values.Sum();
+        static string S(double ms) => (ms / 1000).ToString("0.0", CultureInfo.InvariantCulture) + " s";
+        var parts = string.Join(", ", byKind.Select(k => $"{k.Key} {S(k.Value)}"));
+        var ratio = waitsMs > 0 ? (testRunMs / waitsMs).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+        _console.MarkupLine($"[grey]time: wall {S(wall.TotalMilliseconds)} = build and dotnet test start-up {S(wall.TotalMilliseconds - testRunMs)} + test run {S(testRunMs)}; necessary waits {S(waitsMs)} ({Markup.Escape(parts)}); test run / waits = {ratio}[/]");
     }
 
     private static string PrepareReportFolder(string root, ScenarioRunRequest request)

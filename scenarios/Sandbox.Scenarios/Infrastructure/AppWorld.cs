@@ -2,114 +2,125 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Sandbox.Harness.Identity;
+using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Topology;
 using Sandbox.Harness.Vault;
 using Sandbox.Harness.Vault.Models;
 
 namespace Sandbox.Scenarios.Infrastructure;
 
 /// <summary>
-/// One app's steady state in a sandbox Vault, with production's names: a KV v2 secret at
-/// <c>kvv2/&lt;app&gt;/config</c>, the <c>&lt;app&gt;</c> policy, the database engine at
-/// <c>postgres/</c> with the <c>&lt;app&gt;</c> role issuing real PostgreSQL logins, and the CI login
-/// (JWT role <c>gitea_cicd_&lt;app&gt;</c>, tokens from the sandbox issuer). Also the probes a
-/// consumer would use: log in to PostgreSQL (through the guard), look a role up in pg_roles.
+/// The steady state of a sandbox: production's names replayed from <c>fixtures/topology.yaml</c>
+/// (every mount, auth method, policy, Kubernetes, JWT and database role; the database engine
+/// pointed at the sandbox's PostgreSQL; JWT auth trusting the sandbox issuer; Kubernetes auth
+/// pointed at a loopback TokenReview stand-in), plus one operator-written secret value in the
+/// app's <c>kvv2/&lt;app&gt;/config</c>. Also the probes a consumer would use: log in to
+/// PostgreSQL (through the guard), look a role up in pg_roles, log in as CI.
 /// </summary>
-public sealed class AppWorld : IDisposable
+public sealed class AppWorld : IAsyncDisposable
 {
     public const string App = "webapp";
     public const string KvMount = "kvv2";
     public const string DbMount = "postgres";
-    public const string Connection = "postgres";
     public const string JwtMount = "jwt";
+    public const string KubernetesMount = "kubernetes";
     public const string JwtRole = "gitea_cicd_" + App;
-    public const string Issuer = "https://gitea.arcodange.lab/api/actions";
-    public const string Audience = "https://gitea.arcodange.lab";
 
     public static readonly string SecretPath = App + "/config";
 
-    /// <summary>The <c>&lt;app&gt;</c> role's creation statement: a login that expires with the lease.</summary>
-    public static readonly IReadOnlyList<string> CreationStatements =
-        ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"];
-
-    private AppWorld(SandboxHandle sandbox, string secretValue, SandboxJwtIssuer issuer)
+    private AppWorld(SandboxHandle sandbox, TopologySpec topology, ReplayOptions options, SandboxJwtIssuer issuer, TokenReviewServer reviewer, ReplayResult replay, DatabaseRole role, string secretValue)
     {
         Sandbox = sandbox;
-        SecretValue = secretValue;
+        Topology = topology;
+        ReplayOptions = options;
         JwtIssuer = issuer;
+        Reviewer = reviewer;
+        Replay = replay;
+        ReplayedRole = role;
+        SecretValue = secretValue;
     }
 
     public SandboxHandle Sandbox { get; }
 
-    /// <summary>A random value stored in the app's KV secret (never written to the timeline).</summary>
-    public string SecretValue { get; }
+    public TopologySpec Topology { get; }
+
+    public ReplayOptions ReplayOptions { get; }
 
     public SandboxJwtIssuer JwtIssuer { get; }
 
-    /// <summary>Writes the app's steady state into the sandbox.</summary>
-    public static async Task<AppWorld> PrepareAsync(SandboxHandle sandbox, CancellationToken cancellationToken)
+    public TokenReviewServer Reviewer { get; }
+
+    /// <summary>What the replay changed.</summary>
+    public ReplayResult Replay { get; }
+
+    /// <summary>The <c>&lt;app&gt;</c> database role as replay wrote it (production's TTLs and statements).</summary>
+    public DatabaseRole ReplayedRole { get; }
+
+    /// <summary>A random value an operator wrote into the app's KV secret (never written to the timeline).</summary>
+    public string SecretValue { get; }
+
+    /// <summary>The fixture topology (production's names).</summary>
+    public static string TopologyFile => Path.Combine(RepositoryRoot(), "fixtures", "topology.yaml");
+
+    /// <summary>Replays production's names into the sandbox and (unless <paramref name="writeSecret"/> is false) writes the operator's secret value.</summary>
+    public static async Task<AppWorld> PrepareAsync(SandboxHandle sandbox, CancellationToken cancellationToken, bool writeSecret = true)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
-        var root = sandbox.Root;
-        var secret = "sv-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var issuer = new SandboxJwtIssuer(Issuer);
-
-        await root.EnableSecretsEngineAsync(KvMount, MountRequest.KvV2("Application static config (versioned)"), cancellationToken);
-        await root.KvV2WriteAsync(KvMount, SecretPath, new JsonObject { ["LOG_LEVEL"] = "info", ["API_KEY"] = secret }, cancellationToken: cancellationToken);
-
-        await root.WritePolicyAsync(App, $$"""
-            path "{{KvMount}}/data/{{App}}/*" { capabilities = ["read"] }
-            path "{{DbMount}}/creds/{{App}}" { capabilities = ["read"] }
-            """, cancellationToken);
-        await root.WritePolicyAsync(App + "-ops", $$"""
-            path "{{KvMount}}/data/{{App}}/*" { capabilities = ["create", "update", "read"] }
-            """, cancellationToken);
-
-        await root.EnableSecretsEngineAsync(DbMount, new MountRequest("database") { Description = "Short-lived PostgreSQL credentials" }, cancellationToken);
+        var topology = TopologyLoader.Load(TopologyFile);
+        var issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? "https://sandbox.invalid");
+        var reviewer = TokenReviewServer.Start(issuer);
         try
         {
-            await root.DatabaseWriteConnectionAsync(DbMount, Connection, new DatabaseConnectionConfig
+            var options = new ReplayOptions
             {
-                ConnectionUrl = sandbox.Postgres.ConnectionUrlTemplate(),
-                Username = sandbox.Postgres.SuperuserName,
-                Password = sandbox.Postgres.SuperuserPassword,
-                AllowedRoles = [App],
-            }, cancellationToken);
+                Postgres = sandbox.Postgres,
+                KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+
+                // The stand-in's CA: with it replay sets disable_local_ca_jwt (never a pod's own token).
+                KubernetesCaCert = reviewer.CaCertificatePem,
+                JwtValidationPubkeys = [issuer.PublicKeyPem],
+            };
+            ReplayResult replay;
+            try
+            {
+                replay = await new TopologyReplayer(sandbox.Root, Env.Guard).ReplayAsync(topology, options, cancellationToken);
+            }
+            catch (VaultApiException e) when (e.HasError("engine wired in yet"))
+            {
+                // A build of the double without its engines (a branch before engines2 merged).
+                global::Sandbox.Tests.Shared.Requires.That(false, "the Vault double's database, JWT and Kubernetes engines", "merge the engines2 branch (the double answers: " + e.Errors[0] + ")");
+                throw;
+            }
+
+            var role = await sandbox.Root.DatabaseReadRoleAsync(DbMount, App, cancellationToken)
+                ?? throw new InvalidOperationException($"replay did not create {DbMount}/roles/{App}");
+            var secret = "sv-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            if (writeSecret)
+            {
+                await sandbox.Root.KvV2PatchAsync(KvMount, SecretPath, new JsonObject { ["API_KEY"] = secret }, cancellationToken: cancellationToken);
+            }
+            var jwtRole = await sandbox.Root.JwtReadRoleAsync(JwtMount, JwtRole, cancellationToken);
+            return new AppWorld(sandbox, topology, options, issuer, reviewer, replay, role, secret)
+            {
+                Audience = jwtRole?.BoundAudiences is { Count: > 0 } audiences ? audiences[0] : "vault",
+            };
         }
-        catch (VaultApiException e) when (e.HasError("engine wired in yet"))
+        catch
         {
-            // A build of the double without its database engine (a branch before engines2 merged).
-            global::Sandbox.Tests.Shared.Requires.That(false, "the Vault double's database engine", "merge the engines2 branch (the double answers: " + e.Errors[0] + ")");
+            await reviewer.DisposeAsync();
+            issuer.Dispose();
+            throw;
         }
-
-        await WriteRoleAsync(root, TimeSpan.FromHours(1), TimeSpan.FromHours(24), cancellationToken);
-
-        await root.EnableAuthMethodAsync(JwtMount, new MountRequest("jwt"), cancellationToken);
-        await root.JwtWriteConfigAsync(JwtMount, new JwtAuthConfig { JwtValidationPubkeys = [issuer.PublicKeyPem], BoundIssuer = Issuer }, cancellationToken);
-        await root.JwtWriteRoleAsync(JwtMount, JwtRole, new JwtRole
-        {
-            UserClaim = "sub",
-            BoundAudiences = [Audience],
-            BoundClaims = new Dictionary<string, object> { ["repository"] = "arcodange/" + App },
-            TokenPolicies = [App + "-ops"],
-            TokenTtl = TimeSpan.FromMinutes(20),
-        }, cancellationToken);
-
-        return new AppWorld(sandbox, secret, issuer);
     }
 
-    /// <summary>Writes (or overlays) the <c>&lt;app&gt;</c> database role with the given TTLs.</summary>
-    public static Task WriteRoleAsync(VaultClient root, TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        return root.DatabaseWriteRoleAsync(DbMount, App, new DatabaseRole
-        {
-            DbName = Connection,
-            CreationStatements = CreationStatements,
-            DefaultTtl = defaultTtl,
-            MaxTtl = maxTtl,
-        }, cancellationToken);
-    }
+    /// <summary>Overlays short TTLs on the <c>&lt;app&gt;</c> role, keeping replay's statements.</summary>
+    public Task OverlayTtlAsync(TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken) =>
+        Sandbox.Root.DatabaseWriteRoleAsync(DbMount, App, ReplayedRole with { DefaultTtl = defaultTtl, MaxTtl = maxTtl }, cancellationToken);
+
+    /// <summary>Puts the <c>&lt;app&gt;</c> role back as replay wrote it.</summary>
+    public Task RestoreRoleAsync(CancellationToken cancellationToken) =>
+        Sandbox.Root.DatabaseWriteRoleAsync(DbMount, App, ReplayedRole, cancellationToken);
 
     /// <summary>CI's login: a sandbox-issued Gitea token on <c>auth/jwt</c> role <c>gitea_cicd_&lt;app&gt;</c>.</summary>
     public Task<VaultAuthInfo> CiLoginAsync(CancellationToken cancellationToken) =>
@@ -118,7 +129,10 @@ public sealed class AppWorld : IDisposable
     /// <summary>A fresh CI token (never logged).</summary>
     public string MintCiToken() => JwtIssuer.MintGiteaToken(new GiteaActionsClaims("arcodange/" + App) { Audience = Audience });
 
-    /// <summary>A client holding the <c>&lt;app&gt;</c> policy, as a pod would.</summary>
+    /// <summary>The audience the replayed <c>gitea_cicd_&lt;app&gt;</c> role binds.</summary>
+    public string Audience { get; private set; } = "vault";
+
+    /// <summary>A client holding the <c>&lt;app&gt;</c> policy, as the app's pods would.</summary>
     public async Task<VaultClient> AppClientAsync(CancellationToken cancellationToken)
     {
         var auth = await Sandbox.Root.CreateTokenAsync(new TokenCreateRequest { Policies = [App], Ttl = TimeSpan.FromHours(1) }, cancellationToken);
@@ -176,7 +190,25 @@ public sealed class AppWorld : IDisposable
         return (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
     }
 
-    public void Dispose() => JwtIssuer.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await Reviewer.DisposeAsync();
+        JwtIssuer.Dispose();
+    }
+
+    /// <summary>The checkout root (the folder holding Sandbox.sln) above the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Sandbox.sln above {AppContext.BaseDirectory}: run the suites from the checkout.");
+    }
 
     private static ScenarioEnvironment Env => ScenarioEnvironment.Current;
 }

@@ -151,11 +151,24 @@ public abstract class ScenarioSuite
     protected static async Task<SealStatus> SealStatusAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
         await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken);
 
+    /// <summary>Restarts Vault (a necessary wait, recorded for the benchmark).</summary>
+    protected static Task RestartVaultAsync(SandboxHandle sandbox, bool kill, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        return NecessaryWaits.TimeAsync("restart", TestContext.CurrentContext.Test.FullName, () => sandbox.RestartVaultAsync(kill, cancellationToken));
+    }
+
+    /// <summary>Waits on something only time brings (a lease running out, a chaos hold), recorded for the benchmark.</summary>
+    protected static Task<T> WaitOnTimeAsync<T>(string kind, Func<Task<T>> wait)
+    {
+        return NecessaryWaits.TimeAsync(kind, TestContext.CurrentContext.Test.FullName, wait);
+    }
+
     private static string ScenarioName(string method) => method.Replace('_', '-').ToLowerInvariant();
 
     private static async Task<SandboxHandle> UpAsync(SandboxOptions options, CancellationToken cancellationToken)
     {
-        var sandbox = await Env.Manager.UpAsync(options, cancellationToken);
+        var sandbox = await NecessaryWaits.TimeAsync("sandbox-up", TestContext.CurrentContext.Test.FullName, () => Env.Manager.UpAsync(options, cancellationToken));
         Env.RecordRun(sandbox);
         return sandbox;
     }

@@ -15,7 +15,11 @@ public static class VaultNames
         names.AddRange((await root.ListPoliciesAsync(cancellationToken)).Select(p => $"policy:{p}"));
         names.AddRange((await root.DatabaseListRolesAsync(AppWorld.DbMount, cancellationToken)).Select(r => $"database-role:{r}"));
         names.AddRange((await root.JwtListRolesAsync(AppWorld.JwtMount, cancellationToken)).Select(r => $"jwt-role:{r}"));
-        names.AddRange((await root.KvV2ListAsync(AppWorld.KvMount, AppWorld.App + "/", cancellationToken)).Select(k => $"kv:{AppWorld.App}/{k}"));
+        names.AddRange((await root.KubernetesListRolesAsync(AppWorld.KubernetesMount, cancellationToken)).Select(r => $"kubernetes-role:{r}"));
+        foreach (var folder in await root.KvV2ListAsync(AppWorld.KvMount, string.Empty, cancellationToken))
+        {
+            names.AddRange((await root.KvV2ListAsync(AppWorld.KvMount, folder, cancellationToken)).Select(k => $"kv:{folder}{k}"));
+        }
         names.Sort(StringComparer.Ordinal);
         return names;
     }

@@ -32,7 +32,13 @@ public sealed class ChaosScenarios : ScenarioSuite
         _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     [OneTimeTearDown]
-    public void DisposeApp() => _app?.Dispose();
+    public async Task DisposeAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     /// <summary>The plan from the environment.</summary>
     public static ChaosPlan PlanFromEnvironment()
@@ -87,7 +93,7 @@ public sealed class ChaosScenarios : ScenarioSuite
         var sandbox = Sandbox;
         timeline.Note(round.Describe());
         timeline.EnterPhase(ScenarioPhase.SteadyState);
-        await Task.Delay(TimeSpan.FromSeconds(round.WaitSeconds), cancellationToken);
+        await WaitOnTimeAsync("chaos-wait", async () => { await Task.Delay(TimeSpan.FromSeconds(round.WaitSeconds), cancellationToken); return 0; });
         await SteadyStateAsync(timeline, cancellationToken);
 
         var hold = TimeSpan.FromSeconds(round.HoldSeconds);
@@ -98,9 +104,9 @@ public sealed class ChaosScenarios : ScenarioSuite
             case FaultKind.RestartVaultGraceful or FaultKind.RestartVaultKill:
                 var kill = round.Fault == FaultKind.RestartVaultKill;
                 timeline.Fault(kill ? "kill -9 Vault" : "stop Vault gracefully");
-                await sandbox.StopVaultAsync(kill, cancellationToken);
-                await Task.Delay(hold, cancellationToken);
-                await sandbox.StartVaultAsync(cancellationToken);
+                await NecessaryWaits.TimeAsync("restart", "chaos", () => sandbox.StopVaultAsync(kill, cancellationToken));
+                await WaitOnTimeAsync("chaos-hold", async () => { await Task.Delay(hold, cancellationToken); return 0; });
+                await NecessaryWaits.TimeAsync("restart", "chaos", () => sandbox.StartVaultAsync(cancellationToken));
                 timeline.Mark("restarted");
                 timeline.Measure(TimingNames.TimeToRestart, "fault", "restarted");
                 await ObserveSealedAndUnsealAsync(timeline, cancellationToken);
@@ -109,7 +115,7 @@ public sealed class ChaosScenarios : ScenarioSuite
             case FaultKind.Seal:
                 timeline.Fault("seal Vault through sys/seal");
                 await sandbox.SealAsync(cancellationToken);
-                await Task.Delay(hold, cancellationToken);
+                await WaitOnTimeAsync("chaos-hold", async () => { await Task.Delay(hold, cancellationToken); return 0; });
                 await ObserveSealedAndUnsealAsync(timeline, cancellationToken);
                 break;
 
@@ -120,7 +126,7 @@ public sealed class ChaosScenarios : ScenarioSuite
                 var refused = Assert.CatchAsync<VaultApiException>(() => _app.IssueAsync(null, cancellationToken))!;
                 timeline.Observe($"with PostgreSQL down, new credentials fail ({(int)refused.StatusCode})");
                 Assert.That((await sandbox.Unauthenticated.GetHealthAsync(cancellationToken: cancellationToken)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "Vault itself stays healthy");
-                await Task.Delay(hold, cancellationToken);
+                await WaitOnTimeAsync("chaos-hold", async () => { await Task.Delay(hold, cancellationToken); return 0; });
                 timeline.EnterPhase(ScenarioPhase.Recovery);
                 await sandbox.StartPostgresAsync(cancellationToken);
                 Assert.That(sandbox.Postgres.Port, Is.EqualTo(port), "PostgreSQL comes back on the same port (Vault's connection names it)");
@@ -136,11 +142,11 @@ public sealed class ChaosScenarios : ScenarioSuite
                 timeline.Fault($"short-TTL overlay on the {AppWorld.App} role: {ttl.TotalSeconds:0} s");
                 try
                 {
-                    await AppWorld.WriteRoleAsync(sandbox.Root, ttl, ttl, cancellationToken);
+                    await _app.OverlayTtlAsync(ttl, ttl, cancellationToken);
                     var creds = await _app.IssueAsync(null, cancellationToken);
                     var lease = await sandbox.Root.LookupLeaseAsync(creds.LeaseId, cancellationToken);
                     Assert.That(await _app.TryLoginAsync(creds, cancellationToken), Is.Null);
-                    var gone = await EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), ttl + TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken);
+                    var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), ttl + TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken));
                     Assert.That(gone, Is.True, "the short lease expires and its role is dropped");
                     var now = TimeProvider.System.GetUtcNow();
                     timeline.Measure(TimingNames.LeaseRevocationLag, lease.ExpireTime!.Value, now < lease.ExpireTime.Value ? lease.ExpireTime.Value : now);
@@ -149,8 +155,8 @@ public sealed class ChaosScenarios : ScenarioSuite
                 finally
                 {
                     timeline.EnterPhase(ScenarioPhase.Recovery);
-                    await AppWorld.WriteRoleAsync(sandbox.Root, TimeSpan.FromHours(1), TimeSpan.FromHours(24), CancellationToken.None);
-                    timeline.Recover("production TTLs restored");
+                    await _app.RestoreRoleAsync(CancellationToken.None);
+                    timeline.Recover("the replayed role (production TTLs) restored");
                 }
 
                 break;

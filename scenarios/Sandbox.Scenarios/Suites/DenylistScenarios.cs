@@ -4,7 +4,8 @@ using System.Text;
 using CliWrap;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
-using Sandbox.Harness.Reporting;
+using Sandbox.Harness.Replay;
+using Sandbox.Harness.Topology;
 using Sandbox.Harness.Vault;
 using Sandbox.Scenarios.Infrastructure;
 
@@ -127,6 +128,33 @@ public sealed class DenylistScenarios : ScenarioSuite
             Timeline.Observe($"refused: {command.TargetFilePath} ({e.Decision.Rule})");
         }
 
+        Assert.That(Canary.Connections, Is.Zero);
+        await AssertSteadyStateAsync(Sandbox, cancellationToken);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Replay_refuses_to_point_the_sandbox_vault_at_the_canary(CancellationToken cancellationToken)
+    {
+        // Configuration that would make Vault itself dial somewhere is checked before it is written.
+        var topology = TopologyLoader.Load(AppWorld.TopologyFile);
+        var port = Canary.Port;
+        var attempts = new (string What, ReplayOptions Options)[]
+        {
+            ("database connection_url", new ReplayOptions { ConnectionUrl = $"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.2:{port}/postgres?sslmode=disable" }),
+            ("kubernetes_host", new ReplayOptions { KubernetesHost = $"https://127.0.0.2:{port}" }),
+            ("jwks_url", new ReplayOptions { JwksUrl = $"http://127.0.0.2:{port}/jwks" }),
+            ("oidc_discovery_url", new ReplayOptions { OidcDiscoveryUrl = $"http://2130706434:{port}/" }),
+        };
+        var policiesBefore = await Sandbox.Root.ListPoliciesAsync(cancellationToken);
+        foreach (var (what, options) in attempts)
+        {
+            var e = Assert.ThrowsAsync<ReplayConfigGuardException>(() => new TopologyReplayer(Sandbox.Root, Env.Guard).ReplayAsync(topology, options, cancellationToken), what)!;
+            Assert.That(e.ExitCode, Is.EqualTo(global::Sandbox.Harness.ExitCode.GuardBlocked), what);
+            Timeline.Observe($"replay refused {what} naming the canary");
+        }
+
+        Assert.That(await Sandbox.Root.ListPoliciesAsync(cancellationToken), Is.EquivalentTo(policiesBefore), "refused before any write");
         Assert.That(Canary.Connections, Is.Zero);
         await AssertSteadyStateAsync(Sandbox, cancellationToken);
     }

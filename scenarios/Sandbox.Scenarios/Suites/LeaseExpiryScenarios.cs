@@ -30,7 +30,13 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     [OneTimeTearDown]
-    public void DisposeApp() => _app?.Dispose();
+    public async Task DisposeAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     [TearDown]
     public async Task RestoreRoleAsync()
@@ -43,7 +49,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
             await Sandbox.UnsealFromKeyFileAsync(cts.Token);
         }
 
-        await AppWorld.WriteRoleAsync(Sandbox.Root, TimeSpan.FromHours(1), TimeSpan.FromHours(24), cts.Token);
+        await _app.RestoreRoleAsync(cts.Token);
     }
 
     [Test]
@@ -77,7 +83,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Assert.That(lease.ExpireTime!.Value - lease.IssueTime!.Value, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(8.5)), "the lease can never outlive issue time + max_ttl");
 
         Timeline.Step("wait for the lease to run out (max_ttl 8 s)");
-        var gone = await EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), TimeSpan.FromSeconds(8) + RevocationBound, Poll, cancellationToken);
+        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), TimeSpan.FromSeconds(8) + RevocationBound, Poll, cancellationToken));
         var goneAt = TimeProvider.System.GetUtcNow();
         Assert.That(gone, Is.True, $"the role is dropped from pg_roles within {RevocationBound.TotalSeconds:0} s of expiry");
         Timeline.Measure(TimingNames.LeaseRevocationLag, lease.ExpireTime.Value, goneAt < lease.ExpireTime.Value ? lease.ExpireTime.Value : goneAt);
@@ -118,6 +124,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         var heldSince = start;
         int refetches = 0, logins = 0;
         var failures = new List<string>();
+        var loop = TimeProvider.System.GetTimestamp();
         while (clock.GetUtcNow() - start < TimeSpan.FromSeconds(9))
         {
             var now = clock.GetUtcNow();
@@ -145,6 +152,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
 
+        NecessaryWaits.Record("ttl", TimeProvider.System.GetElapsedTime(loop), TestContext.CurrentContext.Test.FullName);
         Timeline.Observe($"{refetches} refetches, {logins} logins, {failures.Count} failures");
         Assert.That(failures, Is.Empty, "a consumer refetching at 2/3 of the lease never holds expired credentials");
         Assert.That(refetches, Is.GreaterThanOrEqualTo(3), "the consumer did rotate");
@@ -175,12 +183,16 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         await Sandbox.SealAsync(cancellationToken);
         Timeline.EnterPhase(ScenarioPhase.Sealed);
 
-        await Task.Delay(issued + TimeSpan.FromSeconds(3) - TimeProvider.System.GetUtcNow() is { TotalMilliseconds: > 0 } d ? d : TimeSpan.Zero, cancellationToken);
+        await WaitOnTimeAsync("ttl", async () =>
+        {
+            await Task.Delay(issued + TimeSpan.FromSeconds(3) - TimeProvider.System.GetUtcNow() is { TotalMilliseconds: > 0 } d ? d : TimeSpan.Zero, cancellationToken);
+            return 0;
+        });
         Assert.That(await _app.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "sealed, Vault cannot revoke: the expired lease's role is still in pg_roles");
         Timeline.Observe("past the lease's end, the role still exists (Vault is sealed)");
 
         // PostgreSQL's VALID UNTIL (lease end + 5 s) keeps running without Vault.
-        var refused = await EventuallyAsync(async () => await _app.TryLoginAsync(creds, cancellationToken) is not null, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250), cancellationToken);
+        var refused = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => await _app.TryLoginAsync(creds, cancellationToken) is not null, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250), cancellationToken));
         Assert.That(refused, Is.True, "once VALID UNTIL passes, PostgreSQL refuses the login even though the role exists");
         Assert.That(await _app.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "the role is still there while sealed");
         Timeline.Observe("VALID UNTIL passed: login refused, role still present");
@@ -192,7 +204,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Timeline.Measure(TimingNames.TimeSealed, "sealed", "unsealed");
         Timeline.Recover("unsealed with the sandbox key");
 
-        var gone = await EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), RevocationBound, Poll, cancellationToken);
+        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), RevocationBound, Poll, cancellationToken));
         Assert.That(gone, Is.True, $"the expired lease's role is dropped within {RevocationBound.TotalSeconds:0} s of unseal");
         Timeline.Mark("revoked");
         var lag = Timeline.Measure(TimingNames.LeaseRevocationLag, "unsealed", "revoked");
@@ -209,7 +221,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
 
     private async Task OverlayAsync(TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken)
     {
-        await AppWorld.WriteRoleAsync(Sandbox.Root, defaultTtl, maxTtl, cancellationToken);
+        await _app.OverlayTtlAsync(defaultTtl, maxTtl, cancellationToken);
         var role = await Sandbox.Root.DatabaseReadRoleAsync(AppWorld.DbMount, AppWorld.App, cancellationToken);
         Assert.That(role?.DefaultTtl, Is.EqualTo(defaultTtl), "the overlay is in place");
         Timeline.Step($"short-TTL overlay on the {AppWorld.App} role: default_ttl {defaultTtl.TotalSeconds:0} s, max_ttl {maxTtl.TotalSeconds:0} s");

@@ -25,7 +25,13 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     [OneTimeTearDown]
-    public void DisposeApp() => _app?.Dispose();
+    public async Task DisposeAppAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 
     [Test]
     [CancelAfter(120_000)]
@@ -59,7 +65,7 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         Timeline.EnterPhase(ScenarioPhase.Fault);
         Timeline.Fault(kill ? "kill -9 the Vault process, then start it" : "stop Vault gracefully (SIGTERM), then start it");
         Timeline.Mark("fault");
-        await sandbox.RestartVaultAsync(kill, cancellationToken);
+        await RestartVaultAsync(sandbox, kill, cancellationToken);
         Timeline.Mark("restarted");
         Timeline.Measure(TimingNames.TimeToRestart, "fault", "restarted");
 
