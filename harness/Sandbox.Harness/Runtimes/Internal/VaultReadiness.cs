@@ -41,7 +41,7 @@ internal static class VaultReadiness
             .AddRetry(new RetryStrategyOptions
             {
                 Name = PipelineName + "-retry",
-                ShouldHandle = new PredicateBuilder().Handle<VaultUnreachableException>(),
+                ShouldHandle = new PredicateBuilder().Handle<VaultUnreachableException>().Handle<ProcessNotSeenException>(),
                 BackoffType = DelayBackoffType.Constant,
                 Delay = TimeSpan.FromMilliseconds(100),
                 MaxRetryAttempts = int.MaxValue,
@@ -50,15 +50,25 @@ internal static class VaultReadiness
             .Build();
 
         Exception? last = null;
+        var misses = 0;
         try
         {
             await pipeline.ExecuteAsync(
                 async ct =>
                 {
+                    // A launch through setsid/exec briefly shows a command line without the config
+                    // path, so one miss is not a death: only several in a row are.
                     if (!await alive(ct).ConfigureAwait(false))
                     {
-                        throw SandboxRuntimeException.VaultExited(what, run.Paths.VaultLog, logTail());
+                        if (++misses >= DeadAfterMisses)
+                        {
+                            throw SandboxRuntimeException.VaultExited(what, run.Paths.VaultLog, logTail());
+                        }
+
+                        throw new ProcessNotSeenException();
                     }
+
+                    misses = 0;
 
                     try
                     {
@@ -78,5 +88,13 @@ internal static class VaultReadiness
         }
 
         return await probe.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many consecutive "not running" answers mean the process has exited.</summary>
+    private const int DeadAfterMisses = 5;
+
+    /// <summary>One "not running" answer: retried, never shown to a user.</summary>
+    private sealed class ProcessNotSeenException : Exception
+    {
     }
 }
