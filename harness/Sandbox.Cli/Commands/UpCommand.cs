@@ -31,6 +31,10 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         [Description("docker/k3d: the Vault image (default: the pinned hashicorp/vault tag).")]
         public string? VaultImage { get; init; }
 
+        [CommandOption("--postgres-image <IMAGE>")]
+        [Description("docker: the PostgreSQL image (default: the pinned postgres tag).")]
+        public string? PostgresImage { get; init; }
+
         [CommandOption("--vault-binary <PATH>")]
         [Description("process: a vault or bao binary (default: $SANDBOX_VAULT_BINARY, vault/bao on PATH, else the Vault double).")]
         public string? VaultBinary { get; init; }
@@ -64,9 +68,9 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
                 return ValidationResult.Error($"--runtime '{Runtime}' is unknown; use auto, process, docker or k3d.");
             }
 
-            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology))
+            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(PostgresImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology))
             {
-                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE.");
+                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --postgres-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE.");
             }
 
             return ValidationResult.Success();
@@ -95,6 +99,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             Name = settings.Name,
             VaultBinary = settings.VaultBinary,
             VaultImage = settings.VaultImage,
+            PostgresImage = settings.PostgresImage,
             ImagesDirectory = settings.Images is null ? null : Path.GetFullPath(settings.Images),
             Shares = settings.Shares,
             Threshold = settings.Threshold,
