@@ -141,6 +141,17 @@ public sealed class LifecycleCommandTests
             Assert.That(withoutJson.RootElement.GetProperty("compared").GetInt32(), Is.LessThan(withJwt), "the JWT config and gitea_cicd_<app> roles were compared");
         }
 
+        // A corrupt key file is a clear error naming it, not a silent "JWT skipped".
+        File.Move(keyFile, aside);
+        await File.WriteAllTextAsync(keyFile, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", cancellationToken);
+        var corrupt = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check");
+        File.Move(aside, keyFile, overwrite: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(corrupt.ExitCode, Is.EqualTo(8), corrupt.Output + corrupt.Error);
+            Assert.That(corrupt.Output + corrupt.Error, Does.Contain(keyFile).And.Contain("not a usable RSA private key"));
+        });
+
         // A Gitea-shaped token minted with the saved key logs in as gitea_cicd_webapp and gets webapp-ops.
         using var audit = GuardAuditLog.InMemory();
         var guard = new SandboxGuard(Denylist.BuiltIn, audit);
