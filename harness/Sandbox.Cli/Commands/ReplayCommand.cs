@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Sandbox.Harness;
 using Sandbox.Harness.Guard;
+using Sandbox.Harness.Identity;
 using Sandbox.Harness.Keys;
 using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
@@ -14,7 +15,7 @@ using Spectre.Console.Cli;
 namespace Sandbox.Cli.Commands;
 
 /// <summary>
-/// <c>sandbox replay [--name SANDBOX | --address URL --token-file FILE] [--topology FILE] [--check] [--parity] [--denylist FILE] [--json]</c>:
+/// <c>sandbox replay [--name SANDBOX [--home DIR] | --address URL --token-file FILE] [--topology FILE] [--jwt-pubkey FILE] [--check] [--parity] [--denylist FILE] [--json]</c>:
 /// applies the topology to a running sandbox (or compares it, with <c>--check</c>).
 /// </summary>
 internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
@@ -35,6 +36,10 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         [CommandOption("--name <SANDBOX>")]
         [Description("The sandbox (run folder .sandbox/<SANDBOX>/ under $SANDBOX_HOME or the current folder). Default: the only sandbox there.")]
         public string? Name { get; init; }
+
+        [CommandOption("--home <DIR>")]
+        [Description("With --name: the folder holding .sandbox/. Default: $SANDBOX_HOME, else the current directory.")]
+        public string? Home { get; init; }
 
         [CommandOption("--topology <FILE>")]
         [Description("The topology file. Default: fixtures/topology.yaml.")]
@@ -61,7 +66,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         public string? KubernetesHost { get; init; }
 
         [CommandOption("--jwt-pubkey <FILE>")]
-        [Description("The sandbox issuer's public key (PEM) for JWT auth's jwt_validation_pubkeys. Without it JWT config and roles are skipped.")]
+        [Description("The sandbox issuer's public key (PEM) for JWT auth's jwt_validation_pubkeys. Default with --name: the public key of the run folder's jwt-issuer.pem (written by 'sandbox up'). Without either, JWT config and roles are skipped.")]
         public string? JwtPublicKey { get; init; }
 
         [CommandOption("--denylist <FILE>")]
@@ -74,7 +79,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            foreach (var (value, option) in new[] { (Name, "--name SANDBOX"), (Topology, "--topology FILE"), (Address, "--address URL"), (TokenFile, "--token-file FILE"),
+            foreach (var (value, option) in new[] { (Name, "--name SANDBOX"), (Home, "--home DIR"), (Topology, "--topology FILE"), (Address, "--address URL"), (TokenFile, "--token-file FILE"),
                          (KubernetesHost, "--kubernetes-host URL"), (JwtPublicKey, "--jwt-pubkey FILE"), (Denylist, "--denylist FILE") })
             {
                 // Spectre.Console.Cli fills a trailing value-less option with "__default_command".
@@ -87,6 +92,11 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             if (Address is not null && TokenFile is null)
             {
                 return ValidationResult.Error("--address needs --token-file FILE (the token to use; never pass a token on the command line)");
+            }
+
+            if (Address is not null && Home is not null)
+            {
+                return ValidationResult.Error("--home goes with --name SANDBOX, not with --address URL");
             }
 
             if (Address is not null && Name is not null)
@@ -113,7 +123,9 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         {
             Postgres = target.Postgres,
             KubernetesHost = settings.KubernetesHost,
-            JwtValidationPubkeys = settings.JwtPublicKey is { } pem ? [await ReadGuardedAsync(guard, pem, cancellationToken).ConfigureAwait(false)] : null,
+            JwtValidationPubkeys = settings.JwtPublicKey is { } pem
+                ? [await ReadGuardedAsync(guard, pem, cancellationToken).ConfigureAwait(false)]
+                : await IssuerPublicKeyAsync(target, topology, guard, cancellationToken).ConfigureAwait(false),
         };
 
         var exit = ExitCode.Ok;
@@ -184,7 +196,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 
         if (!parts.HasFlag(ReplayParts.JwtAuth))
         {
-            missing.Add("JWT config and roles (no --jwt-pubkey)");
+            missing.Add("JWT config and roles (no --jwt-pubkey and no jwt-issuer.pem in the run folder)");
         }
 
         return missing.Count == 0 ? "" : $"Not compared: {string.Join("; ", missing)}.\n";
@@ -198,7 +210,25 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         }
     }
 
-    private sealed record Target(Uri Address, string Token, PostgresEndpoint? Postgres, string Description);
+    private sealed record Target(Uri Address, string Token, PostgresEndpoint? Postgres, string Description, string? JwtIssuerKeyFile = null);
+
+    /// <summary>The public key of the sandbox issuer 'sandbox up' saved in the run folder, or null when there is none.</summary>
+    private static async Task<IReadOnlyList<string>?> IssuerPublicKeyAsync(Target target, TopologySpec topology, SandboxGuard guard, CancellationToken cancellationToken)
+    {
+        if (target.JwtIssuerKeyFile is not { } file)
+        {
+            return null;
+        }
+
+        guard.EnsureFileAllowed(file, Caller);
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        using var issuer = await SandboxJwtIssuer.LoadAsync(file, JwtIssuerDefaults.IssuerOf(topology), guard, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return [issuer.PublicKeyPem];
+    }
 
     private static async Task<Target> ResolveTargetAsync(Settings settings, SandboxGuard guard, CancellationToken cancellationToken)
     {
@@ -215,7 +245,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             return new Target(uri, token, null, $"Vault at {uri} (--address)");
         }
 
-        var home = SandboxPaths.DefaultHome();
+        var home = settings.Home is { } given ? Path.GetFullPath(given) : SandboxPaths.DefaultHome();
         var runs = Path.Combine(home, SandboxPaths.RunsFolderName);
         var existing = Directory.Exists(runs) ? Directory.GetDirectories(runs).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray() : [];
         var name = settings.Name ?? (existing.Length == 1 ? existing[0] : existing.Length == 0
@@ -241,7 +271,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             postgres = new PostgresEndpoint(host, port, user, password);
         }
 
-        return new Target(vaultAddress, rootToken, postgres, $"sandbox '{name}' ({state.Runtime.ToString().ToLowerInvariant()} runtime, {state.VaultFlavor().Describe()})");
+        return new Target(vaultAddress, rootToken, postgres, $"sandbox '{name}' ({state.Runtime.ToString().ToLowerInvariant()} runtime, {state.VaultFlavor().Describe()})", paths.JwtIssuerKeyFile);
     }
 
     private static async Task<string> ReadGuardedAsync(SandboxGuard guard, string path, CancellationToken cancellationToken)

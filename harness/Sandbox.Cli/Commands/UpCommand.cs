@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Sandbox.Harness.Identity;
 using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Topology;
@@ -108,19 +109,25 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 
         // Detached: the handle is not disposed, so the sandbox outlives this command.
         var sandbox = await manager.UpAsync(options, cancellationToken).ConfigureAwait(false);
+        // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
+        // commands and tests can mint Gitea-shaped tokens that the sandbox's JWT auth trusts.
+        using var issuer = new SandboxJwtIssuer(JwtIssuerDefaults.IssuerOf(topology));
+        await issuer.SaveAsync(sandbox.Paths.JwtIssuerKeyFile, sandbox.Guard, cancellationToken).ConfigureAwait(false);
         ReplayResult? replay = null;
         if (topology is not null)
         {
-            // Kubernetes auth needs a cluster API and JWT auth the issuer's key: replay skips those
-            // parts here and says so; 'sandbox replay' applies them when they are given.
+            // Kubernetes auth needs a cluster API: replay skips that part here and says so;
+            // 'sandbox replay --kubernetes-host URL' applies it.
+            var replayOptions = new ReplayOptions { Postgres = sandbox.Postgres, JwtValidationPubkeys = [issuer.PublicKeyPem] };
             replay = await new TopologyReplayer(sandbox.Root, sandbox.Guard)
-                .ReplayAsync(topology, new ReplayOptions { Postgres = sandbox.Postgres }, cancellationToken).ConfigureAwait(false);
+                .ReplayAsync(topology, replayOptions, cancellationToken).ConfigureAwait(false);
         }
 
         var status = await sandbox.StatusAsync(cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             var json = CliOutput.Describe(status, withState: false);
+            json["jwtIssuerKeyFile"] = sandbox.Paths.JwtIssuerKeyFile;
             json["replay"] = replay is null ? null : new { topology = topology!.SourceFiles[^1], summary = replay.Summary, changeCount = replay.ChangeCount };
             CliOutput.WriteJson(_console, json);
         }
@@ -131,6 +138,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             _console.MarkupLine(replay is null
                 ? "  Topology:     not replayed (--no-replay)"
                 : $"  Topology:     {Markup.Escape(topology!.SourceFiles[^1])} replayed: {Markup.Escape(replay.Summary)}");
+            _console.MarkupLine($"  JWT issuer:   {Markup.Escape(sandbox.Paths.JwtIssuerKeyFile)} (private key; JWT auth trusts its public key)");
             _console.MarkupLine($"  PostgreSQL:   {Markup.Escape(sandbox.Postgres.ToString())} (password in {Markup.Escape(sandbox.Paths.PostgresPasswordFile)})");
             _console.MarkupLine($"Remove it with: sandbox down --name {sandbox.Name}");
         }

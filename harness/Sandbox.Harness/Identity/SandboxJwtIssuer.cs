@@ -1,7 +1,11 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Sandbox.Harness.Guard;
+using Sandbox.Harness.Keys;
+using Sandbox.Harness.Keys.Internal;
 
 namespace Sandbox.Harness.Identity;
 
@@ -10,7 +14,8 @@ namespace Sandbox.Harness.Identity;
 /// shaped like Gitea Actions OIDC tokens (for Vault's JWT auth) and like Kubernetes service-account
 /// tokens (for Kubernetes auth). It exports the public key as PEM (for <c>jwt_validation_pubkeys</c>
 /// or <c>pem_keys</c>) and as a JWKS, and mints deliberately bad tokens for negative tests.
-/// The private key never leaves the process.
+/// The private key leaves the process only through <see cref="SaveAsync"/> (a 0600 file in the run
+/// folder, so that later commands can mint tokens Vault trusts) and comes back through <see cref="LoadAsync"/>.
 /// </summary>
 public sealed class SandboxJwtIssuer : IDisposable
 {
@@ -22,6 +27,14 @@ public sealed class SandboxJwtIssuer : IDisposable
 
     /// <summary>How far past or ahead the time claims of <see cref="BadTokenKind.Expired"/> and <see cref="BadTokenKind.NotYetValid"/> are.</summary>
     public static readonly TimeSpan BadTimeOffset = TimeSpan.FromMinutes(10);
+
+    /// <summary>The smallest RSA key <see cref="LoadAsync"/> accepts.</summary>
+    public const int MinKeySizeBits = 2048;
+
+    /// <summary>Larger key files are refused: an RSA private key PEM is a few kilobytes.</summary>
+    public const int MaxKeyFileBytes = 64 * 1024;
+
+    private const string FileCaller = "jwt-issuer";
 
     /// <summary>The lifetime of a minted token unless told otherwise.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
@@ -37,11 +50,16 @@ public sealed class SandboxJwtIssuer : IDisposable
     /// <param name="issuer">The <c>iss</c> of Gitea-shaped tokens: production's issuer string, kept as data.</param>
     /// <param name="timeProvider">The clock for <c>iat</c>, <c>nbf</c> and <c>exp</c>; <see cref="TimeProvider.System"/> when null.</param>
     public SandboxJwtIssuer(string issuer, TimeProvider? timeProvider = null)
+        : this(issuer, RSA.Create(MinKeySizeBits), timeProvider)
+    {
+    }
+
+    private SandboxJwtIssuer(string issuer, RSA rsa, TimeProvider? timeProvider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(issuer);
         Issuer = issuer;
         _time = timeProvider ?? TimeProvider.System;
-        _rsa = RSA.Create(2048);
+        _rsa = rsa;
         var thumbprintKey = new RsaSecurityKey(_rsa.ExportParameters(includePrivateParameters: false));
         KeyId = Base64UrlEncoder.Encode(JsonWebKeyConverter.ConvertFromRSASecurityKey(thumbprintKey).ComputeJwkThumbprint());
         _signingKey = new RsaSecurityKey(_rsa) { KeyId = KeyId };
@@ -65,6 +83,142 @@ public sealed class SandboxJwtIssuer : IDisposable
 
     /// <summary>The public key, for validating tokens in tests.</summary>
     public SecurityKey PublicKey { get; }
+
+    /// <summary>
+    /// Saves the private key as a PEM <c>PRIVATE KEY</c> (PKCS#8) block, atomically (temporary file +
+    /// rename) with mode 0600. The guard sees the path before anything is opened.
+    /// </summary>
+    /// <param name="path">The key file (for a sandbox: <c>SandboxPaths.JwtIssuerKeyFile</c>); its folder must exist.</param>
+    /// <param name="guard">The production guard; a denylisted path is refused before it is opened.</param>
+    /// <param name="cancellationToken">Cancels the write; the old file, if any, stays as it was.</param>
+    /// <exception cref="IssuerKeyFileException">The write failed (the old file is intact).</exception>
+    /// <exception cref="GuardBlockedException">The guard refused the path.</exception>
+    public Task SaveAsync(string path, SandboxGuard guard, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return SaveCoreAsync(path, new GuardFileCheck(guard), cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads an issuer whose key was saved by <see cref="SaveAsync"/>. The guard sees the path before it
+    /// is opened; errors name the file and never show key material.
+    /// </summary>
+    /// <param name="path">The key file.</param>
+    /// <param name="issuer">The <c>iss</c> of Gitea-shaped tokens (the topology's <c>bound_issuer</c>).</param>
+    /// <param name="guard">The production guard.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The issuer, with the saved key pair.</returns>
+    /// <exception cref="IssuerKeyFileException">The file is missing, unreadable, or not an RSA private key of at least <see cref="MinKeySizeBits"/> bits.</exception>
+    /// <exception cref="GuardBlockedException">The guard refused the path (it was not opened).</exception>
+    public static Task<SandboxJwtIssuer> LoadAsync(string path, string issuer, SandboxGuard guard, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        return LoadCoreAsync(path, issuer, new GuardFileCheck(guard), timeProvider, cancellationToken);
+    }
+
+    internal async Task SaveCoreAsync(string path, IFileGuard guard, CancellationToken cancellationToken = default)
+    {
+        var full = GuardPath(path, guard);
+        var pem = _rsa.ExportPkcs8PrivateKeyPem();
+        var bytes = Encoding.ASCII.GetBytes(pem);
+        try
+        {
+            await AtomicFileWriter.WriteAsync(guard, FileCaller, full, bytes, ex => IssuerKeyFileException.Io(full, "write", ex), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    internal static async Task<SandboxJwtIssuer> LoadCoreAsync(string path, string issuer, IFileGuard guard, TimeProvider? timeProvider, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(issuer);
+        var full = GuardPath(path, guard);
+        byte[] bytes;
+        try
+        {
+            await using var stream = guard.OpenRead(full, FileCaller);
+            if (stream.Length > MaxKeyFileBytes)
+            {
+                throw IssuerKeyFileException.Corrupt(full, $"the file is {stream.Length} bytes, far more than a key file ever is (limit {MaxKeyFileBytes})");
+            }
+
+            bytes = new byte[stream.Length];
+            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw IssuerKeyFileException.Missing(full, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw IssuerKeyFileException.Io(full, "read", ex);
+        }
+
+        var rsa = RSA.Create();
+        try
+        {
+            if (bytes.AsSpan().Trim((ReadOnlySpan<byte>)[(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n']).IsEmpty)
+            {
+                throw IssuerKeyFileException.Corrupt(full, "the file is empty");
+            }
+
+            var chars = Encoding.ASCII.GetChars(bytes);
+            try
+            {
+                // Only a private key will do: a PUBLIC KEY block would load but could not sign.
+                if (!PemEncoding.TryFind(chars, out var fields) || chars.AsSpan(fields.Label).ToString() is not ("PRIVATE KEY" or "RSA PRIVATE KEY"))
+                {
+                    throw IssuerKeyFileException.Corrupt(full, "it holds no PEM 'PRIVATE KEY' block");
+                }
+
+                rsa.ImportFromPem(chars);
+            }
+            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+            {
+                // The inner message of the crypto library names no key bytes, but keep it out of ours anyway.
+                throw IssuerKeyFileException.Corrupt(full, "the PEM block does not decode to an RSA private key (cut or edited)", ex);
+            }
+            finally
+            {
+                Array.Clear(chars);
+            }
+
+            if (rsa.KeySize < MinKeySizeBits)
+            {
+                throw IssuerKeyFileException.Corrupt(full, $"the key is {rsa.KeySize} bits");
+            }
+
+            return new SandboxJwtIssuer(issuer, rsa, timeProvider);
+        }
+        catch
+        {
+            rsa.Dispose();
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private static string GuardPath(string path, IFileGuard guard)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+
+        // The guard sees the path as given and as resolved, before anything touches the disk.
+        guard.EnsureFileAllowed(path, FileCaller);
+        var full = Path.GetFullPath(path);
+        if (!string.Equals(full, path, StringComparison.Ordinal))
+        {
+            guard.EnsureFileAllowed(full, FileCaller);
+        }
+
+        return full;
+    }
 
     /// <summary>Mints a valid RS256 Gitea Actions-shaped token.</summary>
     /// <param name="claims">The workflow facts.</param>

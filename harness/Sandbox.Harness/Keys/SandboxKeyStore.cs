@@ -18,8 +18,6 @@ public sealed class SandboxKeyStore
     /// <summary>Larger files are refused: a key file is well under a kilobyte.</summary>
     public const int MaxFileBytes = 1024 * 1024;
 
-    private const string TempSuffix = ".tmp";
-
     private readonly IFileGuard _guard;
     private readonly string _caller;
     private readonly ILogger _logger;
@@ -156,70 +154,15 @@ public sealed class SandboxKeyStore
         }
     }
 
-    private async Task WriteAtomicAsync(string full, byte[] content, CancellationToken cancellationToken)
-    {
-        var directory = Path.GetDirectoryName(full) ?? throw KeyFileException.Io(full, "write", new IOException("The path has no folder."));
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{TempSuffix}");
-        _guard.EnsureFileAllowed(temp, _caller);
-        try
-        {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                Options = FileOptions.Asynchronous,
-            };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            await using (var file = new FileStream(temp, options))
-            {
-                var target = WrapTempStream?.Invoke(file) ?? file;
-                await target.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                // The umask can only remove bits, but be explicit: 0600 whatever happened before.
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            BeforeRename?.Invoke(temp);
-            // rename(2) replaces the target atomically: a reader sees the old file or the new one.
-            // The folder itself is not fsynced (.NET cannot open a folder handle without unsafe code).
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception ex)
-        {
-            TryDelete(temp);
-            if (ex is OperationCanceledException or SandboxException)
-            {
-                throw;
-            }
-
-            if (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                throw KeyFileException.Io(full, "write", ex);
-            }
-
-            throw;
-        }
-    }
-
-    private void TryDelete(string temp)
-    {
-        try
-        {
-            File.Delete(temp);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            KeyStoreLog.TempNotRemoved(_logger, temp, ex.Message);
-        }
-    }
+    private Task WriteAtomicAsync(string full, byte[] content, CancellationToken cancellationToken) =>
+        AtomicFileWriter.WriteAsync(
+            _guard,
+            _caller,
+            full,
+            content,
+            ex => KeyFileException.Io(full, "write", ex),
+            (temp, reason) => KeyStoreLog.TempNotRemoved(_logger, temp, reason),
+            WrapTempStream,
+            BeforeRename,
+            cancellationToken);
 }

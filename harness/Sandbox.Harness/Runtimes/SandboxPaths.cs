@@ -42,6 +42,9 @@ public sealed record SandboxPaths
     /// <summary><c>root-token</c>: the root token, mode 0600.</summary>
     public string RootTokenFile => Path.Combine(RunFolder, "root-token");
 
+    /// <summary><c>jwt-issuer.pem</c>: the sandbox JWT issuer's private key (PKCS#8 PEM), mode 0600; JWT auth trusts its public key.</summary>
+    public string JwtIssuerKeyFile => Path.Combine(RunFolder, "jwt-issuer.pem");
+
     /// <summary><c>postgres-password</c>: the PostgreSQL superuser's password, mode 0600.</summary>
     public string PostgresPasswordFile => Path.Combine(RunFolder, "postgres-password");
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using NUnit.Framework;
+using Sandbox.Harness.Guard;
+using Sandbox.Harness.Identity;
 using Sandbox.Harness.Tests.Runtimes;
+using Sandbox.Harness.Vault;
 
 // Not "...Tests.Cli": a namespace named Cli would shadow CliWrap's Cli.Wrap in every test of this project.
 namespace Sandbox.Harness.Tests.CommandLine;
@@ -88,6 +91,89 @@ public sealed class LifecycleCommandTests
         {
             Assert.That(down.ExitCode, Is.Zero, down.Error);
             Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox", "cli-e2e")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Up_SavesTheJwtIssuerKey_SoJwtRolesReplayWithoutDrift_AndItsGiteaTokensLogIn(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        const string Issuer = "https://gitea.arcodange.lab/api/actions"; // fixtures/topology.yaml's bound_issuer
+
+        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "cli-jwt", "--home", _home, "--json");
+        Assert.That(up.ExitCode, Is.Zero, up.Error);
+        using var upJson = JsonDocument.Parse(up.Output);
+        var keyFile = Path.Combine(_home, ".sandbox", "cli-jwt", "jwt-issuer.pem");
+        Assert.Multiple(() =>
+        {
+            Assert.That(upJson.RootElement.GetProperty("jwtIssuerKeyFile").GetString(), Is.EqualTo(keyFile));
+            Assert.That(File.GetUnixFileMode(keyFile), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        });
+
+        // The drift check now covers JWT auth (the key comes from the run folder) and finds nothing.
+        var check = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check", "--json");
+        Assert.That(check.ExitCode, Is.Zero, check.Output + check.Error);
+        using var checkJson = JsonDocument.Parse(check.Output);
+        var withJwt = checkJson.RootElement.GetProperty("compared").GetInt32();
+        Assert.Multiple(() =>
+        {
+            Assert.That(checkJson.RootElement.GetProperty("drift").GetBoolean(), Is.False, check.Output);
+            Assert.That(checkJson.RootElement.GetProperty("parts").GetString(), Does.Contain("JwtAuth"));
+            Assert.That(checkJson.RootElement.GetProperty("items").GetArrayLength(), Is.Zero);
+        });
+        var text = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check");
+        Assert.Multiple(() =>
+        {
+            Assert.That(text.ExitCode, Is.Zero, text.Output + text.Error);
+            Assert.That(text.Output, Does.Contain("no drift").And.Not.Contain("JWT config and roles"));
+        });
+
+        // Without the key file, JWT auth is left out of the comparison: fewer names compared.
+        var aside = keyFile + ".aside";
+        File.Move(keyFile, aside);
+        var without = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check", "--json");
+        File.Move(aside, keyFile);
+        using (var withoutJson = JsonDocument.Parse(without.Output))
+        {
+            Assert.That(withoutJson.RootElement.GetProperty("parts").GetString(), Does.Not.Contain("JwtAuth"));
+            Assert.That(withoutJson.RootElement.GetProperty("compared").GetInt32(), Is.LessThan(withJwt), "the JWT config and gitea_cicd_<app> roles were compared");
+        }
+
+        // A corrupt key file is a clear error naming it, not a silent "JWT skipped".
+        File.Move(keyFile, aside);
+        await File.WriteAllTextAsync(keyFile, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", cancellationToken);
+        var corrupt = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check");
+        File.Move(aside, keyFile, overwrite: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(corrupt.ExitCode, Is.EqualTo(8), corrupt.Output + corrupt.Error);
+            Assert.That(corrupt.Output + corrupt.Error, Does.Contain(keyFile).And.Contain("not a usable RSA private key"));
+        });
+
+        // A Gitea-shaped token minted with the saved key logs in as gitea_cicd_webapp and gets webapp-ops.
+        using var audit = GuardAuditLog.InMemory();
+        var guard = new SandboxGuard(Denylist.BuiltIn, audit);
+        using var issuer = await SandboxJwtIssuer.LoadAsync(keyFile, Issuer, guard, cancellationToken: cancellationToken);
+        using var http = guard.CreateHttpClient("lifecycle-test");
+        var vault = new VaultClient(new Uri(upJson.RootElement.GetProperty("address").GetString()!), http);
+        var claims = new GiteaActionsClaims("arcodange/webapp") { Audience = "https://gitea.arcodange.lab" };
+
+        var login = await vault.JwtLoginAsync("jwt", "gitea_cicd_webapp", issuer.MintGiteaToken(claims), cancellationToken);
+
+        Assert.That(login.Policies, Does.Contain("webapp-ops"));
+        Assert.That(login.Policies, Does.Not.Contain("webapp"));
+
+        // A key that is not the saved one is refused: Vault trusts exactly the run folder's issuer.
+        using var stranger = new SandboxJwtIssuer(Issuer);
+        Assert.ThrowsAsync<VaultApiException>(() => vault.JwtLoginAsync("jwt", "gitea_cicd_webapp", stranger.MintGiteaToken(claims), cancellationToken));
+
+        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "cli-jwt", "--home", _home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(down.ExitCode, Is.Zero, down.Error);
+            Assert.That(File.Exists(keyFile), Is.False, "down removes the issuer key with the run folder");
         });
     }
 
