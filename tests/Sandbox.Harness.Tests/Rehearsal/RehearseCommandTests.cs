@@ -282,13 +282,22 @@ public sealed class RehearseCommandTests
         });
     }
 
+    /// <summary>
+    /// With the suites: they run on both sides, but the lease-expiry suite puts its own short TTLs on the
+    /// role, so the topology's 30 s does not break its assertions; the NO-GO names the live check
+    /// <c>lease-expiry/webapp</c> (and the static rule), not a suite scenario.
+    /// </summary>
     [Test]
-    [CancelAfter(240000)]
+    [CancelAfter(480000)]
     public async Task Live_ShortTtl_IsNoGo_NamingTheLeaseExpiryScenario(CancellationToken cancellationToken)
     {
         SandboxTestHome.RequireProcessRuntime();
 
-        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--no-suites", "--json", "--change", RehearsalFixtures.Change("short-ttl.yaml"));
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--json", "--change", RehearsalFixtures.Change("short-ttl.yaml"));
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_report, "summary.json"), cancellationToken));
+        var ran = summary.RootElement.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList();
+        Assert.That(ran, Has.Some.StartsWith("lease-expiry/short-ttl-credentials"), "the lease-expiry suite ran on the changed topology");
 
         using var json = JsonDocument.Parse(output);
         var reasons = json.RootElement.GetProperty("reasons").EnumerateArray().Select(e => e.GetString()!).ToList();
