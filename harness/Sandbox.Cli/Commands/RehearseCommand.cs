@@ -59,6 +59,10 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         [Description("A denylist YAML file that adds to the built-in one. Default: $SANDBOX_DENYLIST, else only the built-in production denylist.")]
         public string? Denylist { get; init; }
 
+        [CommandOption("--no-suites")]
+        [Description("Skip running the scenario suites (lease-expiry, name-parity, sealed-restart) before and after the change; the built-in live checks still run.")]
+        public bool NoSuites { get; init; }
+
         [CommandOption("--static")]
         [Description("Only the static verdict (names, capabilities, rules): no sandbox, no evidence pack.")]
         public bool StaticOnly { get; init; }
@@ -128,10 +132,12 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         var guard = new SandboxGuard(denylist, audit);
         var manager = new SandboxManager(guard, settings.Home);
         var progress = new Progress(settings.Json ? null : _console);
+        var suites = Suites(settings, change, report);
         var outcome = await new RehearsalRunner(manager).RunAsync(change, analysis, rules, new RehearsalRunOptions
         {
             ReportDirectory = report,
             Runtime = runtime == RuntimeKind.Auto ? RuntimeKind.Auto : runtime,
+            Suites = suites,
         }, progress, cancellationToken).ConfigureAwait(false);
 
         if (settings.Json)
@@ -165,6 +171,52 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         }
 
         return (int)(outcome.Verdict == RehearsalVerdict.Go ? ExitCode.Ok : ExitCode.NoGo);
+    }
+
+    /// <summary>The suites rehearse runs on each side, as drill names.</summary>
+    internal static readonly string[] SuiteNames = ["lease-expiry", "name-parity", "sealed-restart"];
+
+    /// <summary>
+    /// Runs the topology-dependent suites through the drill's <see cref="ScenarioRunner"/> (the same
+    /// <c>dotnet test</c> child), on the base topology or on base + overlays (<c>SANDBOX_TOPOLOGY</c>),
+    /// each side in its own report sub-folder, and reads back the per-scenario results.
+    /// Null (and a line saying so) when the suites are skipped.
+    /// </summary>
+    private Func<string, CancellationToken, Task<IReadOnlyList<ScenarioResult>>>? Suites(Settings settings, RehearsalChange change, string report)
+    {
+        string? skipped = settings.NoSuites
+            ? "--no-suites"
+            : change.TopologyFiles is null ? "the change is policy files, which the suites cannot take as a topology (SANDBOX_TOPOLOGY takes overlay files)"
+            : change.VaultImage is not null ? "--vault-image is not run live" : null;
+        if (skipped is not null)
+        {
+            if (!settings.Json)
+            {
+                _console.MarkupLine($"[yellow]The scenario suites were skipped ({Markup.Escape(skipped)}): only the built-in live checks run before and after the change.[/]");
+            }
+
+            return null;
+        }
+
+        var files = change.TopologyFiles!;
+        var console = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }) : _console;
+        return async (side, cancellationToken) =>
+        {
+            var topology = side == "baseline" ? files[0] : string.Join(Path.PathSeparator, files);
+            var folder = Path.Combine(report, "suites", side);
+            var filter = string.Join("|", SuiteNames.Select(DrillSuites.FilterFor));
+            var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["SANDBOX_TOPOLOGY"] = topology };
+            if (side != "baseline" && change.VaultBinary is { } binary)
+            {
+                variables["SANDBOX_VAULT_BINARY"] = binary;
+            }
+
+            await new ScenarioRunner(console).RunAsync(new ScenarioRunRequest("rehearse suites " + side, filter, settings.Runtime.Trim().ToLowerInvariant(), folder, settings.Denylist)
+            {
+                Variables = variables,
+            }, cancellationToken).ConfigureAwait(false);
+            return await EvidencePack.ReadScenariosAsync(folder, cancellationToken).ConfigureAwait(false);
+        };
     }
 
     private static string PrepareReport(string? requested)

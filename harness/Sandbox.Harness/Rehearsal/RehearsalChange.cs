@@ -40,6 +40,13 @@ public sealed record RehearsalChange
     /// <summary>Helm values for the k3d runtime (full path). The default value is <see langword="null"/>.</summary>
     public string? HelmValuesFile { get; init; }
 
+    /// <summary>
+    /// The base topology file, then the overlay files in order, as the scenario suites take them
+    /// (<c>SANDBOX_TOPOLOGY</c>); <see langword="null"/> when a change is policy files, whose overlays
+    /// exist only while the change loads.
+    /// </summary>
+    public IReadOnlyList<string>? TopologyFiles { get; init; }
+
     /// <summary>True when the change switches the Vault version.</summary>
     public bool ChangesVersion => VaultBinary is not null || VaultImage is not null;
 

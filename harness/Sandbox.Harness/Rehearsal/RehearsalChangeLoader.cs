@@ -58,6 +58,7 @@ public static partial class RehearsalChangeLoader
         var descriptions = new List<string>();
         string? helmValues = null;
         string? tempFolder = null;
+        var policyFiles = false;
         try
         {
             foreach (var change in request.Changes)
@@ -74,6 +75,7 @@ public static partial class RehearsalChangeLoader
                     }
 
                     tempFolder ??= CreateTempFolder();
+                    policyFiles = true;
                     overlays.Add(PolicyOverlay(basePath, baseTopology, files, tempFolder, overlays.Count));
                     descriptions.Add("policy files: " + string.Join(", ", files.Select(f => Path.Combine(change, Path.GetFileName(f)))));
                 }
@@ -84,6 +86,7 @@ public static partial class RehearsalChangeLoader
                 else if (full.EndsWith(".hcl", StringComparison.OrdinalIgnoreCase))
                 {
                     tempFolder ??= CreateTempFolder();
+                    policyFiles = true;
                     overlays.Add(PolicyOverlay(basePath, baseTopology, [full], tempFolder, overlays.Count));
                     descriptions.Add("policy file: " + change);
                 }
@@ -150,6 +153,7 @@ public static partial class RehearsalChangeLoader
                 VaultBinary = vaultBinary,
                 VaultImage = vaultImage,
                 HelmValuesFile = helmValues,
+                TopologyFiles = policyFiles ? null : [Path.GetFullPath(basePath), .. overlays.Select(Path.GetFullPath)],
             };
             result.EnsureEndpointsAllowed(guard);
             return result;

@@ -19,4 +19,12 @@ public sealed record RehearsalRunOptions
 
     /// <summary>…and by at least this many milliseconds. The default value is 250.</summary>
     public double MinimumTimingIncreaseMs { get; init; } = 250;
+
+    /// <summary>
+    /// Runs the scenario suites on a fresh sandbox with the topology of one side, after the
+    /// in-place flow: called with <c>baseline</c> (the current topology) and then <c>after-change</c>
+    /// (the changed one), it returns the suites' per-scenario results, which join that side's
+    /// checks in the diff and the report. The default value is <see langword="null"/>: no suites.
+    /// </summary>
+    public Func<string, CancellationToken, Task<IReadOnlyList<Reporting.ScenarioResult>>>? Suites { get; init; }
 }

@@ -110,6 +110,21 @@ public sealed class RehearsalRunner
             after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", cancellationToken).ConfigureAwait(false));
             Report(progress, after);
 
+            if (options.Suites is { } suites)
+            {
+                progress?.Report("baseline: running the scenario suites on the current topology");
+                // A suite scenario named like a live check keeps its own place in the diff.
+                ScenarioResult Suite(ScenarioResult r, string side, List<ScenarioResult> checks) =>
+                    r with { Name = checks.Any(c => c.Name == r.Name) ? r.Name + " (suite)" : r.Name, Suite = side };
+                var suitesBefore = (await suites("baseline", cancellationToken).ConfigureAwait(false)).Select(r => Suite(r, "baseline", baseline)).ToList();
+                Report(progress, suitesBefore);
+                baseline.AddRange(suitesBefore);
+                progress?.Report("after the change: running the scenario suites on the changed topology");
+                var suitesAfter = (await suites("after-change", cancellationToken).ConfigureAwait(false)).Select(r => Suite(r, "after-change", after)).ToList();
+                Report(progress, suitesAfter);
+                after.AddRange(suitesAfter);
+            }
+
             var passToFail = RehearsalDiff.FindScenarioRegressions(baseline, after);
             var timings = RehearsalDiff.FindTimingRegressions(baseline, after, options.TimingFactor, options.MinimumTimingIncreaseMs);
             var reasons = new List<string>(analysis.Reasons);

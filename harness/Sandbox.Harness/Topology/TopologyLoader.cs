@@ -58,7 +58,12 @@ public static partial class TopologyLoader
     /// <paramref name="foreignOverlayKeys"/> are left out of the merge: they belong to the caller
     /// (rehearse's <c>rehearse:</c> section), which validates them itself.
     /// </summary>
-    internal static TopologySpec Load(string basePath, IReadOnlyList<string> overlayPaths, IReadOnlyCollection<string> foreignOverlayKeys)
+    /// <param name="basePath">The base topology file.</param>
+    /// <param name="overlayPaths">Overlay files, applied in order.</param>
+    /// <param name="foreignOverlayKeys">Top-level overlay keys to leave out of the merge.</param>
+    /// <returns>The validated, merged topology.</returns>
+    /// <exception cref="TopologyException">A file, or a policy template, is invalid.</exception>
+    public static TopologySpec Load(string basePath, IReadOnlyList<string> overlayPaths, IReadOnlyCollection<string> foreignOverlayKeys)
     {
         ArgumentNullException.ThrowIfNull(basePath);
         ArgumentNullException.ThrowIfNull(overlayPaths);

@@ -60,14 +60,14 @@ public sealed class AppWorld : IAsyncDisposable
     /// <summary>A random value an operator wrote into the app's KV secret (never written to the timeline).</summary>
     public string SecretValue { get; }
 
-    /// <summary>The fixture topology (production's names).</summary>
+    /// <summary>The fixture topology (production's names); <see cref="ScenarioTopology"/> says which topology is in force.</summary>
     public static string TopologyFile => Path.Combine(RepositoryRoot(), "fixtures", "topology.yaml");
 
     /// <summary>Replays production's names into the sandbox and (unless <paramref name="writeSecret"/> is false) writes the operator's secret value.</summary>
     public static async Task<AppWorld> PrepareAsync(SandboxHandle sandbox, CancellationToken cancellationToken, bool writeSecret = true)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
-        var topology = TopologyLoader.Load(TopologyFile);
+        var topology = ScenarioTopology.Load();
         var issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? "https://sandbox.invalid");
         var reviewer = TokenReviewServer.Start(issuer);
         try

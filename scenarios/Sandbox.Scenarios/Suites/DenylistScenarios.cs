@@ -137,7 +137,7 @@ public sealed class DenylistScenarios : ScenarioSuite
     public async Task Replay_refuses_to_point_the_sandbox_vault_at_the_canary(CancellationToken cancellationToken)
     {
         // Configuration that would make Vault itself dial somewhere is checked before it is written.
-        var topology = TopologyLoader.Load(AppWorld.TopologyFile);
+        var topology = ScenarioTopology.Load();
         var port = Canary.Port;
         var attempts = new (string What, ReplayOptions Options)[]
         {

@@ -35,6 +35,26 @@ public sealed class RehearsalChangeLoaderTests
 
     [Test]
     [CancelAfter(10000)]
+    public void OverlayChange_GivesTheSuitesTheBaseThenTheOverlay_AndTheyLoadToTheChangedTopology(CancellationToken cancellationToken)
+    {
+        var change = RehearsalFixtures.Load("harmless.yaml");
+
+        Assert.That(change.TopologyFiles, Is.EqualTo(new[] { Path.GetFullPath(RehearsalFixtures.Topology), Path.GetFullPath(RehearsalFixtures.Change("harmless.yaml")) }));
+        var asTheSuitesLoadIt = TopologyLoader.Load(change.TopologyFiles![0], [.. change.TopologyFiles.Skip(1)], [RehearsalChangeLoader.SectionKey]);
+        Assert.That(asTheSuitesLoadIt.Apps.Select(a => a.Slug), Is.EqualTo(change.ChangedTopology.Apps.Select(a => a.Slug)));
+    }
+
+    [Test]
+    [CancelAfter(10000)]
+    public void PolicyFileChange_HasNoTopologyFilesForTheSuites(CancellationToken cancellationToken)
+    {
+        var change = RehearsalFixtures.Load("widen-webapp-policies");
+
+        Assert.That(change.TopologyFiles, Is.Null, "its overlay existed only while the change loaded");
+    }
+
+    [Test]
+    [CancelAfter(10000)]
     public void MalformedOverlay_NamesFileLineAndFix(CancellationToken cancellationToken)
     {
         var ex = Assert.Throws<RehearsalChangeException>(() => RehearsalFixtures.Load("broken.yaml"))!;

@@ -189,7 +189,7 @@ public sealed class RehearseCommandTests
         SandboxTestHome.RequireProcessRuntime();
         var binary = await DoubleWrapperAsync("exec \"{dotnet}\" \"{dll}\" \"$@\"", cancellationToken);
 
-        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--vault-binary", binary);
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--no-suites", "--vault-binary", binary);
 
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_report, "summary.json"), cancellationToken));
         var after = summary.RootElement.GetProperty("scenarios").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s);
@@ -211,7 +211,7 @@ public sealed class RehearseCommandTests
         SandboxTestHome.RequireProcessRuntime();
         var binary = await DoubleWrapperAsync("echo 'this build refuses the storage format' >&2\nexit 1", cancellationToken);
 
-        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--json", "--vault-binary", binary);
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--no-suites", "--json", "--vault-binary", binary);
 
         using var json = JsonDocument.Parse(output);
         var reasons = json.RootElement.GetProperty("reasons").EnumerateArray().Select(e => e.GetString()!).ToList();
@@ -223,9 +223,10 @@ public sealed class RehearseCommandTests
         Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
     }
 
+    /// <summary>Also runs the topology suites (lease-expiry, name-parity, sealed-restart) on both sides: two <c>dotnet test</c> runs of about 45 s each.</summary>
     [Test]
-    [CancelAfter(240000)]
-    public async Task Live_HarmlessChange_IsGo_WithTheEvidencePack(CancellationToken cancellationToken)
+    [CancelAfter(480000)]
+    public async Task Live_HarmlessChange_IsGo_WithTheEvidencePack_AndTheSuitesRunOnBothSides(CancellationToken cancellationToken)
     {
         SandboxTestHome.RequireProcessRuntime();
 
@@ -245,6 +246,15 @@ public sealed class RehearseCommandTests
             Assert.That(rehearsal.GetProperty("baseline").GetProperty("counts").GetProperty("failed").GetInt32(), Is.EqualTo(0));
             Assert.That(File.Exists(Path.Combine(_report, "report.html")), Is.True);
             Assert.That(File.ReadAllText(Path.Combine(_report, "junit.xml")), Does.Contain("go-no-go"));
+            foreach (var suite in new[] { "lease-expiry/", "name-parity/every-name-behaves-as-in-production", "sealed-restart/kill-9-restart" })
+            {
+                Assert.That(after, Has.Some.StartsWith(suite), $"the {suite} suite ran after the change and is in summary.json");
+            }
+
+            Assert.That(File.Exists(Path.Combine(_report, "suites", "baseline", "summary.json")), Is.True, "the baseline suites have their own sub-folder");
+            Assert.That(File.Exists(Path.Combine(_report, "suites", "after-change", "summary.json")), Is.True, "so do the suites after the change");
+            Assert.That(File.ReadAllText(Path.Combine(_report, "report.html")), Does.Contain("sealed-restart/kill-9-restart"));
+            Assert.That(output, Does.Not.Contain("suites were skipped"));
         });
         Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
     }
@@ -256,7 +266,7 @@ public sealed class RehearseCommandTests
     {
         SandboxTestHome.RequireProcessRuntime();
 
-        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--change", RehearsalFixtures.Change(change));
+        var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--no-suites", "--change", RehearsalFixtures.Change(change));
 
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_report, "summary.json"), cancellationToken));
         var rehearsal = summary.RootElement.GetProperty("rehearsal");
@@ -268,16 +278,26 @@ public sealed class RehearseCommandTests
             Assert.That(passToFail, Does.Contain("name-parity/webapp"), "Vault itself let the webapp token read another app's secret");
             Assert.That(passToFail, Does.Not.Contain("name-parity/erp"));
             Assert.That(output, Does.Contain("kvv2/data/*").And.Contain("kvv2/data/erp/config"));
+            Assert.That(output, Does.Contain("scenario suites were skipped (--no-suites)"));
         });
     }
 
+    /// <summary>
+    /// With the suites: they run on both sides, but the lease-expiry suite puts its own short TTLs on the
+    /// role, so the topology's 30 s does not break its assertions; the NO-GO names the live check
+    /// <c>lease-expiry/webapp</c> (and the static rule), not a suite scenario.
+    /// </summary>
     [Test]
-    [CancelAfter(240000)]
+    [CancelAfter(480000)]
     public async Task Live_ShortTtl_IsNoGo_NamingTheLeaseExpiryScenario(CancellationToken cancellationToken)
     {
         SandboxTestHome.RequireProcessRuntime();
 
         var (code, output, error) = await RehearseAsync(cancellationToken, "--runtime", "process", "--json", "--change", RehearsalFixtures.Change("short-ttl.yaml"));
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_report, "summary.json"), cancellationToken));
+        var ran = summary.RootElement.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList();
+        Assert.That(ran, Has.Some.StartsWith("lease-expiry/short-ttl-credentials"), "the lease-expiry suite ran on the changed topology");
 
         using var json = JsonDocument.Parse(output);
         var reasons = json.RootElement.GetProperty("reasons").EnumerateArray().Select(e => e.GetString()!).ToList();
