@@ -19,26 +19,13 @@ namespace Sandbox.Scenarios.Suites;
 [TestFixture]
 [Category("Chaos")]
 [NonParallelizable]
-public sealed class ChaosScenarios : ScenarioSuite
+public sealed class ChaosScenarios : AppWorldSuite
 {
     public const string SeedVariable = "SANDBOX_CHAOS_SEED";
     public const string RoundsVariable = "SANDBOX_CHAOS_ROUNDS";
 
-    private AppWorld _app = null!;
 
     protected override string SuiteName => "chaos";
-
-    protected override async Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
-        _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
-
-    [OneTimeTearDown]
-    public async Task DisposeAppAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-    }
 
     /// <summary>The plan from the environment.</summary>
     public static ChaosPlan PlanFromEnvironment()
@@ -123,7 +110,7 @@ public sealed class ChaosScenarios : ScenarioSuite
                 timeline.Fault("stop PostgreSQL");
                 var port = sandbox.Postgres.Port;
                 await sandbox.StopPostgresAsync(cancellationToken);
-                var refused = Assert.CatchAsync<VaultApiException>(() => _app.IssueAsync(null, cancellationToken))!;
+                var refused = Assert.CatchAsync<VaultApiException>(() => App.IssueAsync(null, cancellationToken))!;
                 timeline.Observe($"with PostgreSQL down, new credentials fail ({(int)refused.StatusCode})");
                 Assert.That((await sandbox.Unauthenticated.GetHealthAsync(cancellationToken: cancellationToken)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "Vault itself stays healthy");
                 await WaitOnTimeAsync("chaos-hold", async () => { await Task.Delay(hold, cancellationToken); return 0; });
@@ -142,11 +129,11 @@ public sealed class ChaosScenarios : ScenarioSuite
                 timeline.Fault($"short-TTL overlay on the {AppWorld.App} role: {ttl.TotalSeconds:0} s");
                 try
                 {
-                    await _app.OverlayTtlAsync(ttl, ttl, cancellationToken);
-                    var creds = await _app.IssueAsync(null, cancellationToken);
+                    await App.OverlayTtlAsync(ttl, ttl, cancellationToken);
+                    var creds = await App.IssueAsync(null, cancellationToken);
                     var lease = await sandbox.Root.LookupLeaseAsync(creds.LeaseId, cancellationToken);
-                    Assert.That(await _app.TryLoginAsync(creds, cancellationToken), Is.Null);
-                    var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), ttl + TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken));
+                    Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Null);
+                    var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await App.RoleExistsAsync(creds.Username, cancellationToken), ttl + TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken));
                     Assert.That(gone, Is.True, "the short lease expires and its role is dropped");
                     var now = TimeProvider.System.GetUtcNow();
                     timeline.Measure(TimingNames.LeaseRevocationLag, lease.ExpireTime!.Value, now < lease.ExpireTime.Value ? lease.ExpireTime.Value : now);
@@ -155,7 +142,7 @@ public sealed class ChaosScenarios : ScenarioSuite
                 finally
                 {
                     timeline.EnterPhase(ScenarioPhase.Recovery);
-                    await _app.RestoreRoleAsync(CancellationToken.None);
+                    await App.RestoreRoleAsync(CancellationToken.None);
                     timeline.Recover("the replayed role (production TTLs) restored");
                 }
 
@@ -200,7 +187,7 @@ public sealed class ChaosScenarios : ScenarioSuite
         Assert.Multiple(() =>
         {
             Assert.That(seal.Sealed, Is.False, "steady state: unsealed");
-            Assert.That(secret?.Data?["API_KEY"]?.GetValue<string>(), Is.EqualTo(_app.SecretValue), "steady state: the secret reads back");
+            Assert.That(secret?.Data?["API_KEY"]?.GetValue<string>(), Is.EqualTo(App.SecretValue), "steady state: the secret reads back");
             Assert.That(login, Is.True, "steady state: new credentials log in");
             Assert.That(Env.Canary.Connections, Is.Zero, "steady state: the canary is untouched");
         });
@@ -211,8 +198,8 @@ public sealed class ChaosScenarios : ScenarioSuite
     {
         try
         {
-            var creds = await _app.IssueAsync(null, cancellationToken);
-            return await _app.TryLoginAsync(creds, cancellationToken) is null;
+            var creds = await App.IssueAsync(null, cancellationToken);
+            return await App.TryLoginAsync(creds, cancellationToken) is null;
         }
         catch (VaultApiException)
         {

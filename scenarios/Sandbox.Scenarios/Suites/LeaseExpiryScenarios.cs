@@ -18,25 +18,12 @@ namespace Sandbox.Scenarios.Suites;
 [TestFixture]
 [Category("LeaseExpiry")]
 [NonParallelizable]
-public sealed class LeaseExpiryScenarios : ScenarioSuite
+public sealed class LeaseExpiryScenarios : AppWorldSuite
 {
     private static readonly TimeSpan RevocationBound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
-    private AppWorld _app = null!;
 
     protected override string SuiteName => "lease-expiry";
-
-    protected override async Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
-        _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
-
-    [OneTimeTearDown]
-    public async Task DisposeAppAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-    }
 
     [TearDown]
     public async Task RestoreRoleAsync()
@@ -49,7 +36,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
             await Sandbox.UnsealFromKeyFileAsync(cts.Token);
         }
 
-        await _app.RestoreRoleAsync(cts.Token);
+        await App.RestoreRoleAsync(cts.Token);
     }
 
     [Test]
@@ -62,11 +49,11 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
 
         Timeline.EnterPhase(ScenarioPhase.Fault);
         await OverlayAsync(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), cancellationToken);
-        var creds = await _app.IssueAsync(null, cancellationToken);
+        var creds = await App.IssueAsync(null, cancellationToken);
         Timeline.Mark("issued");
         Assert.That(creds.LeaseDuration, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromSeconds(4)), "the lease carries the overlay's default_ttl");
-        Assert.That(await _app.TryLoginAsync(creds, cancellationToken), Is.Null, "the short-lived credentials log in");
-        Assert.That(await _app.RoleExistsAsync(creds.Username, cancellationToken), Is.True);
+        Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Null, "the short-lived credentials log in");
+        Assert.That(await App.RoleExistsAsync(creds.Username, cancellationToken), Is.True);
         Timeline.Observe("short-lived credentials log in; the role is in pg_roles");
 
         var renewal = await root.RenewLeaseAsync(creds.LeaseId, TimeSpan.FromSeconds(60), cancellationToken);
@@ -83,13 +70,13 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Assert.That(lease.ExpireTime!.Value - lease.IssueTime!.Value, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(8.5)), "the lease can never outlive issue time + max_ttl");
 
         Timeline.Step("wait for the lease to run out (max_ttl 8 s)");
-        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), TimeSpan.FromSeconds(8) + RevocationBound, Poll, cancellationToken));
+        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await App.RoleExistsAsync(creds.Username, cancellationToken), TimeSpan.FromSeconds(8) + RevocationBound, Poll, cancellationToken));
         var goneAt = TimeProvider.System.GetUtcNow();
         Assert.That(gone, Is.True, $"the role is dropped from pg_roles within {RevocationBound.TotalSeconds:0} s of expiry");
         Timeline.Measure(TimingNames.LeaseRevocationLag, lease.ExpireTime.Value, goneAt < lease.ExpireTime.Value ? lease.ExpireTime.Value : goneAt);
         Timeline.Observe("the lease expired and the role is gone from pg_roles");
 
-        Assert.That(await _app.TryLoginAsync(creds, cancellationToken), Is.Not.Null, "the expired credentials no longer log in");
+        Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Not.Null, "the expired credentials no longer log in");
         var lookup = Assert.ThrowsAsync<VaultApiException>(() => root.LookupLeaseAsync(creds.LeaseId, cancellationToken))!;
         var renew = Assert.ThrowsAsync<VaultApiException>(() => root.RenewLeaseAsync(creds.LeaseId, null, cancellationToken))!;
         Assert.Multiple(() =>
@@ -112,13 +99,13 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
         await AssertSteadyStateAsync(Sandbox, cancellationToken);
         await OverlayAsync(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), cancellationToken);
-        var client = await _app.AppClientAsync(cancellationToken);
+        var client = await App.AppClientAsync(cancellationToken);
 
         Timeline.EnterPhase(ScenarioPhase.Fault);
         Timeline.Fault("leases of 3 s, no renewal: the consumer must refetch");
         var clock = TimeProvider.System;
         var start = clock.GetUtcNow();
-        var first = await _app.IssueAsync(client, cancellationToken);
+        var first = await App.IssueAsync(client, cancellationToken);
         var held = first;
         var heldUntil = start + held.LeaseDuration;
         var heldSince = start;
@@ -132,7 +119,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
             {
                 // What VSO does: rotate at ~2/3 of the lease.
                 heldSince = clock.GetUtcNow();
-                held = await _app.IssueAsync(client, cancellationToken);
+                held = await App.IssueAsync(client, cancellationToken);
                 heldUntil = heldSince + held.LeaseDuration;
                 refetches++;
             }
@@ -142,7 +129,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
                 failures.Add($"at {(clock.GetUtcNow() - start).TotalSeconds:0.0} s the consumer held credentials whose lease had ended");
             }
 
-            var error = await _app.TryLoginAsync(held, cancellationToken);
+            var error = await App.TryLoginAsync(held, cancellationToken);
             logins++;
             if (error is not null)
             {
@@ -158,7 +145,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Assert.That(refetches, Is.GreaterThanOrEqualTo(3), "the consumer did rotate");
 
         // The contrast that shows the check could fail: the very first credentials, never refreshed, are dead.
-        var stale = await _app.TryLoginAsync(first, cancellationToken);
+        var stale = await App.TryLoginAsync(first, cancellationToken);
         Assert.That(stale, Is.Not.Null, "credentials kept past their lease no longer log in");
         Timeline.Observe("the first credentials, kept past their lease, are refused");
 
@@ -173,9 +160,9 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
         await AssertSteadyStateAsync(Sandbox, cancellationToken);
         await OverlayAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), cancellationToken);
-        var creds = await _app.IssueAsync(null, cancellationToken);
+        var creds = await App.IssueAsync(null, cancellationToken);
         var issued = TimeProvider.System.GetUtcNow();
-        Assert.That(await _app.TryLoginAsync(creds, cancellationToken), Is.Null);
+        Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Null);
 
         Timeline.EnterPhase(ScenarioPhase.Fault);
         Timeline.Fault("seal Vault while a 2 s lease is out");
@@ -188,13 +175,13 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
             await Task.Delay(issued + TimeSpan.FromSeconds(3) - TimeProvider.System.GetUtcNow() is { TotalMilliseconds: > 0 } d ? d : TimeSpan.Zero, cancellationToken);
             return 0;
         });
-        Assert.That(await _app.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "sealed, Vault cannot revoke: the expired lease's role is still in pg_roles");
+        Assert.That(await App.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "sealed, Vault cannot revoke: the expired lease's role is still in pg_roles");
         Timeline.Observe("past the lease's end, the role still exists (Vault is sealed)");
 
         // PostgreSQL's VALID UNTIL (lease end + 5 s) keeps running without Vault.
-        var refused = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => await _app.TryLoginAsync(creds, cancellationToken) is not null, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250), cancellationToken));
+        var refused = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => await App.TryLoginAsync(creds, cancellationToken) is not null, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250), cancellationToken));
         Assert.That(refused, Is.True, "once VALID UNTIL passes, PostgreSQL refuses the login even though the role exists");
-        Assert.That(await _app.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "the role is still there while sealed");
+        Assert.That(await App.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "the role is still there while sealed");
         Timeline.Observe("VALID UNTIL passed: login refused, role still present");
 
         Timeline.EnterPhase(ScenarioPhase.Recovery);
@@ -204,7 +191,7 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Timeline.Measure(TimingNames.TimeSealed, "sealed", "unsealed");
         Timeline.Recover("unsealed with the sandbox key");
 
-        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await _app.RoleExistsAsync(creds.Username, cancellationToken), RevocationBound, Poll, cancellationToken));
+        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await App.RoleExistsAsync(creds.Username, cancellationToken), RevocationBound, Poll, cancellationToken));
         Assert.That(gone, Is.True, $"the expired lease's role is dropped within {RevocationBound.TotalSeconds:0} s of unseal");
         Timeline.Mark("revoked");
         var lag = Timeline.Measure(TimingNames.LeaseRevocationLag, "unsealed", "revoked");
@@ -214,14 +201,14 @@ public sealed class LeaseExpiryScenarios : ScenarioSuite
         Assert.That(lookup.HasError("invalid lease"), Is.True, lookup.Message);
 
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        var fresh = await _app.IssueAsync(null, cancellationToken);
-        Assert.That(await _app.TryLoginAsync(fresh, cancellationToken), Is.Null, "new credentials work after unseal");
+        var fresh = await App.IssueAsync(null, cancellationToken);
+        Assert.That(await App.TryLoginAsync(fresh, cancellationToken), Is.Null, "new credentials work after unseal");
         await AssertSteadyStateAsync(Sandbox, cancellationToken);
     }
 
     private async Task OverlayAsync(TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken)
     {
-        await _app.OverlayTtlAsync(defaultTtl, maxTtl, cancellationToken);
+        await App.OverlayTtlAsync(defaultTtl, maxTtl, cancellationToken);
         var role = await Sandbox.Root.DatabaseReadRoleAsync(AppWorld.DbMount, AppWorld.App, cancellationToken);
         Assert.That(role?.DefaultTtl, Is.EqualTo(defaultTtl), "the overlay is in place");
         Timeline.Step($"short-TTL overlay on the {AppWorld.App} role: default_ttl {defaultTtl.TotalSeconds:0} s, max_ttl {maxTtl.TotalSeconds:0} s");

@@ -18,37 +18,24 @@ namespace Sandbox.Scenarios.Suites;
 [TestFixture]
 [Category("NameParity")]
 [NonParallelizable]
-public sealed class NameParityScenarios : ScenarioSuite
+public sealed class NameParityScenarios : AppWorldSuite
 {
-    private AppWorld _app = null!;
 
     protected override string SuiteName => "name-parity";
-
-    protected override async Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
-        _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
-
-    [OneTimeTearDown]
-    public async Task DisposeAppAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-    }
 
     [Test]
     [CancelAfter(120_000)]
     public async Task Replay_writes_every_name_then_a_second_replay_changes_nothing_and_no_drift_remains(CancellationToken cancellationToken)
     {
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        Assert.That(_app.Replay.ChangeCount, Is.GreaterThan(0), "the first replay created the names");
-        Timeline.Observe($"first replay: {_app.Replay.Summary}");
+        Assert.That(App.Replay.ChangeCount, Is.GreaterThan(0), "the first replay created the names");
+        Timeline.Observe($"first replay: {App.Replay.Summary}");
 
-        var second = await new TopologyReplayer(Sandbox.Root, Env.Guard).ReplayAsync(_app.Topology, _app.ReplayOptions, cancellationToken);
+        var second = await new TopologyReplayer(Sandbox.Root, Env.Guard).ReplayAsync(App.Topology, App.ReplayOptions, cancellationToken);
         Assert.That(second.ChangeCount, Is.Zero, "replay is idempotent: " + second);
         Timeline.Observe($"second replay: {second.Summary}");
 
-        var drift = await new ObservedStateReader(Sandbox.Root).CompareAsync(TopologyPlan.From(_app.Topology), _app.ReplayOptions.Parts, cancellationToken);
+        var drift = await new ObservedStateReader(Sandbox.Root).CompareAsync(TopologyPlan.From(App.Topology), App.ReplayOptions.Parts, cancellationToken);
         Assert.That(drift.HasDrift, Is.False, drift.ToString());
         Assert.That(drift.Compared, Is.GreaterThan(0));
         Timeline.Asserted($"no drift across {drift.Compared} compared names");
@@ -61,8 +48,8 @@ public sealed class NameParityScenarios : ScenarioSuite
     {
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
         var parity = await new NameParityCheck(Sandbox.Root, Env.Guard).RunAsync(
-            _app.Topology,
-            new NameParityOptions { Parts = _app.ReplayOptions.Parts, Issuer = _app.JwtIssuer },
+            App.Topology,
+            new NameParityOptions { Parts = App.ReplayOptions.Parts, Issuer = App.JwtIssuer },
             cancellationToken);
         Assert.That(parity.Passed, Is.True, parity.Describe(all: false));
         Assert.That(parity.Probes, Has.Some.Matches<ParityProbe>(p => p.Path == $"{AppWorld.DbMount}/creds/{AppWorld.App}" && p.Actual == ProbeAccess.Granted),
@@ -70,7 +57,7 @@ public sealed class NameParityScenarios : ScenarioSuite
         Assert.That(parity.Probes.Where(p => p.Actual == ProbeAccess.Denied), Is.Not.Empty, "the check also proves what is refused");
         Timeline.Asserted($"{parity.Probes.Count} parity probes passed ({parity.Probes.Count(p => p.Actual == ProbeAccess.Denied)} of them refusals)");
 
-        var again = await new TopologyReplayer(Sandbox.Root, Env.Guard).ReplayAsync(_app.Topology, _app.ReplayOptions, cancellationToken);
+        var again = await new TopologyReplayer(Sandbox.Root, Env.Guard).ReplayAsync(App.Topology, App.ReplayOptions, cancellationToken);
         Assert.That(again.ChangeCount, Is.Zero, "the parity check left nothing behind: " + again);
         await AssertSteadyStateAsync(Sandbox, cancellationToken);
     }
@@ -84,20 +71,20 @@ public sealed class NameParityScenarios : ScenarioSuite
         Timeline.Fault($"by hand: widen policy {AppWorld.App} and change the {AppWorld.App} database role's max_ttl");
         var policy = await root.ReadPolicyAsync(AppWorld.App, cancellationToken);
         await root.WritePolicyAsync(AppWorld.App, policy!.Policy + "\npath \"kvv2/data/*\" { capabilities = [\"read\"] }\n", cancellationToken);
-        await root.DatabaseWriteRoleAsync(AppWorld.DbMount, AppWorld.App, _app.ReplayedRole with { MaxTtl = TimeSpan.FromHours(48) }, cancellationToken);
+        await root.DatabaseWriteRoleAsync(AppWorld.DbMount, AppWorld.App, App.ReplayedRole with { MaxTtl = TimeSpan.FromHours(48) }, cancellationToken);
 
-        var plan = TopologyPlan.From(_app.Topology);
-        var drift = await new ObservedStateReader(root).CompareAsync(plan, _app.ReplayOptions.Parts, cancellationToken);
+        var plan = TopologyPlan.From(App.Topology);
+        var drift = await new ObservedStateReader(root).CompareAsync(plan, App.ReplayOptions.Parts, cancellationToken);
         var named = drift.Items.Select(i => i.Name).ToList();
         Assert.That(named, Does.Contain($"{AppWorld.DbMount}/roles/{AppWorld.App}"), drift.ToString());
         Assert.That(named.Any(n => n.Contains("policy", StringComparison.OrdinalIgnoreCase) || n.EndsWith("/" + AppWorld.App, StringComparison.Ordinal) || n == AppWorld.App), Is.True, drift.ToString());
         Timeline.Observe($"drift check names {drift.Items.Count} item(s): {string.Join(", ", named)}");
 
         Timeline.EnterPhase(ScenarioPhase.Recovery);
-        var repaired = await new TopologyReplayer(root, Env.Guard).ReplayAsync(_app.Topology, _app.ReplayOptions, cancellationToken);
+        var repaired = await new TopologyReplayer(root, Env.Guard).ReplayAsync(App.Topology, App.ReplayOptions, cancellationToken);
         Assert.That(repaired.ChangeCount, Is.EqualTo(2), "replay rewrites exactly the two changed names: " + repaired);
         Timeline.Recover($"replay repaired: {repaired.Summary}");
-        var after = await new ObservedStateReader(root).CompareAsync(plan, _app.ReplayOptions.Parts, cancellationToken);
+        var after = await new ObservedStateReader(root).CompareAsync(plan, App.ReplayOptions.Parts, cancellationToken);
         Assert.That(after.HasDrift, Is.False, after.ToString());
 
         Timeline.EnterPhase(ScenarioPhase.SteadyState);

@@ -15,23 +15,10 @@ namespace Sandbox.Scenarios.Suites;
 [TestFixture]
 [Category("SealedRestart")]
 [NonParallelizable]
-public sealed class SealedRestartScenarios : ScenarioSuite
+public sealed class SealedRestartScenarios : AppWorldSuite
 {
-    private AppWorld _app = null!;
 
     protected override string SuiteName => "sealed-restart";
-
-    protected override async Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
-        _app = await AppWorld.PrepareAsync(sandbox, cancellationToken);
-
-    [OneTimeTearDown]
-    public async Task DisposeAppAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-    }
 
     [Test]
     [CancelAfter(120_000)]
@@ -50,11 +37,11 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
         await AssertSteadyStateAsync(sandbox, cancellationToken);
         var secret = await root.KvV2ReadAsync(AppWorld.KvMount, AppWorld.SecretPath, cancellationToken: cancellationToken);
-        Assert.That(secret?.Data?["API_KEY"]?.GetValue<string>(), Is.EqualTo(_app.SecretValue), "the kvv2 secret reads back");
+        Assert.That(secret?.Data?["API_KEY"]?.GetValue<string>(), Is.EqualTo(App.SecretValue), "the kvv2 secret reads back");
         var version = secret!.Metadata?.Version;
-        var appClient = await _app.AppClientAsync(cancellationToken);
-        var oldCreds = await _app.IssueAsync(appClient, cancellationToken);
-        Assert.That(await _app.TryLoginAsync(oldCreds, cancellationToken), Is.Null, "the app's database credentials log in");
+        var appClient = await App.AppClientAsync(cancellationToken);
+        var oldCreds = await App.IssueAsync(appClient, cancellationToken);
+        Assert.That(await App.TryLoginAsync(oldCreds, cancellationToken), Is.Null, "the app's database credentials log in");
         var mountsBefore = (await root.ListSecretsEnginesAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToList();
         var authBefore = (await root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToList();
         var policiesBefore = (await root.ListPoliciesAsync(cancellationToken)).Order(StringComparer.Ordinal).ToList();
@@ -82,11 +69,11 @@ public sealed class SealedRestartScenarios : ScenarioSuite
 
         var read = Assert.ThrowsAsync<VaultSealedException>(() => root.KvV2ReadAsync(AppWorld.KvMount, AppWorld.SecretPath, cancellationToken: cancellationToken))!;
         AssertSealed503(read, "a kvv2 read with the root token");
-        var creds = Assert.ThrowsAsync<VaultSealedException>(() => _app.IssueAsync(appClient, cancellationToken))!;
+        var creds = Assert.ThrowsAsync<VaultSealedException>(() => App.IssueAsync(appClient, cancellationToken))!;
         AssertSealed503(creds, "database credentials");
-        var login = Assert.ThrowsAsync<VaultSealedException>(() => _app.CiLoginAsync(cancellationToken))!;
+        var login = Assert.ThrowsAsync<VaultSealedException>(() => App.CiLoginAsync(cancellationToken))!;
         AssertSealed503(login, "the CI login (auth/jwt)");
-        Assert.That(await _app.TryLoginAsync(oldCreds, cancellationToken), Is.Null,
+        Assert.That(await App.TryLoginAsync(oldCreds, cancellationToken), Is.Null,
             "PostgreSQL does not depend on Vault: the app's existing login keeps working while Vault is sealed");
         Timeline.Observe("existing database login still works (PostgreSQL does not need Vault)");
 
@@ -100,8 +87,8 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         Timeline.Measure(TimingNames.TimeSealed, "fault", "unsealed");
         Timeline.Recover("unsealed with the sandbox key");
 
-        var fresh = await _app.IssueAsync(appClient, cancellationToken);
-        Assert.That(await _app.TryLoginAsync(fresh, cancellationToken), Is.Null, "new credentials log in to PostgreSQL");
+        var fresh = await App.IssueAsync(appClient, cancellationToken);
+        Assert.That(await App.TryLoginAsync(fresh, cancellationToken), Is.Null, "new credentials log in to PostgreSQL");
         Timeline.Mark("first-credential");
         Timeline.Measure(TimingNames.TimeToFirstCredential, "unsealed", "first-credential");
         Timeline.Observe("new database credentials issued and logged in");
@@ -111,10 +98,10 @@ public sealed class SealedRestartScenarios : ScenarioSuite
         var after = await root.KvV2ReadAsync(AppWorld.KvMount, AppWorld.SecretPath, cancellationToken: cancellationToken);
         var lease = await root.LookupLeaseAsync(oldCreds.LeaseId, cancellationToken);
         var roleAfter = await root.DatabaseReadRoleAsync(AppWorld.DbMount, AppWorld.App, cancellationToken);
-        var ciLogin = await _app.CiLoginAsync(cancellationToken);
+        var ciLogin = await App.CiLoginAsync(cancellationToken);
         Assert.Multiple(async () =>
         {
-            Assert.That(after?.Data?["API_KEY"]?.GetValue<string>(), Is.EqualTo(_app.SecretValue), "the secret survived");
+            Assert.That(after?.Data?["API_KEY"]?.GetValue<string>(), Is.EqualTo(App.SecretValue), "the secret survived");
             Assert.That(after?.Metadata?.Version, Is.EqualTo(version), "its version number survived");
             Assert.That((await root.ListSecretsEnginesAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal), Is.EqualTo(mountsBefore), "mounts intact");
             Assert.That((await root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal), Is.EqualTo(authBefore), "auth methods intact");
@@ -124,7 +111,7 @@ public sealed class SealedRestartScenarios : ScenarioSuite
             Assert.That(lease.Id, Is.EqualTo(oldCreds.LeaseId), "the old lease is still tracked");
             Assert.That(lease.Ttl, Is.GreaterThan(TimeSpan.Zero), "the old lease is still live");
             Assert.That(ciLogin.Policies, Does.Contain(AppWorld.App + "-ops"), "CI logs in again with its policy");
-            Assert.That(await _app.TryLoginAsync(oldCreds, cancellationToken), Is.Null, "the old login still works");
+            Assert.That(await App.TryLoginAsync(oldCreds, cancellationToken), Is.Null, "the old login still works");
         });
         Timeline.Asserted("data, version, mounts, auth methods, policies, role, old lease, CI login: all intact");
         await AssertSteadyStateAsync(sandbox, cancellationToken);
