@@ -32,18 +32,8 @@ internal sealed partial class ScenarioRunner
     public static string FindRoot()
     {
         var starts = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory };
-        foreach (var start in starts)
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw ScenarioProjectNotFoundException.NoCheckout(starts);
+        return starts.Select(SandboxCheckout.FindRoot).FirstOrDefault(root => root is not null)
+            ?? throw ScenarioProjectNotFoundException.NoCheckout(starts);
     }
 
     /// <summary>Runs the suites, composes the pack, and returns the exit code (0 only when everything passed).</summary>

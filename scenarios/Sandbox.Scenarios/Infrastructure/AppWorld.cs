@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Npgsql;
+using Sandbox.Harness;
 using Sandbox.Harness.Identity;
 using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
@@ -187,18 +188,8 @@ public sealed class AppWorld : IAsyncDisposable
     }
 
     /// <summary>The checkout root (the folder holding Sandbox.sln) above the test assembly.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Sandbox.sln above {AppContext.BaseDirectory}: run the suites from the checkout.");
-    }
+    public static string RepositoryRoot() =>
+        SandboxCheckout.FindRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException($"No Sandbox.sln above {AppContext.BaseDirectory}: run the suites from the checkout.");
 
     private static ScenarioEnvironment Env => ScenarioEnvironment.Current;
 }

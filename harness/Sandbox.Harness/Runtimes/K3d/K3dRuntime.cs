@@ -334,16 +334,9 @@ public sealed class K3dRuntime : ISandboxRuntime
             return Directory.Exists(_assetsDirectory) ? _assetsDirectory : null;
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
-            {
-                var k3d = Path.Combine(dir.FullName, "k3d");
-                return Directory.Exists(k3d) ? k3d : null;
-            }
-        }
-
-        return null;
+        var root = SandboxCheckout.FindRoot(AppContext.BaseDirectory);
+        var k3d = root is null ? null : Path.Combine(root, "k3d");
+        return k3d is not null && Directory.Exists(k3d) ? k3d : null;
     }
 
     private string RequireAssets() => AssetsDirectory() ?? throw SandboxRuntimeException.LaunchFailed("the k3d runtime", "the k3d/ folder (cluster.yaml, values/, postgres.yaml) was not found; run Sandbox from its checkout");

@@ -136,18 +136,7 @@ public static class VaultBinaryLocator
         return FindOnPath("dotnet", searchPath);
     }
 
-    private static string? FindCheckoutRoot(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
+    private static string? FindCheckoutRoot(string start) => SandboxCheckout.FindRoot(start);
 
     private static bool IsExecutable(string path) =>
         OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
