@@ -1,6 +1,7 @@
 using System.Net;
 using System.Reflection;
 using Sandbox.Harness.Guard.Internal;
+using Sandbox.Harness.Internal;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -223,10 +224,10 @@ public sealed class Denylist
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(sourceName);
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = YamlDocuments.Load(yaml);
         }
         catch (YamlException ex)
         {

@@ -53,6 +53,13 @@ public sealed class KeyFileException : SandboxException
         """,
         path, KeyFileProblem.NotJson, inner);
 
+    internal static KeyFileException NotUtf8(string path, long line, long bytePosition) => new(
+        $"""
+        The key file '{path}' is not JSON: it holds a byte that is not UTF-8 (line {line + 1}, byte {bytePosition + 1}).
+        It must hold the output of 'vault operator init -format=json'. {RestoreHint}
+        """,
+        path, KeyFileProblem.NotJson);
+
     internal static KeyFileException WrongShape(string path, string problem) => new(
         $"""
         The key file '{path}' does not have the shape of 'vault operator init -format=json': {problem}.

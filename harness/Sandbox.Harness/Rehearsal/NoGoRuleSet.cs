@@ -1,3 +1,4 @@
+using Sandbox.Harness.Internal;
 using Sandbox.Harness.Policies;
 using Sandbox.Harness.Topology;
 using YamlDotNet.Core;
@@ -83,10 +84,10 @@ public sealed class NoGoRuleSet
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(sourceName);
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = YamlDocuments.Load(yaml);
         }
         catch (YamlException ex)
         {

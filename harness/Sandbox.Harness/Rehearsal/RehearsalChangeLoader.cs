@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Sandbox.Harness.Guard;
+using Sandbox.Harness.Internal;
 using Sandbox.Harness.Topology;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -201,10 +202,10 @@ public static partial class RehearsalChangeLoader
             throw RehearsalChangeException.At(shown, 0, 0, "cannot read the file: " + ex.Message, "check that it exists and that this user may read it.", ex);
         }
 
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = YamlDocuments.Load(text);
         }
         catch (YamlException ex)
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Sandbox.Harness.Internal;
 using Sandbox.Harness.Policies;
 using Sandbox.Harness.Topology.Internal;
 using YamlDotNet.Core;
@@ -93,10 +94,10 @@ public static partial class TopologyLoader
         }
 
         var text = ReadText(path, path, 0, 0);
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = YamlDocuments.Load(text);
         }
         catch (YamlException ex)
         {

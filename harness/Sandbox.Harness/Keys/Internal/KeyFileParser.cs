@@ -22,6 +22,21 @@ internal static class KeyFileParser
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>JSON is UTF-8: a byte that is not (a damaged copy, another encoding) is named by its position, before the JSON reader meets it.</summary>
+    private static void CheckUtf8(string path, ReadOnlySpan<byte> content)
+    {
+        var buffer = new char[content.Length];
+        if (System.Text.Unicode.Utf8.ToUtf16(content, buffer, out var read, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.InvalidData)
+        {
+            return;
+        }
+
+        var before = content[..read];
+        var line = before.Count((byte)'\n');
+        var lineStart = before.LastIndexOf((byte)'\n') + 1;
+        throw KeyFileException.NotUtf8(path, line, read - lineStart);
+    }
+
     public static SandboxKeys Parse(string path, byte[] bytes)
     {
         ReadOnlySpan<byte> content = bytes;
@@ -35,6 +50,7 @@ internal static class KeyFileParser
             throw KeyFileException.Empty(path);
         }
 
+        CheckUtf8(path, content);
         CheckComplete(path, content);
 
         JsonDocument document;
@@ -49,77 +65,85 @@ internal static class KeyFileParser
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw KeyFileException.WrongShape(path, $"the top level is a JSON {Describe(root.ValueKind)}, not an object");
-            }
-
-            var shares = RequiredInt(path, root, "unseal_shares");
-            var threshold = RequiredInt(path, root, "unseal_threshold");
-            var b64 = OptionalStrings(path, root, "unseal_keys_b64");
-            var hex = OptionalStrings(path, root, "unseal_keys_hex");
-            var rootToken = RequiredString(path, root, "root_token");
-            var recoveryB64 = OptionalStrings(path, root, "recovery_keys_b64") ?? [];
-            var recoveryHex = OptionalStrings(path, root, "recovery_keys_hex") ?? [];
-            var recoveryShares = OptionalInt(path, root, "recovery_keys_shares") ?? 0;
-            var recoveryThreshold = OptionalInt(path, root, "recovery_keys_threshold") ?? 0;
-
-            if (b64 is null && hex is null)
-            {
-                throw KeyFileException.WrongShape(path, "neither 'unseal_keys_b64' nor 'unseal_keys_hex' is present");
-            }
-
-            if (shares is < 1 or > 255)
-            {
-                throw KeyFileException.WrongShape(path, $"'unseal_shares' is {shares}; it must be between 1 and 255");
-            }
-
-            if (threshold < 1 || threshold > shares)
-            {
-                throw KeyFileException.WrongShape(path, $"'unseal_threshold' is {threshold}; it must be between 1 and 'unseal_shares' ({shares})");
-            }
-
-            var expected = shares == 1 ? SingleKeyBytes : ShareBytes;
-            var fromB64 = b64 is null ? null : DecodeAll(path, "unseal_keys_b64", b64, shares, expected, DecodeBase64, "base64");
-            var fromHex = hex is null ? null : DecodeAll(path, "unseal_keys_hex", hex, shares, expected, DecodeHex, "hex");
-
-            if (fromB64 is not null && fromHex is not null)
-            {
-                for (var i = 0; i < fromB64.Count; i++)
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
                 {
-                    if (!fromB64[i].AsSpan().SequenceEqual(fromHex[i]))
+                    throw KeyFileException.WrongShape(path, $"the top level is a JSON {Describe(root.ValueKind)}, not an object");
+                }
+
+                var shares = RequiredInt(path, root, "unseal_shares");
+                var threshold = RequiredInt(path, root, "unseal_threshold");
+                var b64 = OptionalStrings(path, root, "unseal_keys_b64");
+                var hex = OptionalStrings(path, root, "unseal_keys_hex");
+                var rootToken = RequiredString(path, root, "root_token");
+                var recoveryB64 = OptionalStrings(path, root, "recovery_keys_b64") ?? [];
+                var recoveryHex = OptionalStrings(path, root, "recovery_keys_hex") ?? [];
+                var recoveryShares = OptionalInt(path, root, "recovery_keys_shares") ?? 0;
+                var recoveryThreshold = OptionalInt(path, root, "recovery_keys_threshold") ?? 0;
+
+                if (b64 is null && hex is null)
+                {
+                    throw KeyFileException.WrongShape(path, "neither 'unseal_keys_b64' nor 'unseal_keys_hex' is present");
+                }
+
+                if (shares is < 1 or > 255)
+                {
+                    throw KeyFileException.WrongShape(path, $"'unseal_shares' is {shares}; it must be between 1 and 255");
+                }
+
+                if (threshold < 1 || threshold > shares)
+                {
+                    throw KeyFileException.WrongShape(path, $"'unseal_threshold' is {threshold}; it must be between 1 and 'unseal_shares' ({shares})");
+                }
+
+                var expected = shares == 1 ? SingleKeyBytes : ShareBytes;
+                var fromB64 = b64 is null ? null : DecodeAll(path, "unseal_keys_b64", b64, shares, expected, DecodeBase64, "base64");
+                var fromHex = hex is null ? null : DecodeAll(path, "unseal_keys_hex", hex, shares, expected, DecodeHex, "hex");
+
+                if (fromB64 is not null && fromHex is not null)
+                {
+                    for (var i = 0; i < fromB64.Count; i++)
                     {
-                        throw KeyFileException.Mismatch(path, i);
+                        if (!fromB64[i].AsSpan().SequenceEqual(fromHex[i]))
+                        {
+                            throw KeyFileException.Mismatch(path, i);
+                        }
                     }
                 }
-            }
 
-            var keys = (fromB64 ?? fromHex)!;
-            for (var i = 0; i < keys.Count; i++)
-            {
-                for (var j = i + 1; j < keys.Count; j++)
+                var keys = (fromB64 ?? fromHex)!;
+                for (var i = 0; i < keys.Count; i++)
                 {
-                    if (keys[i].AsSpan().SequenceEqual(keys[j]))
+                    for (var j = i + 1; j < keys.Count; j++)
                     {
-                        // Vault ignores a repeated share, so such a file can never reach its threshold.
-                        throw KeyFileException.WrongShape(path, $"key {i} and key {j} are the same share");
+                        if (keys[i].AsSpan().SequenceEqual(keys[j]))
+                        {
+                            // Vault ignores a repeated share, so such a file can never reach its threshold.
+                            throw KeyFileException.WrongShape(path, $"key {i} and key {j} are the same share");
+                        }
                     }
                 }
-            }
 
-            return new SandboxKeys
+                return new SandboxKeys
+                {
+                    UnsealKeysB64 = b64 ?? keys.Select(Convert.ToBase64String).ToArray(),
+                    UnsealKeysHex = hex ?? keys.Select(k => Convert.ToHexStringLower(k)).ToArray(),
+                    UnsealShares = shares,
+                    UnsealThreshold = threshold,
+                    RecoveryKeysB64 = recoveryB64,
+                    RecoveryKeysHex = recoveryHex,
+                    RecoveryKeysShares = recoveryShares,
+                    RecoveryKeysThreshold = recoveryThreshold,
+                    RootToken = rootToken,
+                };
+            }
+            catch (InvalidOperationException)
             {
-                UnsealKeysB64 = b64 ?? keys.Select(Convert.ToBase64String).ToArray(),
-                UnsealKeysHex = hex ?? keys.Select(k => Convert.ToHexStringLower(k)).ToArray(),
-                UnsealShares = shares,
-                UnsealThreshold = threshold,
-                RecoveryKeysB64 = recoveryB64,
-                RecoveryKeysHex = recoveryHex,
-                RecoveryKeysShares = recoveryShares,
-                RecoveryKeysThreshold = recoveryThreshold,
-                RootToken = rootToken,
-            };
+                // A \uD800-\uDFFF escape without its pair (in a field name too) is valid JSON syntax but no character.
+                throw KeyFileException.WrongShape(path, "a field name or value holds a \\u escape that is half of a character (a lone surrogate)");
+            }
         }
     }
 
@@ -226,7 +250,7 @@ internal static class KeyFileParser
             throw KeyFileException.WrongShape(path, $"'{name}' is a JSON {Describe(value.ValueKind)}, not a string");
         }
 
-        return value.GetString()!;
+        return StringOf(path, name, value);
     }
 
     private static string[]? OptionalStrings(string path, JsonElement root, string name)
@@ -250,10 +274,24 @@ internal static class KeyFileParser
                 throw KeyFileException.WrongShape(path, $"'{name}'[{i}] is a JSON {Describe(item.ValueKind)}, not a string");
             }
 
-            result[i++] = item.GetString()!;
+            result[i] = StringOf(path, $"{name}[{i}]", item);
+            i++;
         }
 
         return result;
+    }
+
+    private static string StringOf(string path, string name, JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // A \uD800-\uDFFF escape without its pair is valid JSON syntax but no character.
+            throw KeyFileException.WrongShape(path, $"'{name}' holds a \\u escape that is half of a character (a lone surrogate)");
+        }
     }
 
     private static string Describe(JsonValueKind kind) => kind switch
