@@ -303,7 +303,8 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
     {
         Harness.Reporting.VaultKind.VaultDouble => "double",
         Harness.Reporting.VaultKind.OpenBao => "openbao",
-        _ => "hashicorp-vault",
+        Harness.Reporting.VaultKind.HashiCorpVault => "hashicorp-vault",
+        _ => "unknown",
     };
 
     /// <summary>Prints each step of the live flow as it happens.</summary>

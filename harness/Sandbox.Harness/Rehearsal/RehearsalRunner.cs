@@ -222,7 +222,8 @@ public sealed class RehearsalRunner
         {
             Runtimes.VaultKind.Double => Reporting.VaultKind.VaultDouble,
             Runtimes.VaultKind.OpenBao => Reporting.VaultKind.OpenBao,
-            _ => Reporting.VaultKind.HashiCorpVault,
+            Runtimes.VaultKind.Vault => Reporting.VaultKind.HashiCorpVault,
+            _ => Reporting.VaultKind.Unknown,
         };
         return new VaultInfo(kind, flavor.Version is "unknown" or "" ? null : flavor.Version);
     }

@@ -14,7 +14,8 @@ public sealed record VaultInfo(VaultKind Kind, string? Version)
         {
             VaultKind.VaultDouble => $"Vault double — NOT HashiCorp Vault ({version})",
             VaultKind.OpenBao => $"OpenBao {version} — a fork of Vault, not HashiCorp Vault",
-            _ => $"HashiCorp Vault {version}",
+            VaultKind.HashiCorpVault => $"HashiCorp Vault {version}",
+            _ => $"a Vault of unknown kind ({version}) — NOT known to be HashiCorp Vault",
         };
     }
 }

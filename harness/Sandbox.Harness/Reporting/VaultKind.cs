@@ -17,4 +17,8 @@ public enum VaultKind
     /// <summary>Sandbox's own Vault double, a test fixture; NOT HashiCorp Vault.</summary>
     [JsonStringEnumMemberName("double")]
     VaultDouble,
+
+    /// <summary>Not known: the binary did not say what it is, or no Vault ran.</summary>
+    [JsonStringEnumMemberName("unknown")]
+    Unknown,
 }

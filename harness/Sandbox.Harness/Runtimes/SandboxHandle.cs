@@ -108,7 +108,7 @@ public sealed class SandboxHandle : IAsyncDisposable
         var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
         Guard.EnsureFileAllowed(launch.Source, "sandbox-upgrade");
         await StopVaultAsync(kill, cancellationToken).ConfigureAwait(false);
-        _run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
+        _run.State.VaultKind = string.Empty; // asked again from the new binary when it starts
         _run.State.VaultSource = launch.Source;
         _run.State.VaultVersion = "unknown";
         await StartVaultAsync(cancellationToken).ConfigureAwait(false);

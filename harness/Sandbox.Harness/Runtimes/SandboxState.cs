@@ -35,7 +35,7 @@ public sealed class SandboxState
     /// <summary>The owner's start time in clock ticks since boot (<c>/proc/PID/stat</c> field 22), against pid reuse.</summary>
     public long? OwnerStartTicks { get; set; }
 
-    /// <summary>Vault's kind (vault, openbao, double).</summary>
+    /// <summary>Vault's kind (vault, openbao, double) as the binary said it with <c>version</c>; empty until Vault started, <c>unknown</c> when it did not say.</summary>
     public string VaultKind { get; set; } = string.Empty;
 
     /// <summary>Vault's version as it reported it, or <c>unknown</c>.</summary>
@@ -103,7 +103,7 @@ public sealed class SandboxState
 
     /// <summary>The Vault that ran, as a <see cref="VaultFlavor"/>.</summary>
     public VaultFlavor VaultFlavor() => new(
-        VaultKind switch { "double" => Runtimes.VaultKind.Double, "openbao" => Runtimes.VaultKind.OpenBao, _ => Runtimes.VaultKind.Vault },
+        VaultKind switch { "double" => Runtimes.VaultKind.Double, "openbao" => Runtimes.VaultKind.OpenBao, "vault" => Runtimes.VaultKind.Vault, _ => Runtimes.VaultKind.Unknown },
         VaultVersion,
         VaultSource);
 }

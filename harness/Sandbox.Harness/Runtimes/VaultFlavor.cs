@@ -17,7 +17,8 @@ public sealed record VaultFlavor(VaultKind Kind, string Version, string Source)
     {
         VaultKind.Double => $"Sandbox Vault double (NOT HashiCorp Vault) {Version} from {Source}",
         VaultKind.OpenBao => $"OpenBao {Version} from {Source}",
-        _ => $"HashiCorp Vault {Version} from {Source}",
+        VaultKind.Vault => $"HashiCorp Vault {Version} from {Source}",
+        _ => Source.Length == 0 ? "Vault not known: it was never started" : $"a Vault of unknown kind (its 'version' did not say what it is) from {Source}",
     };
 
     /// <summary>The JSON/text name of a kind.</summary>
@@ -26,7 +27,8 @@ public sealed record VaultFlavor(VaultKind Kind, string Version, string Source)
     {
         VaultKind.Double => "double",
         VaultKind.OpenBao => "openbao",
-        _ => "vault",
+        VaultKind.Vault => "vault",
+        _ => "unknown",
     };
 
     /// <inheritdoc />

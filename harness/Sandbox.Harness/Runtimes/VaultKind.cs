@@ -12,4 +12,7 @@ public enum VaultKind
     /// <summary>The Sandbox Vault double (a test fixture, NOT HashiCorp Vault).</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "'Double' is the Vault double, the fixture's name in every document.")]
     Double = 2,
+
+    /// <summary>Not known: the binary did not say what it is (its <c>version</c> failed or printed something else), or Vault never started.</summary>
+    Unknown = 3,
 }

@@ -62,7 +62,8 @@ internal static class HtmlReport
         {
             VaultKind.VaultDouble => "vault-double",
             VaultKind.OpenBao => "vault-openbao",
-            _ => "vault-real",
+            VaultKind.HashiCorpVault => "vault-real",
+            _ => "vault-double",
         };
         html.Append("<header class=\"banner ").Append(css).Append("\" id=\"banner\">\n")
             .Append("<p class=\"banner-vault\" id=\"banner-vault\">").Append(Escape(run.Vault.Describe())).Append("</p>\n")
@@ -76,6 +77,7 @@ internal static class HtmlReport
         {
             VaultKind.VaultDouble => "Every result on this page was obtained against Sandbox's Vault double, a test fixture that imitates Vault's HTTP API. It is not evidence about how HashiCorp Vault behaves.",
             VaultKind.OpenBao => "These results come from OpenBao. Production runs HashiCorp Vault; only behaviour both share is asserted.",
+            VaultKind.Unknown => "The Vault these results come from did not say what it is. They are NOT evidence about HashiCorp Vault.",
             _ => "These results come from a real HashiCorp Vault server in a throw-away sandbox, with its own unseal key.",
         };
         html.Append("<p class=\"banner-note\">").Append(Escape(note)).Append("</p>\n</header>\n");

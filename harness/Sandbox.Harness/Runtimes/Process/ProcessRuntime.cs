@@ -29,7 +29,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
     internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
 
     /// <inheritdoc />
-    public Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    public async Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var found = new List<string>();
@@ -38,9 +38,9 @@ public sealed class ProcessRuntime : ISandboxRuntime
         var vault = VaultBinaryLocator.Find(options.VaultBinary);
         if (vault.Launch is { } launch)
         {
-            found.Add(launch.Kind == VaultKind.Double
-                ? $"Vault: Sandbox Vault double (NOT HashiCorp Vault) at {launch.Source}"
-                : $"Vault: {(launch.Kind == VaultKind.OpenBao ? "OpenBao" : "HashiCorp Vault")} binary {launch.Source}");
+            // What the binary says of itself, never its file name.
+            var (kind, version) = await VaultVersionProbe.ProbeAsync(launch, new Guard.SandboxGuard(Guard.Denylist.Resolve(null), Guard.GuardAuditLog.InMemory()), cancellationToken).ConfigureAwait(false);
+            found.Add("Vault: " + new VaultFlavor(kind, version ?? "version unknown", launch.Source).Describe());
         }
         else
         {
@@ -62,7 +62,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("setsid and kill", "not found on PATH", "apt-get install -y util-linux procps"));
         }
 
-        return Task.FromResult(new RuntimePreflight(RuntimeKind.Process, found, problems));
+        return new RuntimePreflight(RuntimeKind.Process, found, problems);
     }
 
     /// <inheritdoc />
@@ -126,8 +126,9 @@ public sealed class ProcessRuntime : ISandboxRuntime
         {
             location = VaultBinaryLocator.Find(run.Options.VaultBinary);
         }
-        else if (run.State.VaultKind == "double")
+        else if (run.State.VaultSource.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
+            // The double's assembly runs under dotnet; a double behind an executable (a script) runs as a binary.
             var again = VaultBinaryLocator.FindDouble();
             location = again.Launch is null ? again : new VaultLocation(again.Launch with { PrefixArguments = [run.State.VaultSource], Source = run.State.VaultSource }, null);
         }
@@ -137,9 +138,15 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
 
         var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
-        run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
+        if (run.State.VaultKind.Length == 0 || run.State.VaultSource != launch.Source)
+        {
+            // The kind comes from what the binary says of itself ('version'), never from its file name.
+            var (kind, _) = await VaultVersionProbe.ProbeAsync(launch, run.Guard, cancellationToken).ConfigureAwait(false);
+            run.State.VaultKind = VaultFlavor.KindNameOf(kind);
+        }
+
         run.State.VaultSource = launch.Source;
-        var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
+        var what = run.State.VaultFlavor().Describe();
 
         Directory.CreateDirectory(run.Paths.LogsFolder);
         Directory.CreateDirectory(run.Paths.VaultData);

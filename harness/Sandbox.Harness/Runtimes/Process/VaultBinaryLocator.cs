@@ -41,7 +41,7 @@ public static class VaultBinaryLocator
             var found = FindOnPath(name, searchPath);
             if (found is not null)
             {
-                return new VaultLocation(new VaultLaunch(KindOf(found), found, [], found), null);
+                return new VaultLocation(new VaultLaunch(VaultKind.Unknown, found, [], found), null);
             }
         }
 
@@ -89,11 +89,6 @@ public static class VaultBinaryLocator
                 BuildDoubleHint));
     }
 
-    /// <summary>The kind of a binary from its file name: <c>bao</c> is OpenBao, anything else Vault.</summary>
-    /// <param name="path">The binary.</param>
-    public static VaultKind KindOf(string path) =>
-        Path.GetFileName(path).StartsWith("bao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.Vault;
-
     /// <summary>An executable on the search path, or null.</summary>
     /// <param name="name">The file name.</param>
     /// <param name="searchPath">The PATH to search; the process's PATH when null.</param>
@@ -115,7 +110,7 @@ public static class VaultBinaryLocator
     {
         var full = Path.IsPathRooted(path) ? path : FindOnPath(path) ?? Path.GetFullPath(path);
         return File.Exists(full) && IsExecutable(full)
-            ? new VaultLocation(new VaultLaunch(KindOf(full), full, [], full), null)
+            ? new VaultLocation(new VaultLaunch(VaultKind.Unknown, full, [], full), null)
             : new VaultLocation(null, new PreflightProblem("the Vault binary", $"{from} names '{path}', which is not an executable file", "give the full path of a vault or bao binary"));
     }
 
