@@ -13,6 +13,9 @@ internal static class CliOutput
     public static void WriteJson(IAnsiConsole console, object value) =>
         console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
 
+    /// <summary>A plain console on stderr: progress that must not mix with JSON on stdout.</summary>
+    public static IAnsiConsole StderrConsole { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
     public static string RuntimeName(RuntimeKind kind) => kind.ToString().ToLowerInvariant();
 
     public static Dictionary<string, object?> Describe(SandboxStatus status, bool withState)

@@ -19,6 +19,12 @@ internal sealed class DoctorCommand : AsyncCommand<SandboxSettings>
     {
         ArgumentNullException.ThrowIfNull(settings);
         var manager = new SandboxManager(home: settings.Home);
+        if (!settings.Json)
+        {
+            // A fresh clone: the process runtime's Vault double is built here, with progress, rather than reported missing.
+            await VaultDoubleBuild.EnsureAsync(_console, null, cancellationToken).ConfigureAwait(false);
+        }
+
         var results = await manager.PreflightAllAsync(new SandboxOptions(), cancellationToken).ConfigureAwait(false);
         var auto = results.FirstOrDefault(r => r.Usable)?.Runtime;
         if (settings.Json)

@@ -94,6 +94,12 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         // The topology is read and validated before anything starts: a bad file creates nothing.
         var topology = settings.NoReplay ? null : TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
         var manager = new SandboxManager(home: settings.Home);
+        if (settings.RuntimeKind is RuntimeKind.Process or RuntimeKind.Auto)
+        {
+            // A fresh clone: build the Vault double (with progress) instead of failing preflight. Progress goes
+            // to stderr under --json so that stdout stays one JSON object.
+            await VaultDoubleBuild.EnsureAsync(settings.Json ? CliOutput.StderrConsole : _console, settings.VaultBinary, cancellationToken).ConfigureAwait(false);
+        }
 
         // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
         // commands and tests can mint Gitea-shaped tokens that the sandbox's JWT auth trusts.
