@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CliWrap;
+using Sandbox.Cli.Commands;
 using Sandbox.Harness;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Reporting;
@@ -47,16 +48,22 @@ internal sealed partial class ScenarioRunner
             throw ScenarioProjectNotFoundException.NoProject(root, project);
         }
 
+        // The wall time counts everything this command does, the builds included.
+        var started = DateTimeOffset.UtcNow;
         var report = PrepareReportFolder(root, request);
         var raw = Path.Combine(report, "raw");
-        var predicted = PredictVault(request.Runtime);
-        Banner(request.Runtime, predicted, "running");
-        _console.MarkupLine($"[grey]report folder:[/] {Markup.Escape(report)}");
-        _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\"");
+        if (request.Runtime is "process" or "auto")
+        {
+            await VaultDoubleBuild.EnsureAsync(_console, null, cancellationToken);
+        }
 
         using var audit = GuardAuditLog.ToFile(Path.Combine(raw, "guard-audit-cli.jsonl"));
         var guard = new SandboxGuard(Denylist.Resolve(request.Denylist), audit);
-        var started = DateTimeOffset.UtcNow;
+        var predicted = await PredictVaultAsync(request.Runtime, guard, cancellationToken);
+        Banner(request.Runtime, predicted, "running");
+        _console.MarkupLine($"[grey]report folder:[/] {Markup.Escape(report)}");
+        _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\" [grey](builds the suites first; every test is listed as it ends)[/]");
+
         var passed = 0;
         var failed = 0;
         var skipped = 0;
@@ -152,6 +159,17 @@ internal sealed partial class ScenarioRunner
         var pack = await EvidencePack.ComposeAsync(report, run, cancellationToken);
 
         var ok = pack.Passed && result.ExitCode == 0 && failed == 0 && skipped == 0;
+        if (pack.ScenarioCount != passed + failed + skipped)
+        {
+            // The verdict counts scenarios (each chaos round is one), not NUnit tests: list every one it counts.
+            _console.MarkupLine("[grey]scenarios in the evidence pack:[/]");
+            foreach (var scenario in await EvidencePack.ReadScenariosAsync(report, cancellationToken))
+            {
+                var seconds = (scenario.DurationMs / 1000).ToString("0.0", CultureInfo.InvariantCulture);
+                _console.MarkupLine($"{(scenario.Passed ? "[green]✔ passed [/]" : "[red]✘ FAILED [/]")} {Markup.Escape(scenario.Name)} [grey]{seconds} s[/]");
+            }
+        }
+
         _console.WriteLine();
         _console.MarkupLine(ok
             ? $"[bold green]PASSED[/] {pack.ScenarioCount} scenario(s) in {(ended - started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
@@ -220,25 +238,24 @@ internal sealed partial class ScenarioRunner
         return report;
     }
 
-    private static VaultInfo PredictVault(string runtime)
+    private static async Task<VaultInfo> PredictVaultAsync(string runtime, SandboxGuard guard, CancellationToken cancellationToken)
     {
-        if (runtime is "process" or "auto")
+        // What the binary says of itself ('version'); unknown until a sandbox reports it, never a default.
+        if (runtime is "process" or "auto" && VaultBinaryLocator.Find().Launch is { } launch)
         {
-            var launch = VaultBinaryLocator.Find().Launch;
-            if (launch is not null)
-            {
-                return new VaultInfo(ToReportingKind(launch.Kind), null);
-            }
+            var (kind, version) = await VaultVersionProbe.ProbeAsync(launch, guard, cancellationToken);
+            return new VaultInfo(ToReportingKind(kind), version);
         }
 
-        return new VaultInfo(VaultKind.HashiCorpVault, null);
+        return new VaultInfo(VaultKind.Unknown, null);
     }
 
     private static VaultKind ToReportingKind(Harness.Runtimes.VaultKind kind) => kind switch
     {
         Harness.Runtimes.VaultKind.Double => VaultKind.VaultDouble,
         Harness.Runtimes.VaultKind.OpenBao => VaultKind.OpenBao,
-        _ => VaultKind.HashiCorpVault,
+        Harness.Runtimes.VaultKind.Vault => VaultKind.HashiCorpVault,
+        _ => VaultKind.Unknown,
     };
 
     private static async Task<(string Runtime, VaultInfo Vault)> ReadRunAsync(string raw, string runtime, VaultInfo predicted, CancellationToken cancellationToken)
@@ -255,7 +272,8 @@ internal sealed partial class ScenarioRunner
         {
             "double" => VaultKind.VaultDouble,
             "openbao" => VaultKind.OpenBao,
-            _ => VaultKind.HashiCorpVault,
+            "vault" => VaultKind.HashiCorpVault,
+            _ => VaultKind.Unknown,
         };
         return (r.GetProperty("runtime").GetString() ?? runtime, new VaultInfo(kind, r.GetProperty("vaultVersion").GetString()));
     }
@@ -285,7 +303,7 @@ internal sealed partial class ScenarioRunner
 
     private void Banner(string runtime, VaultInfo vault, string verb)
     {
-        var isDouble = vault.Kind == VaultKind.VaultDouble;
+        var isDouble = vault.Kind is VaultKind.VaultDouble or VaultKind.Unknown;
         var colour = isDouble ? "yellow" : vault.Kind == VaultKind.OpenBao ? "blue" : "green";
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"[bold]Runtime {verb}:[/] {Markup.Escape(EvidencePack.DescribeRuntime(runtime))}\n")
