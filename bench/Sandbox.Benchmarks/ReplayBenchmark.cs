@@ -13,7 +13,7 @@ namespace Sandbox.Benchmarks;
 /// <summary>
 /// Replay of a generated 50-app topology into the Vault double (a real process): the first replay
 /// on a fresh, unsealed double (everything created), and a second, no-op replay (everything read,
-/// nothing written). Targets (issue 6): ≤ 5 s and ≤ 1 s. Core parts only: the double in this build
+/// nothing written). Targets: ≤ 5 s and ≤ 1 s. Core parts only: the double in this build
 /// has no database, JWT or Kubernetes engine.
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 8)]

@@ -6,7 +6,7 @@ using Sandbox.Harness.Runtimes;
 namespace Sandbox.Benchmarks.Runtimes;
 
 /// <summary>
-/// Issue 5's figures: wall time of up and down on the process runtime (with the Vault double when
+/// The lifecycle's figures: wall time of up and down on the process runtime (with the Vault double when
 /// no vault/bao binary is on PATH), and of four sandboxes brought up in parallel.
 /// Run: <c>dotnet build -c Release fixtures/Sandbox.VaultDouble &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter *SandboxLifecycle*</c>.
 /// </summary>

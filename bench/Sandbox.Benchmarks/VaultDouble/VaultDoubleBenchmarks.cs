@@ -6,7 +6,7 @@ using BenchmarkDotNet.Engines;
 namespace Sandbox.Benchmarks.VaultDouble;
 
 /// <summary>
-/// Issue 4's figures for the Vault double: cold start to listening, init + unseal, and KV v2
+/// The Vault double's figures: cold start to listening, init + unseal, and KV v2
 /// read latency on loopback. Run: <c>dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter *VaultDouble*</c>.
 /// </summary>
 [Config(typeof(Percentiles))]
