@@ -31,6 +31,12 @@ public static class GuardRules
     /// <summary>An argument or variable of a child process that the guard refused.</summary>
     public const string ChildProcess = "child-process";
 
+    /// <summary>A shell (or another interpreter) started with a command string or a script: refused, what it would run cannot be judged.</summary>
+    public const string ShellCommand = "shell-command";
+
+    /// <summary>A child-process argument the guard cannot classify for that tool (an unknown flag): refused.</summary>
+    public const string UnknownArgument = "unknown-argument";
+
     /// <summary>Prefix of the rules that come from a denylist <c>allow</c> entry.</summary>
     public const string AllowPrefix = "allow:";
 }

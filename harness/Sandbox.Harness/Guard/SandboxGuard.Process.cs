@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -38,51 +37,7 @@ public sealed partial class SandboxGuard
     private static readonly string[] EndpointFlags = ["--server", "--kube-apiserver", "--address", "-address", "--host", "-host", "--vault-addr"];
 
     /// <summary>
-    /// The environment overrides for a child process (as CliWrap takes them: a <see langword="null"/>
-    /// value removes the variable): every variable of this process that a denylist <c>env</c> entry
-    /// or <see cref="BuiltInScrubbedVariables"/> names is removed, and <c>KUBECONFIG</c> is set to
-    /// the sandbox's private kubeconfig when one is given.
-    /// </summary>
-    /// <param name="kubeconfigPath">The sandbox's private kubeconfig, or <see langword="null"/>.</param>
-    /// <exception cref="GuardBlockedException"><c>DOCKER_HOST</c> points at a refused endpoint, or the kubeconfig path is denylisted.</exception>
-    public IReadOnlyDictionary<string, string?> ChildEnvironment(string? kubeconfigPath)
-    {
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            var name = (string)entry.Key;
-            if (IsScrubbed(name))
-            {
-                result[name] = null;
-            }
-        }
-
-        foreach (var fixedName in new[] { "VAULT_ADDR", "VAULT_TOKEN", "BAO_ADDR", "BAO_TOKEN", "KUBECONFIG", "PGHOST", "PGPASSWORD" })
-        {
-            result[fixedName] = null;
-        }
-
-        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        if (!string.IsNullOrWhiteSpace(dockerHost))
-        {
-            var decision = Record("child-environment", CheckUrlText(dockerHost) with { Target = dockerHost });
-            if (!decision.Allowed)
-            {
-                throw GuardBlockedException.ChildRefused(decision, "child-environment", "any child process", "the variable DOCKER_HOST");
-            }
-        }
-
-        if (kubeconfigPath is not null)
-        {
-            EnsureFileAllowed(kubeconfigPath, "child-environment");
-            result["KUBECONFIG"] = GuardPaths.Normalize(kubeconfigPath);
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Returns <paramref name="command"/> with the scrubbed environment of <see cref="ChildEnvironment"/>
+    /// Returns <paramref name="command"/> with the per-tool environment of <see cref="ChildEnvironment(string, string?)"/>
     /// (variables the caller set explicitly on the command are kept after they are checked), or
     /// refuses it when an argument or an explicit variable names a denylisted host, address, URL,
     /// kube context or file; uses a kubeconfig other than <paramref name="kubeconfigPath"/> or the
@@ -104,6 +59,8 @@ public sealed partial class SandboxGuard
         {
             throw GuardBlockedException.ChildRefused(Record(caller, decision), caller, exe, where);
         }
+
+        var (tool, _, _) = ClassifyChild(exe, args, Refuse);
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -163,7 +120,7 @@ public sealed partial class SandboxGuard
             Refuse(GuardDecision.Block("k3d cluster create", GuardRules.ForeignKubeconfig, "k3d updates ~/.kube/config by default; pass --kubeconfig-update-default=false --kubeconfig-switch-context=false."), "the arguments");
         }
 
-        var environment = new Dictionary<string, string?>(ChildEnvironment(privateKubeconfig), StringComparer.Ordinal);
+        var environment = ChildEnvironmentFor(tool, privateKubeconfig, caller);
         foreach (var (name, value) in command.EnvironmentVariables)
         {
             var where = $"the variable {name}";
