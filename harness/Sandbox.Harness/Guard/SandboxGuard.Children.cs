@@ -16,7 +16,12 @@ public sealed partial class SandboxGuard
     /// </summary>
     public const string DetachedLaunchScript = "log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
 
-    private static readonly string[] Shells = ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh", "pwsh", "python", "python3", "perl", "ruby", "node"];
+    private static readonly string[] Shells = ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh", "pwsh"];
+
+    /// <summary>Programs that start another program the guard would then not see (with no argument, <c>env</c> only prints).</summary>
+    private static readonly string[] Wrappers = ["env", "xargs", "nohup", "timeout", "nice", "ionice", "stdbuf", "sudo", "su", "doas", "chroot", "unshare", "nsenter", "flock", "watch", "strace", "ltrace"];
+
+    private static readonly string[] Interpreters = ["python", "python3", "perl", "ruby", "node"];
 
     private readonly Lock _privateLock = new();
     private string? _privateFolder;
@@ -132,7 +137,26 @@ public sealed partial class SandboxGuard
                     continue;
                 }
 
-                refuse(GuardDecision.Block(program, GuardRules.ShellCommand, $"A shell ('{program}') is never started with a command string or a script: what it would run cannot be judged. Start the program itself."), "the program");
+                refuse(GuardDecision.Block(program, GuardRules.ShellCommand, $"A shell ('{program}') is never started by the sandbox, with a command string or a script: what it would run cannot be judged. Start the program itself."), "the program");
+            }
+
+            if (Array.IndexOf(Wrappers, program) >= 0 && args.Count > start)
+            {
+                refuse(GuardDecision.Block(program, GuardRules.ShellCommand, $"'{program}' would start another program the guard does not see; start that program itself."), "the program");
+            }
+
+            if (Array.IndexOf(Interpreters, program) >= 0)
+            {
+                // An interpreter may run a script file (which the file guard checks), never a program
+                // given on its command line (-c, -e, --eval, -p, --print) or read from standard input.
+                var script = args.Skip(start).FirstOrDefault(a => !a.StartsWith('-'));
+                var inline = args.Skip(start).TakeWhile(a => a.StartsWith('-')).Any(a => a is "-c" or "-e" or "-E" or "-p" or "-r" or "--eval" or "--print" or "--command" or "-Command" or "-i" || (a.StartsWith("-c", StringComparison.Ordinal) && !a.StartsWith("--", StringComparison.Ordinal)));
+                if (inline || script is null)
+                {
+                    refuse(GuardDecision.Block(program, GuardRules.ShellCommand, $"An interpreter ('{program}') is never started with a program on its command line or its standard input: what it would run cannot be judged. Give it a script file."), "the arguments");
+                }
+
+                return (ChildTools.Other, program, start);
             }
 
             if (program == "runuser")

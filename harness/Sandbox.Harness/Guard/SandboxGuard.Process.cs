@@ -54,6 +54,15 @@ public sealed partial class SandboxGuard
 
         var (tool, program, first) = ClassifyChild(exe, args, Refuse);
         var syntax = ToolSyntax.For(program);
+        if (Array.IndexOf(Interpreters, program) >= 0 && args.Skip(first).FirstOrDefault(a => !a.StartsWith('-')) is { } script)
+        {
+            var decision = CheckChildFile(script);
+            if (!decision.Allowed)
+            {
+                Refuse(decision, $"the script ('{script}')");
+            }
+        }
+
         if (tool == ChildTools.VaultDouble)
         {
             // dotnet …/Sandbox.VaultDouble.dll ARGS: the double takes Vault's flags.

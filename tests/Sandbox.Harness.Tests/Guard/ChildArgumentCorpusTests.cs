@@ -199,6 +199,16 @@ public sealed class ChildArgumentCorpusTests
         yield return C("bash", "./deploy.sh", Shell);
         yield return C("dash", "-c true", Shell);
         yield return C("python3", "-c \"print(1)\"", Shell);
+        yield return C("node", "-e \"require('http').get('http://10.9.9.9')\"", Shell);
+        yield return C("node", "--eval=1", Shell);
+        yield return C("perl", "-e 1", Shell);
+        yield return C("python3", "", Shell);
+        yield return C("node", "/etc/vault.d/evil.js", VaultD);
+        yield return C("env", "curl http://10.9.9.9/", Shell);
+        yield return C("timeout", "5 curl http://10.9.9.9/", Shell);
+        yield return C("nohup", "vault server -dev", Shell);
+        yield return C("xargs", "curl", Shell);
+        yield return C("sudo", "-u postgres psql", Shell);
         yield return C("runuser", "-u postgres -- sh -c \"psql -h 192.168.1.5\"", Shell);
         yield return C("/bin/sh", "-c \"log=$1; true\" x /tmp/log vault", Shell);
 
@@ -228,6 +238,8 @@ public sealed class ChildArgumentCorpusTests
         yield return A("helm", "upgrade --install vault hashicorp/vault --version 0.28.0 --namespace tools --create-namespace --values /tmp/sbx-run/values.yaml --set server.image.tag=1.17");
         yield return A("k3d", "cluster create --config /tmp/sbx-run/k3d.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false");
         yield return A("vault", "operator init -address=http://127.0.0.1:8200 -key-shares=1 -key-threshold=1 -format=json");
+        yield return A("node", "compat.js /tmp/sbx-run/input.json");
+        yield return A("/usr/bin/env", "");
         yield return A("dotnet", "test scenarios/Sandbox.Scenarios -c Release --nologo --filter Category=x --logger \"console;verbosity=normal\"");
     }
 

@@ -215,6 +215,7 @@ public sealed class ChildEnvironmentTests
     [TestCase("bash", "-lc true")]
     [TestCase("bash", "./deploy.sh")]
     [TestCase("/usr/bin/python3", "-c \"print(1)\"")]
+    [TestCase("node", "-e 1")]
     [TestCase("runuser", "-u postgres -- sh -c \"psql -h 192.168.1.5\"")]
     [TestCase("/bin/sh", "-c \"log=$1; true\" x /tmp/log vault")]
     [CancelAfter(10000)]
