@@ -48,7 +48,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         public string? VaultImage { get; init; }
 
         [CommandOption("--report <DIR>")]
-        [Description("The report folder. Default: .sandbox/reports/rehearse-<time> in the checkout.")]
+        [Description("The report folder. Default: .sandbox-reports/rehearse-<time> in the checkout.")]
         public string? Report { get; init; }
 
         [CommandOption("--rules <FILE>")]
@@ -222,7 +222,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
     private static string PrepareReport(string? requested)
     {
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var report = Path.GetFullPath(requested ?? Path.Combine(ScenarioRunner.FindRoot(), ".sandbox", "reports", "rehearse-" + stamp));
+        var report = Path.GetFullPath(requested ?? Path.Combine(ScenarioRunner.FindRoot(), Harness.Runtimes.SandboxPaths.ReportsFolderName, "rehearse-" + stamp));
         foreach (var stale in new[] { EvidencePack.ScenariosFolder, "raw", EvidencePack.LogsFolder })
         {
             var path = Path.Combine(report, stale);
