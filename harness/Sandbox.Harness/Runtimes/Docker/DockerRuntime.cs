@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using CliWrap;
 using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
@@ -127,12 +126,15 @@ public sealed class DockerRuntime : ISandboxRuntime
         if (!run.State.ContainerIds.Contains(container))
         {
             var port = PortSource();
-            var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
-            await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            var password = run.NewSecret();
+            if (run.Plan is null)
+            {
+                await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            }
 
             // The password reaches the container through an env file (0600), never a command line.
             var envFile = Path.Combine(run.Paths.RunFolder, "postgres.env");
-            await ProcessRuntime.WriteSecretFileAsync(envFile, PostgresEnvironment(password, port), cancellationToken).ConfigureAwait(false);
+            await run.WriteFileAsync(envFile, PostgresEnvironment(password, port), secret: true, cancellationToken).ConfigureAwait(false);
             var image = PostgresImageFor(run.Options);
             var mounts = await VolumesForAsync(run, image, container, PostgresDataPath, cancellationToken).ConfigureAwait(false);
             run.State.ContainerIds.Add(container);
@@ -147,9 +149,13 @@ public sealed class DockerRuntime : ISandboxRuntime
             await DockerAsync(run, ["start", container], cancellationToken).ConfigureAwait(false);
         }
 
-        var password2 = (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim();
+        var password2 = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         var endpoint = new PostgresEndpoint("127.0.0.1", run.State.PostgresPort!.Value, "postgres", password2);
-        await WaitForPostgresAsync(run, endpoint, container, cancellationToken).ConfigureAwait(false);
+        if (run.Plan is null)
+        {
+            await WaitForPostgresAsync(run, endpoint, container, cancellationToken).ConfigureAwait(false);
+        }
+
         run.State.PostgresHost = endpoint.Host;
         run.State.PostgresSuperuser = endpoint.SuperuserName;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -368,6 +374,11 @@ public sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<bool> ExistsAsync(SandboxRun run, string container, CancellationToken cancellationToken)
     {
+        if (run.Plan is not null)
+        {
+            return false;
+        }
+
         var result = await TryAsync(run.Guard, FindDocker()!, ["inspect", "--type", "container", "--format", "{{.Id}}", container], cancellationToken).ConfigureAwait(false);
         return result.Code == 0;
     }
@@ -394,7 +405,7 @@ public sealed class DockerRuntime : ISandboxRuntime
     private static async Task WriteVaultConfigAsync(SandboxRun run, VaultImageLayout layout, int port, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
-        await File.WriteAllTextAsync(run.Paths.VaultConfig, $$"""
+        await run.WriteFileAsync(run.Paths.VaultConfig, $$"""
             # Written by Sandbox for sandbox '{{run.Paths.Name}}' (docker runtime). Loopback only, file storage on a named volume, not dev mode.
             storage "file" {
               path = "{{layout.StoragePath}}"
@@ -407,8 +418,8 @@ public sealed class DockerRuntime : ISandboxRuntime
             disable_mlock = true
             ui            = false
 
-            """, cancellationToken).ConfigureAwait(false);
-        if (!OperatingSystem.IsWindows())
+            """, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (run.Plan is null && !OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(run.Paths.VaultConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
@@ -422,8 +433,11 @@ public sealed class DockerRuntime : ISandboxRuntime
     private async Task<List<(string Volume, string Path)>> VolumesForAsync(SandboxRun run, string image, string container, string dataPath, CancellationToken cancellationToken)
     {
         var mounts = new List<(string Volume, string Path)> { (container + "-data", dataPath) };
-        var declared = await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false);
-        foreach (var path in declared.Output.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
+        // Planning runs nothing, not even an inspect: the plan shows the volumes the official image declares.
+        var declared = run.Plan is not null
+            ? string.Join(' ', dataPath == PostgresDataPath ? [PostgresDataPath] : VaultImageLayout.For(KindOf(image)).DeclaredVolumes)
+            : (await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false)).Output;
+        foreach (var path in declared.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
         {
             if (path != dataPath && path != ConfigPath)
             {
@@ -562,6 +576,14 @@ public sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<string> DockerAsync(SandboxRun run, string[] args, CancellationToken cancellationToken)
     {
+        if (run.Plan is { } plan)
+        {
+            // Planning: the guard judges the command exactly as it would before a real run; nothing runs.
+            run.Guard.GuardCommand(Cli.Wrap(FindDocker() ?? "docker").WithArguments(args), Caller);
+            plan.AddCommand("docker", args);
+            return string.Empty;
+        }
+
         var docker = FindDocker() ?? throw SandboxRuntimeException.LaunchFailed("docker", "the docker CLI is not on PATH; apt-get install -y docker.io");
         var result = await TryAsync(run.Guard, docker, args, cancellationToken).ConfigureAwait(false);
         if (result.Code != 0)

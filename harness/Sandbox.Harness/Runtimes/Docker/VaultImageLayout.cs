@@ -7,8 +7,11 @@ namespace Sandbox.Harness.Runtimes.Docker;
 /// would not be writable there. Both declare the folder a VOLUME.
 /// </summary>
 /// <param name="StoragePath">The storage folder inside the container.</param>
-internal sealed record VaultImageLayout(string StoragePath)
+/// <param name="DeclaredVolumes">The image's VOLUMEs (its Dockerfile).</param>
+internal sealed record VaultImageLayout(string StoragePath, string[] DeclaredVolumes)
 {
     /// <summary>The layout of an image of this kind.</summary>
-    public static VaultImageLayout For(VaultKind kind) => kind == VaultKind.OpenBao ? new("/openbao/file") : new("/vault/file");
+    public static VaultImageLayout For(VaultKind kind) => kind == VaultKind.OpenBao
+        ? new("/openbao/file", ["/openbao/file", "/openbao/logs"])
+        : new("/vault/file", ["/vault/file", "/vault/logs"]);
 }
