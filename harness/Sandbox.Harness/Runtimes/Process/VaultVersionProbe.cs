@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CliWrap;
 using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
@@ -13,6 +14,10 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// </summary>
 public static class VaultVersionProbe
 {
+    // One answer per binary as it is on disk (path, size, write time): every sandbox of a test run asks
+    // once, not once per start; a binary replaced in place is asked again.
+    private static readonly ConcurrentDictionary<string, (VaultKind Kind, string? Version)> Answers = new(StringComparer.Ordinal);
+
     /// <summary>How long a <c>version</c> call may take. The default value is 30 seconds (the double starts the .NET runtime).</summary>
     public static TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -50,6 +55,25 @@ public static class VaultVersionProbe
     {
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(guard);
+        var file = new FileInfo(launch.Source);
+        var stamp = file.Exists ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}" : "?";
+        var key = $"{launch.FileName}\n{string.Join("\n", launch.PrefixArguments)}\n{stamp}";
+        if (Answers.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var answer = await AskAsync(launch, guard, cancellationToken).ConfigureAwait(false);
+        if (answer.Kind != VaultKind.Unknown)
+        {
+            Answers[key] = answer;
+        }
+
+        return answer;
+    }
+
+    private static async Task<(VaultKind Kind, string? Version)> AskAsync(VaultLaunch launch, SandboxGuard guard, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
