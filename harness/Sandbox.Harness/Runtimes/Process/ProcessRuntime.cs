@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Runtimes.Internal;
 
 namespace Sandbox.Harness.Runtimes.Process;
@@ -18,7 +19,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
     private const int MaxPortAttempts = 3;
 
     // Starts "$@" in its own session with output appended to $1 and stdin closed, prints its pid, and returns.
-    private const string LaunchScript = "log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
+    private const string LaunchScript = SandboxGuard.DetachedLaunchScript;
 
     private PostgresServer? _postgres;
 
