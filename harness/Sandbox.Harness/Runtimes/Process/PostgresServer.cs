@@ -341,7 +341,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var result = await RunAsync(
             "postgres",
-            ["--single", "-D", DataDirectory, "-F", "postgres"],
+            ["--single", "-D", DataDirectory, "-c", "fsync=off", "postgres"],
             cancellationToken,
             $"ALTER ROLE {SuperuserName} PASSWORD '{SuperuserPassword}';\n").ConfigureAwait(false);
         if (result.ExitCode != 0 || result.StandardError.Contains("ERROR:", StringComparison.Ordinal))
