@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using CliWrap;
 using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
@@ -87,13 +86,16 @@ public sealed class DockerRuntime : ISandboxRuntime
         if (!run.State.ContainerIds.Contains(container))
         {
             var port = PortSource();
-            var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
-            await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            var password = run.NewSecret();
+            if (run.Plan is null)
+            {
+                await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            }
 
             // The password reaches the container through an env file (0600), never a command line.
             var envFile = Path.Combine(run.Paths.RunFolder, "postgres.env");
             var p = port.ToString(CultureInfo.InvariantCulture);
-            await ProcessRuntime.WriteSecretFileAsync(envFile, $"POSTGRES_USER=postgres\nPOSTGRES_PASSWORD={password}\nPGPORT={p}\nPOSTGRES_LISTEN=127.0.0.1\n", cancellationToken).ConfigureAwait(false);
+            await run.WriteFileAsync(envFile, $"POSTGRES_USER=postgres\nPOSTGRES_PASSWORD={password}\nPGPORT={p}\nPOSTGRES_LISTEN=127.0.0.1\n", secret: true, cancellationToken).ConfigureAwait(false);
             var volume = container + "-data";
             run.State.Volumes.Add(volume);
             run.State.ContainerIds.Add(container);
@@ -115,9 +117,13 @@ public sealed class DockerRuntime : ISandboxRuntime
             await DockerAsync(run, ["start", container], cancellationToken).ConfigureAwait(false);
         }
 
-        var password2 = (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim();
+        var password2 = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         var endpoint = new PostgresEndpoint("127.0.0.1", run.State.PostgresPort!.Value, "postgres", password2);
-        await WaitForPostgresAsync(run, endpoint, cancellationToken).ConfigureAwait(false);
+        if (run.Plan is null)
+        {
+            await WaitForPostgresAsync(run, endpoint, cancellationToken).ConfigureAwait(false);
+        }
+
         run.State.PostgresHost = endpoint.Host;
         run.State.PostgresSuperuser = endpoint.SuperuserName;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -147,7 +153,7 @@ public sealed class DockerRuntime : ISandboxRuntime
         {
             var port = run.State.VaultPort ?? PortSource();
             var p = port.ToString(CultureInfo.InvariantCulture);
-            await File.WriteAllTextAsync(run.Paths.VaultConfig, $$"""
+            await run.WriteFileAsync(run.Paths.VaultConfig, $$"""
                 # Written by Sandbox for sandbox '{{run.Paths.Name}}' (docker runtime). Loopback only, file storage on a named volume, not dev mode.
                 storage "file" {
                   path = "/vault/file"
@@ -160,7 +166,7 @@ public sealed class DockerRuntime : ISandboxRuntime
                 disable_mlock = true
                 ui            = false
 
-                """, cancellationToken).ConfigureAwait(false);
+                """, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!run.State.Volumes.Contains(volume))
             {
                 run.State.Volumes.Add(volume);
@@ -285,6 +291,11 @@ public sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<bool> ExistsAsync(SandboxRun run, string container, CancellationToken cancellationToken)
     {
+        if (run.Plan is not null)
+        {
+            return false;
+        }
+
         var result = await TryAsync(run.Guard, FindDocker()!, ["inspect", "--format", "{{.Id}}", container], cancellationToken).ConfigureAwait(false);
         return result.Code == 0;
     }
@@ -338,6 +349,14 @@ public sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<string> DockerAsync(SandboxRun run, string[] args, CancellationToken cancellationToken)
     {
+        if (run.Plan is { } plan)
+        {
+            // Planning: the guard judges the command exactly as it would before a real run; nothing runs.
+            run.Guard.GuardCommand(Cli.Wrap(FindDocker() ?? "docker").WithArguments(args), Caller);
+            plan.AddCommand("docker", args);
+            return string.Empty;
+        }
+
         var docker = FindDocker() ?? throw SandboxRuntimeException.LaunchFailed("docker", "the docker CLI is not on PATH; apt-get install -y docker.io");
         var result = await TryAsync(run.Guard, docker, args, cancellationToken).ConfigureAwait(false);
         if (result.Code != 0)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Runtimes.Internal;
 
 namespace Sandbox.Harness.Runtimes.Process;
@@ -18,7 +19,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
     private const int MaxPortAttempts = 3;
 
     // Starts "$@" in its own session with output appended to $1 and stdin closed, prints its pid, and returns.
-    private const string LaunchScript = "log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
+    private const string LaunchScript = SandboxGuard.DetachedLaunchScript;
 
     private PostgresServer? _postgres;
 
@@ -69,6 +70,11 @@ public sealed class ProcessRuntime : ISandboxRuntime
     public async Task<PostgresEndpoint> StartPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        if (run.Plan is { } plan)
+        {
+            return PlanPostgres(run, plan);
+        }
+
         if (_postgres is null)
         {
             var folder = PostgresFolderFor(run.Paths);
@@ -136,13 +142,18 @@ public sealed class ProcessRuntime : ISandboxRuntime
             location = VaultBinaryLocator.Find(run.State.VaultSource);
         }
 
-        var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        // A plan shows the command even where no Vault is found yet: it names plain 'vault' then.
+        var launch = location.Launch ?? (run.Plan is not null ? new VaultLaunch(VaultKind.Vault, "vault", [], "vault") : null) ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
         run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
         run.State.VaultSource = launch.Source;
         var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
 
-        Directory.CreateDirectory(run.Paths.LogsFolder);
-        Directory.CreateDirectory(run.Paths.VaultData);
+        if (run.Plan is null)
+        {
+            Directory.CreateDirectory(run.Paths.LogsFolder);
+            Directory.CreateDirectory(run.Paths.VaultData);
+        }
+
         var firstStart = run.State.VaultPort is null;
         for (var attempt = 1; ; attempt++)
         {
@@ -344,6 +355,18 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
     }
 
+    private PostgresEndpoint PlanPostgres(SandboxRun run, Plan.SandboxPlan plan)
+    {
+        // The same arguments PostgresServer passes; the cluster folder is the one a real run would use.
+        var folder = PostgresFolderFor(run.Paths);
+        var data = Path.Combine(folder, "data");
+        var port = PortSource();
+        plan.AddCommand("initdb", PostgresServer.InitDbArguments(data, "postgres", Path.Combine(folder, "superuser.password")));
+        plan.AddCommand("pg_ctl", PostgresServer.StartArguments(data, Path.Combine(folder, "postgres.log"), PostgresServer.DefaultReadyTimeout));
+        run.State.PostgresPort = port;
+        return new PostgresEndpoint("127.0.0.1", port, "postgres", run.NewSecret());
+    }
+
     private static async Task WriteConfigAsync(SandboxRun run, int port, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
@@ -361,7 +384,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
             ui            = false
 
             """;
-        await File.WriteAllTextAsync(run.Paths.VaultConfig, hcl, cancellationToken).ConfigureAwait(false);
+        await run.WriteFileAsync(run.Paths.VaultConfig, hcl, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> LaunchAsync(SandboxRun run, VaultLaunch launch, CancellationToken cancellationToken)
@@ -370,6 +393,12 @@ public sealed class ProcessRuntime : ISandboxRuntime
         var command = run.Guard.GuardCommand(
             Cli.Wrap("/bin/sh").WithArguments(args).WithWorkingDirectory(run.Paths.RunFolder).WithValidation(CommandResultValidation.None),
             "sandbox-process-runtime");
+        if (run.Plan is { } plan)
+        {
+            plan.AddCommand("sh", args);
+            return 0;
+        }
+
         var result = await command.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
