@@ -161,7 +161,7 @@ public sealed class PostgresServer : IAsyncDisposable
             return;
         }
 
-        var result = await RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", ((int)_readyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync("pg_ctl", StartArguments(DataDirectory, LogFile, _readyTimeout), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw PostgresServerException.CommandFailed("pg_ctl start", result.ExitCode, Tail(result.StandardOutput + result.StandardError + "\n" + ReadLogTail()));
@@ -272,6 +272,25 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The arguments of <c>initdb</c> for a cluster (scram-sha-256, the password from a file, never argv).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="superuser">The superuser's name.</param>
+    /// <param name="passwordFile">The file holding its password.</param>
+    internal static string[] InitDbArguments(string dataDirectory, string superuser, string passwordFile) =>
+        ["-D", dataDirectory, "-U", superuser, "--pwfile", passwordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"];
+
+    /// <summary>The arguments of <c>postgres --single</c> that set a copied cluster's own superuser password (the statement goes on stdin).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    internal static string[] SetPasswordArguments(string dataDirectory) =>
+        ["--single", "-D", dataDirectory, "-c", "fsync=off", "postgres"];
+
+    /// <summary>The arguments of <c>pg_ctl start</c> (waits until ready, up to <paramref name="readyTimeout"/>).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="logFile">The server log.</param>
+    /// <param name="readyTimeout">How long pg_ctl waits.</param>
+    internal static string[] StartArguments(string dataDirectory, string logFile, TimeSpan readyTimeout) =>
+        ["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", ((int)readyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)];
+
     private async Task InitAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(SocketDirectory);
@@ -321,7 +340,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var data = Path.Combine(scratch, "data");
         var init = await RunAsync(
             "initdb",
-            ["-D", data, "-U", SuperuserName, "--pwfile", throwaway, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"],
+            InitDbArguments(data, SuperuserName, throwaway),
             cancellationToken).ConfigureAwait(false);
         File.Delete(throwaway);
         if (init.ExitCode != 0)
@@ -341,7 +360,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var result = await RunAsync(
             "postgres",
-            ["--single", "-D", DataDirectory, "-c", "fsync=off", "postgres"],
+            SetPasswordArguments(DataDirectory),
             cancellationToken,
             $"ALTER ROLE {SuperuserName} PASSWORD '{SuperuserPassword}';\n").ConfigureAwait(false);
         if (result.ExitCode != 0 || result.StandardError.Contains("ERROR:", StringComparison.Ordinal))

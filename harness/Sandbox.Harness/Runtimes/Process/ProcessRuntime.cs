@@ -70,6 +70,11 @@ public sealed class ProcessRuntime : ISandboxRuntime
     public async Task<PostgresEndpoint> StartPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        if (run.Plan is { } plan)
+        {
+            return PlanPostgres(run, plan);
+        }
+
         if (_postgres is null)
         {
             var folder = PostgresFolderFor(run.Paths);
@@ -137,13 +142,18 @@ public sealed class ProcessRuntime : ISandboxRuntime
             location = VaultBinaryLocator.Find(run.State.VaultSource);
         }
 
-        var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        // A plan shows the command even where no Vault is found yet: it names plain 'vault' then.
+        var launch = location.Launch ?? (run.Plan is not null ? new VaultLaunch(VaultKind.Vault, "vault", [], "vault") : null) ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
         run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
         run.State.VaultSource = launch.Source;
         var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
 
-        Directory.CreateDirectory(run.Paths.LogsFolder);
-        Directory.CreateDirectory(run.Paths.VaultData);
+        if (run.Plan is null)
+        {
+            Directory.CreateDirectory(run.Paths.LogsFolder);
+            Directory.CreateDirectory(run.Paths.VaultData);
+        }
+
         var firstStart = run.State.VaultPort is null;
         for (var attempt = 1; ; attempt++)
         {
@@ -221,6 +231,28 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
 
         Directory.CreateDirectory(run.Paths.VaultData);
+    }
+
+    /// <inheritdoc />
+    public Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var source = new DirectoryInfo(run.Paths.VaultData);
+        if (!source.Exists)
+        {
+            throw SandboxRuntimeException.LaunchFailed("a copy of Vault's storage", $"{source.FullName} does not exist");
+        }
+
+        foreach (var file in source.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = Path.Combine(destination, Path.GetRelativePath(source.FullName, file.FullName));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            file.CopyTo(target, overwrite: true);
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -345,6 +377,20 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
     }
 
+    private PostgresEndpoint PlanPostgres(SandboxRun run, Plan.SandboxPlan plan)
+    {
+        // The same arguments PostgresServer passes; the cluster folder is the one a real run would use.
+        var folder = PostgresFolderFor(run.Paths);
+        var data = Path.Combine(folder, "data");
+        var port = PortSource();
+        // The cluster is a copy of the machine's template (initdb runs once per machine, into the cache);
+        // its own password is set in single-user mode before it listens.
+        plan.AddCommand("postgres", PostgresServer.SetPasswordArguments(data));
+        plan.AddCommand("pg_ctl", PostgresServer.StartArguments(data, Path.Combine(folder, "postgres.log"), PostgresServer.DefaultReadyTimeout));
+        run.State.PostgresPort = port;
+        return new PostgresEndpoint("127.0.0.1", port, "postgres", run.NewSecret());
+    }
+
     private static async Task WriteConfigAsync(SandboxRun run, int port, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
@@ -362,7 +408,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
             ui            = false
 
             """;
-        await File.WriteAllTextAsync(run.Paths.VaultConfig, hcl, cancellationToken).ConfigureAwait(false);
+        await run.WriteFileAsync(run.Paths.VaultConfig, hcl, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> LaunchAsync(SandboxRun run, VaultLaunch launch, CancellationToken cancellationToken)
@@ -371,6 +417,12 @@ public sealed class ProcessRuntime : ISandboxRuntime
         var command = run.Guard.GuardCommand(
             Cli.Wrap("/bin/sh").WithArguments(args).WithWorkingDirectory(run.Paths.RunFolder).WithValidation(CommandResultValidation.None),
             "sandbox-process-runtime");
+        if (run.Plan is { } plan)
+        {
+            plan.AddCommand("sh", args);
+            return 0;
+        }
+
         var result = await command.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
