@@ -162,11 +162,27 @@ public sealed class SandboxPlanTests
         var hcl = await File.ReadAllTextAsync(Path.Combine(PlanFolder, "vault.hcl"), cancellationToken);
         Assert.Multiple(() =>
         {
-            Assert.That(argv, Has.Exactly(2).StartWith("docker volume create "));
-            Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-postgres ").And.Contain($"--env-file {PlanFolder}/postgres.env"));
-            Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-vault ").And.Contain($"{PlanFolder}/vault.hcl:/sandbox/vault.hcl:ro").And.Contain(RuntimeVersions.VaultImage));
-            Assert.That(hcl, Does.Contain("storage \"file\"").And.Contain("address     = \"127.0.0.1:"));
-            Assert.That(File.ReadAllText(Path.Combine(PlanFolder, "postgres.env")), Does.Contain($"POSTGRES_PASSWORD={SandboxPlan.Redacted}"));
+            Assert.That(argv, Has.Exactly(3).StartWith("docker volume create "), "PostgreSQL's data, Vault's storage and the image's /vault/logs: no anonymous volume");
+            Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-postgres ").And.Contain($"--env-file {PlanFolder}/postgres.env").And.Contain("postgres:15 -c listen_addresses=127.0.0.1 -c port="));
+            Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-vault ").And.Contain("-e SKIP_SETCAP=true").And.Contain($"{PlanFolder}/vault.hcl:/sandbox/vault.hcl:ro,z")
+                .And.Contain("-v sandbox-lab-1-vault-data:/vault/file").And.Contain("-v sandbox-lab-1-vault-vault-logs:/vault/logs").And.Contain(RuntimeVersions.VaultImage));
+            Assert.That(hcl, Does.Contain("storage \"file\"").And.Contain("path = \"/vault/file\"").And.Contain("address     = \"127.0.0.1:"));
+            Assert.That(File.ReadAllText(Path.Combine(PlanFolder, "postgres.env")), Does.Contain($"POSTGRES_PASSWORD={SandboxPlan.Redacted}")
+                .And.Contain("POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256").And.Contain("POSTGRES_HOST_AUTH_METHOD=scram-sha-256"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(60000)]
+    public async Task Plan_Docker_OpenBao_StoresUnderOpenbaoFile(CancellationToken cancellationToken)
+    {
+        var plan = await SandboxPlanner.PlanAsync(_manager, new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "lab-1", VaultImage = "openbao/openbao:2.1.0", PostgresImage = "postgres:15" }, PlanFolder, null, cancellationToken);
+        var argv = plan.Commands.Select(c => string.Join(' ', c.Argv)).ToList();
+        var hcl = await File.ReadAllTextAsync(Path.Combine(PlanFolder, "vault.hcl"), cancellationToken);
+        Assert.Multiple(() =>
+        {
+            Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-vault ").And.Contain("-v sandbox-lab-1-vault-data:/openbao/file").And.Contain("-v sandbox-lab-1-vault-openbao-logs:/openbao/logs"));
+            Assert.That(hcl, Does.Contain("path = \"/openbao/file\""));
         });
     }
 

@@ -220,6 +220,16 @@ public sealed class K3dRuntime : ISandboxRuntime
         KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "delete", "pvc", $"data-{RuntimeVersions.VaultRelease}-0", "--ignore-not-found", "--wait=true"], cancellationToken);
 
     /// <inheritdoc />
+    public async Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        // The chart's file storage (k3d/values/vault.yaml: path = "/vault/data"), copied out of the pod (kubectl cp uses tar in the image).
+        Directory.CreateDirectory(destination);
+        await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "cp", "-c", "vault", $"{RuntimeVersions.VaultRelease}-0:/vault/data", destination], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task DestroyAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);

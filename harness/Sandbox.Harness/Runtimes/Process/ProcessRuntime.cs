@@ -234,6 +234,28 @@ public sealed class ProcessRuntime : ISandboxRuntime
     }
 
     /// <inheritdoc />
+    public Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var source = new DirectoryInfo(run.Paths.VaultData);
+        if (!source.Exists)
+        {
+            throw SandboxRuntimeException.LaunchFailed("a copy of Vault's storage", $"{source.FullName} does not exist");
+        }
+
+        foreach (var file in source.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = Path.Combine(destination, Path.GetRelativePath(source.FullName, file.FullName));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            file.CopyTo(target, overwrite: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public async Task DestroyAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
