@@ -28,6 +28,9 @@ public sealed class ProcessRuntime : ISandboxRuntime
     /// <summary>Test hook: where Vault's port comes from (default: a free loopback port).</summary>
     internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
 
+    /// <summary>Test hook: where the cluster port comes from (default: a free port below the ephemeral range, not the API port).</summary>
+    internal Func<int, int> ClusterPortSource { get; init; } = apiPort => LoopbackPorts.FreeReserved(apiPort);
+
     /// <inheritdoc />
     public Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
@@ -147,7 +150,15 @@ public sealed class ProcessRuntime : ISandboxRuntime
         for (var attempt = 1; ; attempt++)
         {
             var port = run.State.VaultPort ?? PortSource();
-            await WriteConfigAsync(run, port, cancellationToken).ConfigureAwait(false);
+
+            // Vault binds its cluster listener at every unseal, at the API port + 1 unless told
+            // otherwise; a reserved port keeps that from failing when port + 1 belongs to someone
+            // else. A restart keeps the port unless something took it while Vault was down.
+            var clusterPort = run.State.VaultClusterPort is { } reserved && reserved != port && LoopbackPorts.CanBind(reserved)
+                ? reserved
+                : ClusterPortSource(port);
+            run.State.VaultClusterPort = clusterPort;
+            await WriteConfigAsync(run, port, clusterPort, cancellationToken).ConfigureAwait(false);
             var logOffset = File.Exists(run.Paths.VaultLog) ? new FileInfo(run.Paths.VaultLog).Length : 0;
             var pid = await LaunchAsync(run, launch, cancellationToken).ConfigureAwait(false);
             var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
@@ -176,6 +187,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
                 RuntimeLog.PortClash(run.Logger, port, attempt);
                 await StopVaultAsync(run, kill: true, cancellationToken).ConfigureAwait(false);
                 run.State.VaultPort = null;
+                run.State.VaultClusterPort = null;
             }
         }
     }
@@ -344,19 +356,22 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
     }
 
-    private static async Task WriteConfigAsync(SandboxRun run, int port, CancellationToken cancellationToken)
+    private static async Task WriteConfigAsync(SandboxRun run, int port, int clusterPort, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
+        var c = clusterPort.ToString(CultureInfo.InvariantCulture);
         var hcl = $$"""
             # Written by Sandbox for sandbox '{{run.Paths.Name}}'. Loopback only, file storage, not dev mode.
             storage "file" {
               path = "{{run.Paths.VaultData}}"
             }
             listener "tcp" {
-              address     = "127.0.0.1:{{p}}"
-              tls_disable = true
+              address         = "127.0.0.1:{{p}}"
+              cluster_address = "127.0.0.1:{{c}}"
+              tls_disable     = true
             }
             api_addr      = "http://127.0.0.1:{{p}}"
+            cluster_addr  = "https://127.0.0.1:{{c}}"
             disable_mlock = true
             ui            = false
 
