@@ -8,6 +8,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then need_apt+=(postgresql); fi
 command -v runuser >/dev/null || need_apt+=(util-linux)
 command -v strace >/dev/null || need_apt+=(strace)   # the file guard's "never opened" proof
+command -v node >/dev/null || need_apt+=(nodejs)   # the third-party client compatibility suite
+command -v npm >/dev/null || need_apt+=(npm)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -33,6 +35,15 @@ if "$here/start-docker.sh"; then
   "$here/../tests/standins/build-images.sh" || echo "setup: the stand-in images could not be built; the docker tests will say so" >&2
 else
   echo "setup: no Docker daemon; the docker-runtime tests will say so" >&2
+fi
+
+# The client compatibility suite drives the Vault double with npm clients pinned in
+# tests/clients/node/package-lock.json; npm ci installs exactly those (again when the lock changes).
+node_dir="$here/../tests/clients/node"
+if [ ! -d "$node_dir/node_modules/node-vault" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/clients/node"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error) \
+    || echo "setup: npm ci failed in tests/clients/node; the client compatibility tests will say so" >&2
 fi
 
 echo "setup: ok (PostgreSQL binaries: ${pg_bin:-installed now}, $(dotnet --version))"

@@ -18,7 +18,7 @@ public enum ExitCode
     /// <summary>The production guard refused a target.</summary>
     GuardBlocked = 3,
 
-    /// <summary>An input file (denylist, topology, policy, change) is invalid.</summary>
+    /// <summary>An input file (denylist, topology, policy, change, chaos plan, state file) is invalid.</summary>
     InvalidInput = 4,
 
     /// <summary>The machine lacks what the chosen runtime needs.</summary>
@@ -50,6 +50,12 @@ public enum ExitCode
 
     /// <summary>An operation ran out of time.</summary>
     Timeout = 14,
+
+    /// <summary>A sandbox of the requested name exists already (choose another name or remove it first).</summary>
+    SandboxExists = 15,
+
+    /// <summary>The sandbox exists but its Vault is not running (<c>status</c>).</summary>
+    VaultNotRunning = 16,
 
     /// <summary>The user interrupted the command.</summary>
     Cancelled = 130,

@@ -36,6 +36,8 @@ internal static class CliOutput
             result["vaultRunning"] = status.VaultRunning;
             result["postgresRunning"] = status.PostgresRunning;
             result["problem"] = status.Problem;
+            result["keyFileProblem"] = status.KeyFileProblem;
+            result["exitCode"] = (int)status.ExitCode;
             result["sessionId"] = status.SessionId;
         }
 

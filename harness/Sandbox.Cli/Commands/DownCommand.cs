@@ -51,11 +51,16 @@ internal sealed class DownCommand : AsyncCommand<DownCommand.Settings>
             if (name is null)
             {
                 var existing = manager.List();
-                name = existing.Count == 1 ? existing[0] : throw SandboxNotFoundException.Ambiguous(manager.Home, existing);
+                name = existing.Count switch
+                {
+                    0 => null,
+                    1 => existing[0],
+                    _ => throw SandboxNotFoundException.Ambiguous(manager.Home, existing),
+                };
             }
 
-            await manager.DownAsync(name, cancellationToken).ConfigureAwait(false);
-            removed = [name];
+            // Idempotent: a sandbox that is already gone is nothing to remove, not an error.
+            removed = name is not null && await manager.DownAsync(name, cancellationToken).ConfigureAwait(false) ? [name] : [];
         }
 
         if (settings.Json)
@@ -64,7 +69,9 @@ internal sealed class DownCommand : AsyncCommand<DownCommand.Settings>
         }
         else
         {
-            _console.MarkupLine(removed.Count == 0 ? "No sandbox to remove." : $"Removed: {Markup.Escape(string.Join(", ", removed))}");
+            _console.MarkupLine(removed.Count == 0
+                ? settings.Name is null ? "Nothing to remove: there is no sandbox here." : $"Nothing to remove: there is no sandbox named '{Markup.Escape(settings.Name)}'."
+                : $"Removed: {Markup.Escape(string.Join(", ", removed))}");
         }
 
         return 0;

@@ -48,7 +48,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         public string? VaultImage { get; init; }
 
         [CommandOption("--report <DIR>")]
-        [Description("The report folder. Default: .sandbox/reports/rehearse-<time> in the checkout.")]
+        [Description("The report folder. Default: .sandbox-reports/rehearse-<time> in the checkout.")]
         public string? Report { get; init; }
 
         [CommandOption("--rules <FILE>")]
@@ -222,7 +222,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
     private static string PrepareReport(string? requested)
     {
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var report = Path.GetFullPath(requested ?? Path.Combine(ScenarioRunner.FindRoot(), ".sandbox", "reports", "rehearse-" + stamp));
+        var report = Path.GetFullPath(requested ?? Path.Combine(ScenarioRunner.FindRoot(), Harness.Runtimes.SandboxPaths.ReportsFolderName, "rehearse-" + stamp));
         foreach (var stale in new[] { EvidencePack.ScenariosFolder, "raw", EvidencePack.LogsFolder })
         {
             var path = Path.Combine(report, stale);
@@ -261,7 +261,10 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
 
     private void WriteVerdict(RehearsalVerdict verdict, IReadOnlyList<string> reasons, IReadOnlyList<string> notes)
     {
-        _console.MarkupLine(verdict == RehearsalVerdict.Go ? "[bold green]GO[/]" : "[bold red]NO-GO[/]");
+        var timingAlone = verdict == RehearsalVerdict.NoGo && reasons.Count > 0 && reasons.All(r => r.StartsWith(RehearsalRunner.TimingReasonPrefix, StringComparison.Ordinal));
+        _console.MarkupLine(verdict == RehearsalVerdict.Go ? "[bold green]GO[/]"
+            : timingAlone ? "[bold red]NO-GO[/] [red]on timing alone: every check passed on both sides; the samples are below[/]"
+            : "[bold red]NO-GO[/]");
         foreach (var reason in reasons)
         {
             _console.MarkupLine($"  [red]✘[/] {Markup.Escape(SecretFilter.Redact(reason, out _))}");
@@ -294,7 +297,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         ["runtime"] = outcome?.Runtime,
         ["vault"] = outcome is null ? null : new { kind = KindName(outcome.Vault.Kind), version = outcome.Vault.Version, description = outcome.Vault.Describe() },
         ["scenariosPassToFail"] = outcome?.Diff.ScenariosPassToFail ?? [],
-        ["timingRegressions"] = outcome?.Diff.TimingRegressions.Select(t => new { scenario = t.Scenario, timing = t.Timing, beforeMs = t.BeforeMs, afterMs = t.AfterMs }).ToArray() ?? [],
+        ["timingRegressions"] = outcome?.Diff.TimingRegressions.Select(t => new { scenario = t.Scenario, timing = t.Timing, beforeMs = t.BeforeMs, afterMs = t.AfterMs, beforeSamplesMs = t.BeforeSamplesMs, afterSamplesMs = t.AfterSamplesMs, noiseMs = t.NoiseMs }).ToArray() ?? [],
         ["report"] = report,
         ["summary"] = outcome?.Pack.SummaryPath,
     };

@@ -14,7 +14,7 @@ internal class ScenarioRunSettings : CommandSettings
     public string Runtime { get; init; } = "process";
 
     [CommandOption("--report <DIR>")]
-    [Description("The report folder. Default: .sandbox/reports/<command>-<time> in the checkout.")]
+    [Description("The report folder. Default: .sandbox-reports/<command>-<time> in the checkout.")]
     public string? Report { get; init; }
 
     [CommandOption("--denylist <FILE>")]

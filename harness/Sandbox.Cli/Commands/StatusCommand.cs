@@ -39,6 +39,7 @@ internal sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
             CliOutput.WriteText(_console, status, withState: true);
         }
 
-        return 0;
+        // Not usable (Vault down, sealed, key file unusable, an unfinished up) is a named non-zero code.
+        return (int)status.ExitCode;
     }
 }

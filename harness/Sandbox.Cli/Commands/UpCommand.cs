@@ -94,6 +94,27 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         // The topology is read and validated before anything starts: a bad file creates nothing.
         var topology = settings.NoReplay ? null : TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
         var manager = new SandboxManager(home: settings.Home);
+
+        // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
+        // commands and tests can mint Gitea-shaped tokens that the sandbox's JWT auth trusts.
+        using var issuer = new SandboxJwtIssuer(JwtIssuerDefaults.IssuerOf(topology));
+        ReplayResult? replay = null;
+
+        // The issuer key and the replay are part of 'up': the state says Ready only after them, so a
+        // process killed mid-replay leaves a sandbox that 'sweep' removes, never a "ready" one with names missing.
+        async Task PrepareAsync(SandboxHandle sandbox, CancellationToken ct)
+        {
+            await issuer.SaveAsync(sandbox.Paths.JwtIssuerKeyFile, sandbox.Guard, ct).ConfigureAwait(false);
+            if (topology is not null)
+            {
+                // Kubernetes auth needs a cluster API: replay skips that part here and says so;
+                // 'sandbox replay --kubernetes-host URL' applies it.
+                var replayOptions = new ReplayOptions { Postgres = sandbox.Postgres, JwtValidationPubkeys = [issuer.PublicKeyPem] };
+                replay = await new TopologyReplayer(sandbox.Root, sandbox.Guard)
+                    .ReplayAsync(topology, replayOptions, ct).ConfigureAwait(false);
+            }
+        }
+
         var options = new SandboxOptions
         {
             Runtime = settings.RuntimeKind,
@@ -105,24 +126,11 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             Shares = settings.Shares,
             Threshold = settings.Threshold,
             Detached = true,
+            Prepare = PrepareAsync,
         };
 
         // Detached: the handle is not disposed, so the sandbox outlives this command.
         var sandbox = await manager.UpAsync(options, cancellationToken).ConfigureAwait(false);
-        // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
-        // commands and tests can mint Gitea-shaped tokens that the sandbox's JWT auth trusts.
-        using var issuer = new SandboxJwtIssuer(JwtIssuerDefaults.IssuerOf(topology));
-        await issuer.SaveAsync(sandbox.Paths.JwtIssuerKeyFile, sandbox.Guard, cancellationToken).ConfigureAwait(false);
-        ReplayResult? replay = null;
-        if (topology is not null)
-        {
-            // Kubernetes auth needs a cluster API: replay skips that part here and says so;
-            // 'sandbox replay --kubernetes-host URL' applies it.
-            var replayOptions = new ReplayOptions { Postgres = sandbox.Postgres, JwtValidationPubkeys = [issuer.PublicKeyPem] };
-            replay = await new TopologyReplayer(sandbox.Root, sandbox.Guard)
-                .ReplayAsync(topology, replayOptions, cancellationToken).ConfigureAwait(false);
-        }
-
         var status = await sandbox.StatusAsync(cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {

@@ -4,7 +4,7 @@ namespace Sandbox.Cli.Drills;
 /// <param name="Command">How the report names the run, e.g. <c>drill all</c>.</param>
 /// <param name="Filter">The <c>dotnet test --filter</c> expression.</param>
 /// <param name="Runtime">process, docker, k3d or auto.</param>
-/// <param name="ReportDirectory">The report folder, or <see langword="null"/> for a new one under <c>.sandbox/reports/</c>.</param>
+/// <param name="ReportDirectory">The report folder, or <see langword="null"/> for a new one under <c>.sandbox-reports/</c>.</param>
 /// <param name="Denylist">A user's denylist file added to the built-in one, or <see langword="null"/>.</param>
 internal sealed record ScenarioRunRequest(string Command, string Filter, string Runtime, string? ReportDirectory, string? Denylist)
 {

@@ -203,7 +203,7 @@ internal sealed partial class ScenarioRunner
     private static string PrepareReportFolder(string root, ScenarioRunRequest request)
     {
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var report = Path.GetFullPath(request.ReportDirectory ?? Path.Combine(root, ".sandbox", "reports", $"{request.Command.Replace(' ', '-')}-{stamp}"));
+        var report = Path.GetFullPath(request.ReportDirectory ?? Path.Combine(root, Harness.Runtimes.SandboxPaths.ReportsFolderName, $"{request.Command.Replace(' ', '-')}-{stamp}"));
         Directory.CreateDirectory(report);
 
         // Results of an earlier run in the same folder would be read back as this run's.

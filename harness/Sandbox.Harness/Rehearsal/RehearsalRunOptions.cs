@@ -14,11 +14,14 @@ public sealed record RehearsalRunOptions
     /// <summary>The sandbox name; null generates one. The default value is <see langword="null"/>.</summary>
     public string? SandboxName { get; init; }
 
-    /// <summary>A timing is a regression when it grows beyond this factor. The default value is 1.5.</summary>
-    public double TimingFactor { get; init; } = 1.5;
+    /// <summary>When a timing counts as a regression. The default value is a <see cref="Reporting.TimingRule"/> with its defaults.</summary>
+    public Reporting.TimingRule TimingRule { get; init; } = new();
 
-    /// <summary>…and by at least this many milliseconds. The default value is 250.</summary>
-    public double MinimumTimingIncreaseMs { get; init; } = 250;
+    /// <summary>
+    /// How many times each live check that measures timings runs on each side, so that the timing
+    /// rule can measure the noise. The default value is 5.
+    /// </summary>
+    public int TimingSamples { get; init; } = 5;
 
     /// <summary>
     /// Runs the scenario suites on a fresh sandbox with the topology of one side, after the

@@ -79,7 +79,7 @@ public sealed class RehearsalRunner
             var baseline = new List<ScenarioResult>(RehearsalAnalyzer.ToScenarioResults(analysis.BaselineViolations, analysis.RulesChecked, _time).Select(r => r with { Suite = "baseline" }));
             baseline.Add(await DriftCheckAsync(sandbox.Root, change.BasePlan, parts, "drift", "baseline", cancellationToken).ConfigureAwait(false));
             progress?.Report("baseline: running the live checks");
-            baseline.AddRange(await LiveChecks.RunAsync(sandbox, change.BaseTopology, parts, rules.Ttl, _time, "baseline", cancellationToken).ConfigureAwait(false));
+            baseline.AddRange(await LiveChecks.RunAsync(sandbox, change.BaseTopology, parts, rules.Ttl, _time, "baseline", options.TimingSamples, cancellationToken).ConfigureAwait(false));
             Report(progress, baseline);
 
             progress?.Report("applying the change in place: " + change.Description);
@@ -107,7 +107,7 @@ public sealed class RehearsalRunner
 
             var vault = ToVaultInfo(sandbox.Vault);
             progress?.Report("after the change: running the live checks");
-            after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", cancellationToken).ConfigureAwait(false));
+            after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", options.TimingSamples, cancellationToken).ConfigureAwait(false));
             Report(progress, after);
 
             if (options.Suites is { } suites)
@@ -126,7 +126,7 @@ public sealed class RehearsalRunner
             }
 
             var passToFail = RehearsalDiff.FindScenarioRegressions(baseline, after);
-            var timings = RehearsalDiff.FindTimingRegressions(baseline, after, options.TimingFactor, options.MinimumTimingIncreaseMs);
+            var timings = RehearsalDiff.FindTimingRegressions(baseline, after, options.TimingRule);
             var reasons = new List<string>(analysis.Reasons);
             var afterByName = after.ToDictionary(r => r.Name, StringComparer.Ordinal);
             foreach (var name in passToFail.Where(n => !n.StartsWith("static/", StringComparison.Ordinal)))
@@ -142,8 +142,12 @@ public sealed class RehearsalRunner
 
             foreach (var t in timings)
             {
-                reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"scenario {t.Scenario}: {t.Timing} {t.BeforeMs:0} ms → {t.AfterMs:0} ms (more than {options.TimingFactor:0.##}× and {options.MinimumTimingIncreaseMs:0} ms slower)"));
+                reasons.Add(TimingReason(t, options.TimingRule));
+            }
+
+            if (timings.Count > 0 && reasons.Count == timings.Count)
+            {
+                notes.Add($"the NO-GO rests on timing alone ({timings.Count} timing(s)); every check passed on both sides. The rule: {options.TimingRule.Describe()}");
             }
 
             notes.AddRange(leftovers.Select(l => $"left in Vault by the in-place apply (replay does not delete): {l.Category} {l.Name}"));
@@ -225,6 +229,22 @@ public sealed class RehearsalRunner
             _ => Reporting.VaultKind.HashiCorpVault,
         };
         return new VaultInfo(kind, flavor.Version is "unknown" or "" ? null : flavor.Version);
+    }
+
+    /// <summary>How every timing reason begins, so that a NO-GO on timing alone can say so.</summary>
+    public const string TimingReasonPrefix = "timing: ";
+
+    /// <summary>A timing regression as a reason: the medians, the noise and every sample of both sides.</summary>
+    /// <param name="t">The regression.</param>
+    /// <param name="rule">The rule that flagged it.</param>
+    /// <returns>The reason.</returns>
+    public static string TimingReason(TimingRegression t, TimingRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentNullException.ThrowIfNull(rule);
+        static string List(IReadOnlyList<double> samples) => string.Join(", ", samples.Select(s => s.ToString("0", CultureInfo.InvariantCulture)));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{TimingReasonPrefix}scenario {t.Scenario}: {t.Timing} median {t.BeforeMs:0} ms → {t.AfterMs:0} ms (samples before [{List(t.BeforeSamplesMs)}] ms, after [{List(t.AfterSamplesMs)}] ms; noise {t.NoiseMs:0} ms; {rule.Factor:0.##}× and {rule.MinimumIncreaseMs:0} ms slower, above {rule.NoiseMultiplier:0.##}× the noise)");
     }
 
     private static void Report(IProgress<string>? progress, IEnumerable<ScenarioResult> results)

@@ -311,6 +311,8 @@ public static class EvidencePack
         ["endedAt"] = s.EndedAt,
         ["durationMs"] = s.DurationMs,
         ["timings"] = new JsonObject(s.Timings.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)JsonValue.Create(t.Value)))),
+        ["timingSamples"] = s.TimingSamples is null ? null : new JsonObject(s.TimingSamples.OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => KeyValuePair.Create(t.Key, (JsonNode?)new JsonArray([.. t.Value.Select(v => (JsonNode?)JsonValue.Create(v))])))),
         ["redactions"] = s.Redactions,
         ["file"] = $"{ScenariosFolder}/{EvidenceWriter.FileNameFor(s.Name)}",
     })]);

@@ -143,6 +143,7 @@ public sealed class EvidenceWriter
             Name = name,
             FailureMessage = failure,
             Timings = timings,
+            TimingSamples = result.TimingSamples?.ToDictionary(kv => Clean(kv.Key), kv => kv.Value, StringComparer.Ordinal),
             Events = events,
             Redactions = result.Redactions + redactions,
         };

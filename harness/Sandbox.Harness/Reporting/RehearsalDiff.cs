@@ -39,24 +39,22 @@ public sealed record RehearsalDiff
     }
 
     /// <summary>
-    /// Timings present in both runs that grew by more than <paramref name="factor"/> and by at
-    /// least <paramref name="minimumIncreaseMs"/> (so that jitter on tiny timings is not a regression).
+    /// Timings present in both runs that <paramref name="rule"/> judges a regression: repeated
+    /// samples each side (<see cref="ScenarioResult.SamplesOf"/>), a regression only when the
+    /// difference stands above the noise they show. A timing measured once a side is never judged.
     /// </summary>
     /// <param name="baseline">The baseline run.</param>
     /// <param name="after">The run after the change.</param>
-    /// <param name="factor">Allowed growth factor. The default value is 1.5.</param>
-    /// <param name="minimumIncreaseMs">Smallest increase that counts. The default value is 250 ms.</param>
+    /// <param name="rule">The rule. The default value is a <see cref="TimingRule"/> with its defaults.</param>
     /// <returns>The regressions, in baseline order.</returns>
     public static IReadOnlyList<TimingRegression> FindTimingRegressions(
         IEnumerable<ScenarioResult> baseline,
         IEnumerable<ScenarioResult> after,
-        double factor = 1.5,
-        double minimumIncreaseMs = 250)
+        TimingRule? rule = null)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(after);
-        ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1.0);
-        ArgumentOutOfRangeException.ThrowIfNegative(minimumIncreaseMs);
+        rule ??= new TimingRule();
         var afterByName = after.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         var found = new List<TimingRegression>();
         foreach (var before in baseline)
@@ -66,13 +64,12 @@ public sealed record RehearsalDiff
                 continue;
             }
 
-            foreach (var (timing, beforeMs) in before.Timings)
+            foreach (var timing in before.Timings.Keys)
             {
-                if (changed.Timings.TryGetValue(timing, out var afterMs)
-                    && afterMs > beforeMs * factor
-                    && afterMs - beforeMs >= minimumIncreaseMs)
+                var afterSamples = changed.SamplesOf(timing);
+                if (afterSamples.Count > 0 && rule.Judge(before.Name, timing, before.SamplesOf(timing), afterSamples) is { } regression)
                 {
-                    found.Add(new TimingRegression(before.Name, timing, beforeMs, afterMs));
+                    found.Add(regression);
                 }
             }
         }

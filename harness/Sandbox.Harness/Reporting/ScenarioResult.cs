@@ -29,10 +29,25 @@ public sealed record ScenarioResult(
     /// <summary>How many secret-looking fragments were redacted from this result. The default value is 0.</summary>
     public int Redactions { get; init; }
 
+    /// <summary>
+    /// Every sample of a timing measured more than once (rehearse repeats its timed checks), name →
+    /// milliseconds; <see cref="Timings"/> then holds their median. The default value is
+    /// <see langword="null"/>: each timing was measured once.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<double>>? TimingSamples { get; init; }
+
     /// <summary>Wall time of the scenario in milliseconds.</summary>
     public double DurationMs => Math.Round((EndedAt - StartedAt).TotalMilliseconds, 3);
 
     /// <summary>Whether the verdict is <see cref="ScenarioVerdict.Passed"/>.</summary>
     [JsonIgnore]
     public bool Passed => Verdict == ScenarioVerdict.Passed;
+
+    /// <summary>The samples of one timing: <see cref="TimingSamples"/> when it has them, else the one value of <see cref="Timings"/>.</summary>
+    /// <param name="timing">The timing's name.</param>
+    /// <returns>The samples in milliseconds; empty when the scenario has no such timing.</returns>
+    public IReadOnlyList<double> SamplesOf(string timing) =>
+        TimingSamples is not null && TimingSamples.TryGetValue(timing, out var samples) && samples.Count > 0 ? samples
+        : Timings.TryGetValue(timing, out var ms) ? [ms]
+        : [];
 }

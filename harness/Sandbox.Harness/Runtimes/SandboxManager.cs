@@ -166,7 +166,7 @@ public sealed class SandboxManager
             var postgres = await runtime.StartPostgresAsync(run, cancellationToken).ConfigureAwait(false);
 
             await BeginAsync(run, UpStep.StartVault, cancellationToken).ConfigureAwait(false);
-            var flavor = await runtime.StartVaultAsync(run, cancellationToken).ConfigureAwait(false);
+            _ = await runtime.StartVaultAsync(run, cancellationToken).ConfigureAwait(false);
             var vault = run.VaultAt(new Uri(state.Address!));
 
             await BeginAsync(run, UpStep.Initialize, cancellationToken).ConfigureAwait(false);
@@ -184,6 +184,13 @@ public sealed class SandboxManager
                 throw SandboxRuntimeException.StillSealed(name, sealStatus.Progress, sealStatus.T);
             }
 
+            var handle = new SandboxHandle(this, run, runtime, postgres, keyStore, vault, keys.RootToken);
+            if (options.Prepare is { } prepare)
+            {
+                await BeginAsync(run, UpStep.Prepare, cancellationToken).ConfigureAwait(false);
+                await prepare(handle, cancellationToken).ConfigureAwait(false);
+            }
+
             await BeginAsync(run, UpStep.Ready, cancellationToken).ConfigureAwait(false);
             state.Phase = SandboxPhase.Ready;
             if (options.Detached)
@@ -193,9 +200,9 @@ public sealed class SandboxManager
             }
 
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
-            RuntimeLog.Ready(_logger, name, vault.Address, flavor);
+            RuntimeLog.Ready(_logger, name, vault.Address, handle.Vault);
             LiveHandles[paths.RunFolder] = 0;
-            return new SandboxHandle(this, run, runtime, postgres, keyStore, vault, keys.RootToken);
+            return handle;
         }
         catch (SimulatedCrashException)
         {
@@ -237,22 +244,34 @@ public sealed class SandboxManager
         }
     }
 
-    /// <summary>Removes one sandbox: stops what it runs, removes containers/volumes/clusters, deletes its run folder. Resumable.</summary>
+    /// <summary>
+    /// Removes one sandbox: stops what it runs, removes containers/volumes/clusters, deletes its run folder.
+    /// Resumable and idempotent: a sandbox that is already gone (no state file) is nothing to remove.
+    /// </summary>
     /// <param name="name">The name.</param>
     /// <param name="cancellationToken">Cancels the teardown; running it again finishes it.</param>
-    /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
-    public async Task DownAsync(string name, CancellationToken cancellationToken = default)
+    /// <returns>True when a sandbox was removed; false when there was none of that name.</returns>
+    /// <exception cref="SandboxNameException">The name is invalid.</exception>
+    public async Task<bool> DownAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         SandboxName.Validate(name);
-        var (run, runtime) = await LoadAsync(name, cancellationToken).ConfigureAwait(false);
-        using (run)
+        var paths = new SandboxPaths(Home, name);
+        var state = await SandboxStateStore.TryReadAsync(paths, cancellationToken).ConfigureAwait(false);
+        if (state is null)
         {
-            await using (runtime.ConfigureAwait(false))
-            {
-                await DownCoreAsync(run, runtime, cancellationToken).ConfigureAwait(false);
-            }
+            RuntimeLog.NothingToRemove(_logger, name);
+            return false;
         }
+
+        var runtime = RuntimeFactory(state.Runtime);
+        using var run = new SandboxRun(paths, state, new SandboxOptions(), Guard, _loggers.CreateLogger("Sandbox.Runtimes." + state.Runtime), _time);
+        await using (runtime.ConfigureAwait(false))
+        {
+            await DownCoreAsync(run, runtime, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     /// <summary>Removes every sandbox under the home.</summary>
@@ -263,8 +282,10 @@ public sealed class SandboxManager
         var removed = new List<string>();
         foreach (var name in List())
         {
-            await DownAsync(name, cancellationToken).ConfigureAwait(false);
-            removed.Add(name);
+            if (await DownAsync(name, cancellationToken).ConfigureAwait(false))
+            {
+                removed.Add(name);
+            }
         }
 
         return removed;
@@ -369,7 +390,8 @@ public sealed class SandboxManager
         var vaultRunning = await runtime.IsVaultRunningAsync(run, cancellationToken).ConfigureAwait(false);
         var pgRunning = await runtime.IsPostgresRunningAsync(run, cancellationToken).ConfigureAwait(false);
         bool? initialized = null, sealedNow = null;
-        string? problem = null;
+        var problems = new List<string>();
+        var codes = new List<ExitCode>();
         Uri? address = state.Address is null ? null : new Uri(state.Address);
         if (address is not null && vaultRunning)
         {
@@ -381,12 +403,40 @@ public sealed class SandboxManager
             }
             catch (SandboxException e)
             {
-                problem = e.Message;
+                problems.Add(e.Message);
+                codes.Add(e.ExitCode);
             }
         }
         else
         {
-            problem = "Vault is not running";
+            problems.Add(address is null ? "Vault is not running (it was never started)" : "Vault is not running");
+            codes.Add(ExitCode.VaultNotRunning);
+        }
+
+        if (state.Phase == SandboxPhase.Ready && sealedNow == true)
+        {
+            problems.Add(initialized == false
+                ? "Vault is not initialized (its storage was wiped): it cannot be unsealed with the key file"
+                : "Vault is sealed; unseal it with the key file ('sandbox' faults leave it so on purpose)");
+            codes.Add(ExitCode.VaultSealed);
+        }
+
+        var keyFileProblem = await KeyFileProblemAsync(run, cancellationToken).ConfigureAwait(false);
+        if (keyFileProblem is not null)
+        {
+            problems.Add(keyFileProblem);
+            codes.Add(ExitCode.KeyFileError);
+        }
+
+        if (state.Phase != SandboxPhase.Ready)
+        {
+            var ownerAlive = state.OwnerPid is { } pid && ProcessTable.IsSameProcess(pid, state.OwnerStartTicks);
+            problems.Add(state.Phase == SandboxPhase.TearingDown
+                ? "a 'down' began and did not finish; run 'sandbox down' again"
+                : ownerAlive
+                    ? $"'up' is still running (step {state.Step})"
+                    : $"its 'up' stopped at step {state.Step} before the sandbox was ready; remove it with 'sandbox sweep'");
+            codes.Add(ExitCode.RuntimeFailed);
         }
 
         return new SandboxStatus
@@ -402,10 +452,31 @@ public sealed class SandboxManager
             PostgresRunning = pgRunning,
             Initialized = initialized,
             Sealed = sealedNow,
-            Problem = problem,
+            Problem = problems.Count == 0 ? null : string.Join("; ", problems),
+            KeyFileProblem = keyFileProblem,
+            ExitCode = codes.Count == 0 ? ExitCode.Ok : codes[0],
             SessionId = state.SessionId,
             CreatedAt = state.CreatedAt,
         };
+    }
+
+    /// <summary>Reads the key file once it should exist (after <see cref="UpStep.WriteKeys"/>); its problem in words, never its content.</summary>
+    private static async Task<string?> KeyFileProblemAsync(SandboxRun run, CancellationToken cancellationToken)
+    {
+        if (run.State.Phase != SandboxPhase.Ready && run.State.Step <= UpStep.WriteKeys)
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = await new SandboxKeyStore(run.Guard, "sandbox-status").ReadAsync(run.Paths.KeyFile, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (KeyFileException e)
+        {
+            return $"the key file is unusable ({e.Problem}): {e.Message.Split('\n')[0].Trim()}";
+        }
     }
 
     private static string? LeftoverReason(SandboxPaths paths, SandboxState state)

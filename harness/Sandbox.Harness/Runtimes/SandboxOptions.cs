@@ -46,6 +46,13 @@ public sealed record SandboxOptions
     /// <summary>Logger factory for the lifecycle and the runtimes; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Work that belongs to <c>up</c> itself (such as replaying the topology): run after the unseal, before the
+    /// state says <see cref="SandboxPhase.Ready"/>. A failure tears the sandbox down like any other step; a
+    /// process killed during it leaves a sandbox that <c>sweep</c> removes. The default value is null (none).
+    /// </summary>
+    public Func<SandboxHandle, CancellationToken, Task>? Prepare { get; init; }
+
     /// <summary>Test hook: called at the start of each step of <c>up</c>. Throwing <see cref="SimulatedCrashException"/> abandons the run as a crash would (no teardown).</summary>
     internal Func<UpStep, CancellationToken, Task>? StepHook { get; init; }
 

@@ -6,6 +6,12 @@ public sealed record SandboxPaths
     /// <summary>The folder under the home that holds every run folder.</summary>
     public const string RunsFolderName = ".sandbox";
 
+    /// <summary>The state file's name: a folder under <see cref="RunsFolderName"/> is a sandbox only when it holds one.</summary>
+    public const string StateFileName = "sandbox.json";
+
+    /// <summary>The folder under the checkout that holds the reports of drill, chaos and rehearse (never under <see cref="RunsFolderName"/>).</summary>
+    public const string ReportsFolderName = ".sandbox-reports";
+
     /// <summary>Creates the paths of <paramref name="name"/> under <paramref name="home"/>.</summary>
     /// <param name="home">The sandbox home (the folder holding <c>.sandbox/</c>).</param>
     /// <param name="name">The sandbox name.</param>
@@ -34,7 +40,7 @@ public sealed record SandboxPaths
     public string RunFolder { get; }
 
     /// <summary><c>sandbox.json</c>: the state (no secrets).</summary>
-    public string StateFile => Path.Combine(RunFolder, "sandbox.json");
+    public string StateFile => Path.Combine(RunFolder, StateFileName);
 
     /// <summary><c>cluster-keys.json</c>: the unseal keys, mode 0600, written by the key store.</summary>
     public string KeyFile => Path.Combine(RunFolder, "cluster-keys.json");

@@ -72,7 +72,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <param name="folder">Its run folder.</param>
     public static SandboxRuntimeException AlreadyExists(string name, string folder) => new(
         $"A sandbox named '{name}' exists already ({folder}). Fix: choose another --name, or 'sandbox down --name {name}' first.",
-        ExitCode.InvalidInput,
+        ExitCode.SandboxExists,
         null);
 
     /// <summary>The chosen runtime is not implemented in this build.</summary>

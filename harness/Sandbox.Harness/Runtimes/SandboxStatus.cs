@@ -36,8 +36,19 @@ public sealed record SandboxStatus
     /// <summary>Vault's answer to seal-status: sealed, or null when it did not answer.</summary>
     public bool? Sealed { get; init; }
 
-    /// <summary>Why Vault could not be asked, or null.</summary>
+    /// <summary>Every problem found (Vault not running, unreachable, sealed, key file unusable, an interrupted <c>up</c>), joined by "; ", or null when there is none.</summary>
     public string? Problem { get; init; }
+
+    /// <summary>Why the key file cannot be used (missing, unreadable, corrupt), or null when it reads (or is not written yet).</summary>
+    public string? KeyFileProblem { get; init; }
+
+    /// <summary>
+    /// The exit code <c>sandbox status</c> returns: <see cref="ExitCode.Ok"/> when the sandbox is usable, else the
+    /// first that applies of <see cref="ExitCode.VaultNotRunning"/>, the code of Vault's error,
+    /// <see cref="ExitCode.VaultSealed"/>, <see cref="ExitCode.KeyFileError"/> and <see cref="ExitCode.RuntimeFailed"/> (an
+    /// <c>up</c> that stopped before Ready).
+    /// </summary>
+    public ExitCode ExitCode { get; init; }
 
     /// <summary>The session id.</summary>
     public required string SessionId { get; init; }

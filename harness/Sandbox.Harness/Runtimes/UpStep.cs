@@ -24,6 +24,9 @@ public enum UpStep
     /// <summary>Unseal Vault from the key file.</summary>
     Unseal = 6,
 
-    /// <summary>The sandbox is ready.</summary>
-    Ready = 7,
+    /// <summary>The caller's own preparation (<see cref="SandboxOptions.Prepare"/>; <c>sandbox up</c> replays the topology here). Skipped when there is none.</summary>
+    Prepare = 7,
+
+    /// <summary>The sandbox is ready: only now does the state say <see cref="SandboxPhase.Ready"/>.</summary>
+    Ready = 8,
 }

@@ -179,14 +179,18 @@ public sealed class LifecycleCommandTests
 
     [Test]
     [CancelAfter(30000)]
-    public async Task Down_OfAMissingSandbox_ExitsSandboxNotFound(CancellationToken cancellationToken)
+    public async Task Down_OfAMissingSandbox_ExitsOk_NothingToRemove(CancellationToken cancellationToken)
     {
-        var result = await CliRunner.RunAsync(cancellationToken, "down", "--name", "ghost", "--home", _home);
+        var named = await CliRunner.RunAsync(cancellationToken, "down", "--name", "ghost", "--home", _home);
+        var bare = await CliRunner.RunAsync(cancellationToken, "down", "--home", _home);
+        var all = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", _home);
         Assert.Multiple(() =>
         {
-            Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.SandboxNotFound));
-            Assert.That(result.Error, Does.Contain("No sandbox named 'ghost'"));
-            Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+            Assert.That(named.ExitCode, Is.Zero, named.Error);
+            Assert.That(named.Output, Does.Contain("Nothing to remove").And.Contain("'ghost'"));
+            Assert.That(bare.ExitCode, Is.Zero, bare.Error);
+            Assert.That(bare.Output, Does.Contain("Nothing to remove"));
+            Assert.That(all.ExitCode, Is.Zero, all.Error);
         });
     }
 

@@ -146,8 +146,8 @@ public sealed class ReportHtmlTests
     [CancelAfter(20_000)]
     public async Task Rehearsal_ShowsVerdictDiffAndBothRunsSideBySide(CancellationToken cancellationToken)
     {
-        var baseline = new[] { SampleRuns.SealedRestart(), SampleRuns.LeaseExpiry(passed: true) };
-        var after = new[] { SampleRuns.SealedRestart(sealedSeconds: 9), SampleRuns.LeaseExpiry(passed: false) };
+        var baseline = new[] { SampleRuns.SealedRestart().WithSamples(TimingNames.TimeSealed, 4_300, 4_250, 4_410), SampleRuns.LeaseExpiry(passed: true) };
+        var after = new[] { SampleRuns.SealedRestart(sealedSeconds: 9).WithSamples(TimingNames.TimeSealed, 9_100, 9_020, 9_230), SampleRuns.LeaseExpiry(passed: false) };
         var diff = new RehearsalDiff
         {
             NamesAdded = ["auth/jwt/role/gitea_cicd_billing"],
@@ -181,6 +181,8 @@ public sealed class ReportHtmlTests
             Assert.That(ElementText(doc, "banner-vault"), Does.StartWith("Vault double — NOT HashiCorp Vault"));
             Assert.That(ElementText(doc, "diff"), Does.Contain("kvv2/data/*").And.Contain("read, list").And.Contain("auth/jwt/role/gitea_cicd_billing").And.Contain("kvv1/legacy"));
             Assert.That(ElementText(doc, "diff"), Does.Contain("lease-expiry/sealed-expiry").And.Contain(TimingNames.TimeSealed));
+            Assert.That(r.GetProperty("diff").GetProperty("timingRegressions")[0].GetProperty("afterSamplesMs").GetArrayLength(), Is.EqualTo(3), "the samples behind a timing regression are in the evidence");
+            Assert.That(summary.RootElement.GetProperty("scenarios")[0].GetProperty("timingSamples").GetProperty(TimingNames.TimeSealed).GetArrayLength(), Is.EqualTo(3));
             Assert.That(doc.Descendants(Html + "div").Count(d => (string?)d.Attribute("class") == "pair"), Is.EqualTo(2));
             Assert.That(doc.Descendants(Svg + "svg").Count(s => (string?)s.Attribute("class") == "timeline"), Is.EqualTo(4));
             Assert.That(r.GetProperty("verdict").GetString(), Is.EqualTo("no-go"));

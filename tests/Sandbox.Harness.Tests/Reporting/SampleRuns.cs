@@ -68,6 +68,13 @@ internal static class SampleRuns
         return t.ToResult("lease-expiry/sealed-expiry", passed ? ScenarioVerdict.Passed : ScenarioVerdict.Failed, passed ? null : "lease revocation lag 1.8 s exceeded 1.0 s < & > \"quoted\"", suite: "lease-expiry");
     }
 
+    /// <summary>The result with repeated samples of one timing (and their median as the timing).</summary>
+    public static ScenarioResult WithSamples(this ScenarioResult result, string timing, params double[] samples) => result with
+    {
+        Timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { [timing] = TimingRule.Median(samples) },
+        TimingSamples = new Dictionary<string, IReadOnlyList<double>>(result.TimingSamples ?? new Dictionary<string, IReadOnlyList<double>>(), StringComparer.Ordinal) { [timing] = samples },
+    };
+
     public static RunInfo Run(VaultKind kind, string runtime = "process", string? version = "0.1.0-double") => new()
     {
         Command = "drill all",

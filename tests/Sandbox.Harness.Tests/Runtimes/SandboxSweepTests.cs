@@ -20,6 +20,7 @@ public sealed class SandboxSweepTests
     [TestCase(UpStep.Initialize)]
     [TestCase(UpStep.WriteKeys)]
     [TestCase(UpStep.Unseal)]
+    [TestCase(UpStep.Prepare)]
     [TestCase(UpStep.Ready)]
     [CancelAfter(180000)]
     public async Task Sweep_AfterUpIsAbandonedAtStep_RemovesItsProcessesPortsAndFolder(UpStep step, CancellationToken cancellationToken)
@@ -29,6 +30,7 @@ public sealed class SandboxSweepTests
         var options = home.Options(name) with
         {
             StepHook = (s, _) => s == step ? throw new SimulatedCrashException(s) : Task.CompletedTask,
+            Prepare = (_, _) => Task.CompletedTask,
         };
 
         Assert.ThrowsAsync<SimulatedCrashException>(() => home.Manager.UpAsync(options, cancellationToken));

@@ -15,6 +15,7 @@ public sealed class SweepAfterKilledCliTests
 {
     [TestCase("StartPostgres")]
     [TestCase("StartVault")]
+    [TestCase("Prepare")] // killed during the topology replay: the state must not say Ready with names missing
     [CancelAfter(180000)]
     public async Task Sweep_AfterSandboxUpIsKilledWithSigkill_RemovesWhatItStarted(string step, CancellationToken cancellationToken)
     {

@@ -86,6 +86,24 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     }
 
     [Test]
+    public async Task Renew_AnswersTheGrantedTtl_NotTheTimeLeftAfterAlterRole(CancellationToken ct)
+    {
+        var role = await RoleAsync("1h", "24h", ct);
+        var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
+        var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
+        var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 7200 }, Root, ct);
+        var lookup = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        Assert.That(renew.Code, Is.EqualTo(200), renew.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(renew.Json!["lease_duration"]!.GetValue<long>(), Is.EqualTo(7200));
+            Assert.That(renew.Warnings, Is.Empty);
+            Assert.That(lookup.Data!["ttl"]!.GetValue<long>(), Is.InRange(7190, 7200));
+        });
+        await Http.PutAsync("sys/leases/revoke", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+    }
+
+    [Test]
     public async Task Revoke_DropsTheRoleAtOnce(CancellationToken ct)
     {
         var role = await RoleAsync("1h", "2h", ct);

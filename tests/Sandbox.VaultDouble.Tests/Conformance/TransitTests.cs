@@ -118,4 +118,46 @@ public sealed class TransitTests : ConformanceFixture
             Assert.That(r.Errors.Single(), Does.Contain(message), c);
         }
     }
+
+    [Test]
+    public async Task Rewrap_MovesCiphertextToTheLatestVersion_KeepingThePlaintext(CancellationToken ct)
+    {
+        var key = Unique("rw");
+        var v1 = await EncryptAsync(key, "rewrap me", ct);
+        var rotate = await Http.PostAsync($"{_transit}/keys/{key}/rotate", null, Root, ct);
+        Assert.That(rotate.Code, Is.EqualTo(200).Or.EqualTo(204), rotate.ToString());
+        var rewrap = await Http.PostAsync($"{_transit}/rewrap/{key}", new JsonObject { ["ciphertext"] = v1 }, Root, ct);
+        Assert.That(rewrap.Code, Is.EqualTo(200), rewrap.ToString());
+        var v2 = rewrap.Data!["ciphertext"]!.GetValue<string>();
+        var plain = await DecryptAsync(key, v2, ct);
+        var pinned = await Http.PostAsync($"{_transit}/rewrap/{key}", new JsonObject { ["ciphertext"] = v2, ["key_version"] = 1 }, Root, ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That(v2, Does.StartWith("vault:v2:"));
+            Assert.That(rewrap.Data!["key_version"]!.GetValue<int>(), Is.EqualTo(2));
+            Assert.That(Encoding.UTF8.GetString(Convert.FromBase64String(plain.Data!["plaintext"]!.GetValue<string>())), Is.EqualTo("rewrap me"));
+            Assert.That(pinned.Data!["ciphertext"]!.GetValue<string>(), Does.StartWith("vault:v1:"));
+        });
+    }
+
+    [Test]
+    public async Task Rewrap_Errors_AreDecryptsThenEncrypts(CancellationToken ct)
+    {
+        var key = Unique("rwe");
+        var v1 = await EncryptAsync(key, "x", ct);
+        var missing = await Http.PostAsync($"{_transit}/rewrap/{key}", new JsonObject(), Root, ct);
+        var noKey = await Http.PostAsync($"{_transit}/rewrap/{Unique("none")}", new JsonObject { ["ciphertext"] = v1 }, Root, ct);
+        var noPrefix = await Http.PostAsync($"{_transit}/rewrap/{key}", new JsonObject { ["ciphertext"] = "abc" }, Root, ct);
+        var tooHigh = await Http.PostAsync($"{_transit}/rewrap/{key}", new JsonObject { ["ciphertext"] = v1, ["key_version"] = 5 }, Root, ct);
+        var read = await Http.GetAsync($"{_transit}/rewrap/{key}", Root, ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That(missing.Errors, Is.EqualTo(new[] { "missing ciphertext to decrypt" }));
+            Assert.That(noKey.Errors, Is.EqualTo(new[] { "encryption key not found" }));
+            Assert.That(noPrefix.Errors, Is.EqualTo(new[] { "invalid ciphertext: no prefix" }));
+            Assert.That(tooHigh.Code, Is.EqualTo(400));
+            Assert.That(tooHigh.Errors, Is.EqualTo(new[] { "requested version for encryption is higher than the latest key version" }));
+            Assert.That(read.Code, Is.EqualTo(405));
+        });
+    }
 }

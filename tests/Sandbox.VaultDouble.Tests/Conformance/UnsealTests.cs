@@ -156,6 +156,22 @@ public sealed class UnsealTests
         Assert.That(reset.Errors, Is.EqualTo(new[] { "vault is unsealed" }));
     }
 
+    [TestCase("AAAAAAAAAAA=", "invalid key: key is shorter than minimum 16 bytes")]
+    [TestCase("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011", "invalid key: key is longer than maximum 33 bytes")]
+    public async Task Unseal_WhenUnsealed_StillChecksTheKeyLengthFirst(string key, string message, CancellationToken ct)
+    {
+        foreach (var k in _hex.Take(3))
+        {
+            await Unseal(k, ct);
+        }
+
+        var r = await Unseal(key, ct);
+        var status = await _http.GetAsync("sys/seal-status", null, ct);
+        Assert.That(r.Code, Is.EqualTo(400));
+        Assert.That(r.Errors, Is.EqualTo(new[] { message }));
+        Assert.That(status.Json!["sealed"]!.GetValue<bool>(), Is.False);
+    }
+
     [Test]
     public async Task Seal_NeedsRootOrSudo(CancellationToken ct)
     {

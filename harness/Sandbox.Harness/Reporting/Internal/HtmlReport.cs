@@ -372,12 +372,12 @@ internal static class HtmlReport
         }
         else
         {
-            html.Append("<table class=\"list\"><thead><tr><th>Scenario</th><th>Timing</th><th>Before</th><th>After</th><th>Change</th></tr></thead><tbody>\n");
+            html.Append("<table class=\"list\"><thead><tr><th>Scenario</th><th>Timing</th><th>Before (median)</th><th>After (median)</th><th>Change</th><th>Samples before → after (noise)</th></tr></thead><tbody>\n");
             foreach (var t in diff.TimingRegressions)
             {
                 var change = t.BeforeMs > 0 ? $"×{(t.AfterMs / t.BeforeMs).ToString("0.00", CultureInfo.InvariantCulture)}" : "new";
                 html.Append("<tr><td>").Append(Escape(t.Scenario)).Append("</td><td>").Append(Escape(t.Timing)).Append("</td><td>").Append(Escape(Duration(t.BeforeMs)))
-                    .Append("</td><td class=\"removed\">").Append(Escape(Duration(t.AfterMs))).Append("</td><td>").Append(Escape(change)).Append("</td></tr>\n");
+                    .Append("</td><td class=\"removed\">").Append(Escape(Duration(t.AfterMs))).Append("</td><td>").Append(Escape(change)).Append("</td><td>").Append(Escape(Samples(t))).Append("</td></tr>\n");
             }
 
             html.Append("</tbody></table>\n");
@@ -385,6 +385,9 @@ internal static class HtmlReport
 
         html.Append("</section>\n");
     }
+
+    private static string Samples(TimingRegression t) =>
+        $"[{string.Join(", ", t.BeforeSamplesMs.Select(Duration))}] → [{string.Join(", ", t.AfterSamplesMs.Select(Duration))}] ({Duration(t.NoiseMs)})";
 
     private static void SideBySide(StringBuilder html, RehearsalEvidence r, double scale)
     {

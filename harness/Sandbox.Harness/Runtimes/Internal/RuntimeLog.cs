@@ -30,4 +30,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Teardown of '{Name}': {Problem}")]
     public static partial void TeardownProblem(ILogger logger, string name, string problem);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Down: no sandbox '{Name}' (no state file), nothing to remove")]
+    public static partial void NothingToRemove(ILogger logger, string name);
 }

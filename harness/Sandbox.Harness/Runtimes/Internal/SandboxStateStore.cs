@@ -49,7 +49,11 @@ internal static class SandboxStateStore
         }
     }
 
-    /// <summary>The names of every folder under <c>home/.sandbox</c> that is a valid sandbox name.</summary>
+    /// <summary>
+    /// The names of the sandboxes under <c>home/.sandbox</c>: every folder that holds a state file
+    /// (<c>sandbox.json</c>). A folder is never taken for a sandbox by its name alone: reports,
+    /// caches or anything else a user keeps there are not sandboxes.
+    /// </summary>
     public static IReadOnlyList<string> ListNames(string home)
     {
         var root = Path.Combine(home, SandboxPaths.RunsFolderName);
@@ -58,6 +62,7 @@ internal static class SandboxStateStore
             return [];
         }
 
-        return [.. Directory.EnumerateDirectories(root).Select(Path.GetFileName).Where(SandboxName.IsValid).Select(n => n!).Order(StringComparer.Ordinal)];
+        return [.. Directory.EnumerateDirectories(root).Select(Path.GetFileName).Where(SandboxName.IsValid).Select(n => n!)
+            .Where(n => File.Exists(Path.Combine(root, n, SandboxPaths.StateFileName))).Order(StringComparer.Ordinal)];
     }
 }

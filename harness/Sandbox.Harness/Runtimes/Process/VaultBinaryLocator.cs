@@ -14,6 +14,9 @@ public static class VaultBinaryLocator
     /// <summary>The variable naming the double's assembly.</summary>
     public const string DoubleVariable = "SANDBOX_VAULT_DOUBLE";
 
+    /// <summary>The folder next to the application where a package puts the double: <c>vault-double</c>.</summary>
+    public const string ShippedDoubleFolder = "vault-double";
+
     private static readonly string[] BinaryNames = ["vault", "bao"];
     private static readonly string[] Configurations = ["Release", "Debug"];
 
@@ -67,7 +70,15 @@ public static class VaultBinaryLocator
                 : new VaultLocation(null, new PreflightProblem("the Vault double", $"{DoubleVariable}={fromEnv} does not exist", BuildDoubleHint));
         }
 
+        // Installed from a package (the CLI tool, or a test project referencing the library): the
+        // double travels in vault-double/ next to the application.
+        var shipped = Path.Combine(AppContext.BaseDirectory, ShippedDoubleFolder, "Sandbox.VaultDouble.dll");
         var root = FindCheckoutRoot(AppContext.BaseDirectory);
+        if (root is null && File.Exists(shipped))
+        {
+            return new VaultLocation(new VaultLaunch(VaultKind.Double, dotnet, [shipped], shipped), null);
+        }
+
         if (root is null)
         {
             return new VaultLocation(null, new PreflightProblem(

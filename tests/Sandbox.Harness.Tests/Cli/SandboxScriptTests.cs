@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+using NUnit.Framework;
+
+namespace Sandbox.Harness.Tests.CommandLine;
+
+/// <summary>
+/// The <c>./sandbox</c> script of the checkout, run in a copy of the checkout's layout with a fake
+/// <c>dotnet</c> on PATH that records its arguments (a build writes the output; any other call prints
+/// its own pid), so that what the script decides — build or not, and which process it becomes — is
+/// observed without a real two-minute build.
+/// </summary>
+[TestFixture]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SandboxScriptTests
+{
+    private const string FakeDotnet = """
+        #!/usr/bin/env bash
+        echo "$*" >> "$FAKE_DOTNET_LOG"
+        if [[ "$1" == build ]]; then
+          sleep "${FAKE_BUILD_SECONDS:-0}"
+          if [[ -n "${FAKE_BUILD_EXIT:-}" ]]; then echo "Program.cs(1,1): error CS1002: ; expected"; exit "$FAKE_BUILD_EXIT"; fi
+          out="$(dirname "$2")/bin/Release/net10.0"
+          mkdir -p "$out" && echo built > "$out/sandbox.dll"
+          exit 0
+        fi
+        echo "cli pid=$$ args=${*:2}"
+        if [[ "${2:-}" == wait ]]; then sleep 120; fi
+        """;
+
+    private string _checkout = null!;
+    private string _log = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        var root = SandboxCheckout.FindRoot(TestContext.CurrentContext.TestDirectory)
+            ?? throw new InvalidOperationException("The tests run from inside the Sandbox checkout.");
+        _checkout = Directory.CreateTempSubdirectory("sandbox-script-").FullName;
+        File.Copy(Path.Combine(root, "sandbox"), Path.Combine(_checkout, "sandbox"));
+        File.SetUnixFileMode(Path.Combine(_checkout, "sandbox"), (UnixFileMode)0b111_101_101);
+        Directory.CreateDirectory(Path.Combine(_checkout, "harness", "Sandbox.Cli"));
+        File.WriteAllText(Path.Combine(_checkout, "harness", "Sandbox.Cli", "Sandbox.Cli.csproj"), "<Project />");
+        File.WriteAllText(Path.Combine(_checkout, "harness", "Sandbox.Cli", "Program.cs"), "// the CLI");
+        Directory.CreateDirectory(Path.Combine(_checkout, "fixtures"));
+        File.WriteAllText(Path.Combine(_checkout, "fixtures", "denylist.yaml"), "hosts: []\n");
+        File.WriteAllText(Path.Combine(_checkout, "Directory.Build.props"), "<Project />");
+        var bin = Path.Combine(_checkout, "fakebin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "dotnet"), FakeDotnet.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(Path.Combine(bin, "dotnet"), (UnixFileMode)0b111_101_101);
+        _log = Path.Combine(_checkout, "dotnet-calls.log");
+        _path = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        // The sources predate the first build, as they do in a checkout.
+        foreach (var file in Directory.EnumerateFileSystemEntries(_checkout, "*", SearchOption.AllDirectories).Append(_checkout))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-10));
+        }
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_checkout, recursive: true);
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task SecondCall_DoesNotBuild_AndTheScriptBecomesTheCli(CancellationToken cancellationToken)
+    {
+        var first = await RunAsync(cancellationToken, "--help");
+        var buildsAfterFirst = Builds();
+        var second = await RunAsync(cancellationToken, "status", "--json");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Result.ExitCode, Is.EqualTo(0), first.Result.StandardError);
+            Assert.That(buildsAfterFirst, Is.EqualTo(1), "the first call builds");
+            Assert.That(first.Result.StandardError, Does.Contain("building the sandbox CLI (first run, ~1-2 min)"));
+            Assert.That(first.Result.StandardOutput, Does.Not.Contain("building"), "progress goes to stderr, so --json output stays clean");
+            Assert.That(second.Result.ExitCode, Is.EqualTo(0), second.Result.StandardError);
+            Assert.That(Builds(), Is.EqualTo(1), "the second call does not build: nothing changed");
+            Assert.That(second.Result.StandardError, Is.Empty);
+            Assert.That(second.Result.StandardOutput, Does.Contain("args=status --json"));
+            Assert.That(second.Result.StandardOutput, Does.Contain($"cli pid={second.Pid} "), "the script execs the CLI: the process started is the CLI");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task ASourceEditedAfterTheBuild_Rebuilds(CancellationToken cancellationToken)
+    {
+        await RunAsync(cancellationToken, "--help");
+        File.SetLastWriteTimeUtc(Path.Combine(_checkout, "harness", "Sandbox.Cli", "Program.cs"), DateTime.UtcNow.AddMinutes(1));
+
+        var again = await RunAsync(cancellationToken, "--help");
+        var third = await RunAsync(cancellationToken, "--help");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.Result.StandardError, Does.Contain("building the sandbox CLI (sources changed since the last build)"));
+            Assert.That(Builds(), Is.EqualTo(3), "an edit dated after the build keeps the CLI stale until it is older than the stamp");
+        });
+
+        File.SetLastWriteTimeUtc(Path.Combine(_checkout, "harness", "Sandbox.Cli", "Program.cs"), DateTime.UtcNow.AddMinutes(-1));
+        await RunAsync(cancellationToken, "--help");
+        Assert.That(Builds(), Is.EqualTo(3), "once the stamp is newer than every source, no build");
+        _ = third;
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AFailedBuild_ShowsItsOutput_ExitsWithItsCode_AndBuildsAgainNextTime(CancellationToken cancellationToken)
+    {
+        var failed = await RunAsync(new Dictionary<string, string?> { ["FAKE_BUILD_EXIT"] = "7" }, ["--help"], cancellationToken);
+        var next = await RunAsync(cancellationToken, "--help");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Result.ExitCode, Is.EqualTo(7));
+            Assert.That(failed.Result.StandardError, Does.Contain("error CS1002").And.Contain("the sandbox CLI did not build (dotnet build exit 7)"));
+            Assert.That(failed.Result.StandardOutput, Does.Not.Contain("cli pid="), "a failed build never runs an old CLI");
+            Assert.That(next.Result.ExitCode, Is.EqualTo(0));
+            Assert.That(Builds(), Is.EqualTo(2), "no stamp was left by the failed build");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task TwoCallsAtOnce_BuildOnce(CancellationToken cancellationToken)
+    {
+        var slow = new Dictionary<string, string?> { ["FAKE_BUILD_SECONDS"] = "1" };
+
+        var both = await Task.WhenAll(RunAsync(slow, ["--help"], cancellationToken), RunAsync(slow, ["--version"], cancellationToken));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(both.Select(b => b.Result.ExitCode), Is.All.EqualTo(0));
+            Assert.That(Builds(), Is.EqualTo(1), "the second call waits for the first one's build and uses it");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Sigkill_OnTheScript_EndsTheCli(CancellationToken cancellationToken)
+    {
+        await RunAsync(cancellationToken, "--help");
+        using var forceful = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var stdout = new System.Text.StringBuilder();
+        var running = Command(["wait"])
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
+            .ExecuteAsync(forceful.Token);
+        while (!stdout.ToString().Contains("cli pid=", StringComparison.Ordinal))
+        {
+            Assert.That(running.Task.IsCompleted, Is.False, "the CLI ended before it was killed");
+            await Task.Delay(20, cancellationToken);
+        }
+
+        using var started = Process.GetProcessById(running.ProcessId);
+        started.Kill(); // SIGKILL on the process the user started
+        await started.WaitForExitAsync(cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(stdout.ToString(), Does.Contain($"cli pid={running.ProcessId} "), "the CLI is the very process that was killed");
+            Assert.That(Process.GetProcesses().Any(p => p.Id == running.ProcessId), Is.False, "nothing of the CLI is left running");
+        });
+        await forceful.CancelAsync();
+        try
+        {
+            await running;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private int Builds() => File.Exists(_log) ? File.ReadAllLines(_log).Count(l => l.StartsWith("build ", StringComparison.Ordinal)) : 0;
+
+    private Command Command(string[] args, IReadOnlyDictionary<string, string?>? env = null) => Cli.Wrap(Path.Combine(_checkout, "sandbox"))
+        .WithArguments(args)
+        .WithWorkingDirectory(_checkout)
+        .WithEnvironmentVariables(e => e.Set("PATH", _path).Set("FAKE_DOTNET_LOG", _log).Set(env ?? new Dictionary<string, string?>()))
+        .WithValidation(CommandResultValidation.None);
+
+    private Task<(BufferedCommandResult Result, int Pid)> RunAsync(CancellationToken cancellationToken, params string[] args) =>
+        RunAsync(new Dictionary<string, string?>(), args, cancellationToken);
+
+    private async Task<(BufferedCommandResult Result, int Pid)> RunAsync(IReadOnlyDictionary<string, string?> env, string[] args, CancellationToken cancellationToken)
+    {
+        var task = Command(args, env).ExecuteBufferedAsync(cancellationToken);
+        var pid = task.ProcessId;
+        return (await task, pid);
+    }
+}
