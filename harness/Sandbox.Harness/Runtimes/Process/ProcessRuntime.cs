@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Runtimes.Internal;
 
 namespace Sandbox.Harness.Runtimes.Process;
@@ -25,6 +26,9 @@ public sealed class ProcessRuntime : ISandboxRuntime
     /// <inheritdoc />
     public RuntimeKind Kind => RuntimeKind.Process;
 
+    /// <summary>The guard that runs <c>vault version</c> during preflight; a guard on the built-in denylist when null.</summary>
+    public SandboxGuard? PreflightGuard { get; init; }
+
     /// <summary>Test hook: where Vault's port comes from (default: a free loopback port).</summary>
     internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
 
@@ -32,18 +36,33 @@ public sealed class ProcessRuntime : ISandboxRuntime
     internal Func<int, int> ClusterPortSource { get; init; } = apiPort => LoopbackPorts.FreeReserved(apiPort);
 
     /// <inheritdoc />
-    public Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    public async Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var found = new List<string>();
         var problems = new List<PreflightProblem>();
 
         var vault = VaultBinaryLocator.Find(options.VaultBinary);
-        if (vault.Launch is { } launch)
+        if (vault.Launch is { Kind: VaultKind.Double } launch)
         {
-            found.Add(launch.Kind == VaultKind.Double
-                ? $"Vault: Sandbox Vault double (NOT HashiCorp Vault) at {launch.Source}"
-                : $"Vault: {(launch.Kind == VaultKind.OpenBao ? "OpenBao" : "HashiCorp Vault")} binary {launch.Source}");
+            found.Add($"Vault: Sandbox Vault double (NOT HashiCorp Vault) at {launch.Source}");
+        }
+        else if (vault.Launch is { } binary)
+        {
+            // what the binary says it is decides, not its file name
+            var from = !string.IsNullOrWhiteSpace(options.VaultBinary) ? "--vault-binary"
+                : !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(VaultBinaryLocator.BinaryVariable)) ? VaultBinaryLocator.BinaryVariable
+                : "PATH";
+            var guard = PreflightGuard ?? new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
+            var (report, problem) = await VaultVersionCheck.CheckAsync(guard, binary.Source, from, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                problems.Add(problem);
+            }
+            else
+            {
+                found.Add($"Vault: {(report!.Product == "OpenBao" ? "OpenBao" : "HashiCorp Vault")} binary {binary.Source} ({report.Line})");
+            }
         }
         else
         {
@@ -65,7 +84,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("setsid and kill", "not found on PATH", "apt-get install -y util-linux procps"));
         }
 
-        return Task.FromResult(new RuntimePreflight(RuntimeKind.Process, found, problems));
+        return new RuntimePreflight(RuntimeKind.Process, found, problems);
     }
 
     /// <inheritdoc />
@@ -140,6 +159,12 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
 
         var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        if (launch.Kind != VaultKind.Double && launch.Source != run.State.VaultSource
+            && (await VaultVersionCheck.CheckAsync(run.Guard, launch.Source, "--vault-binary or SANDBOX_VAULT_BINARY", cancellationToken).ConfigureAwait(false)).Problem is { } unsuitable)
+        {
+            throw SandboxRuntimeException.LaunchFailed("Vault", $"{unsuitable.Detail}; {unsuitable.HowToGet}");
+        }
+
         run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
         run.State.VaultSource = launch.Source;
         var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
