@@ -343,14 +343,46 @@ public sealed class Denylist
         return false;
     }
 
+    /// <summary>
+    /// True when a <c>kubeContexts</c> glob matches the context name or any part of it made of whole
+    /// segments: the name is cut at <c>@ : / . _ -</c> and the glob is tried on every run of
+    /// consecutive segments (with the separators between them). So <c>arcodange*</c> refuses
+    /// <c>arcodange</c>, <c>admin@arcodange</c> and <c>k3s-arcodange-admin</c>, and <c>prod</c> refuses
+    /// <c>admin@prod</c> and <c>prod-admin</c>, but not <c>production-like</c> or <c>myprod</c>.
+    /// </summary>
     internal bool MatchKubeContext(string context, out string rule)
     {
+        // Segment boundaries: the start and end of the name, and both sides of every separator.
+        var starts = new List<int> { 0 };
+        var ends = new List<int>();
+        for (var i = 0; i < context.Length; i++)
+        {
+            if (context[i] is '@' or ':' or '/' or '.' or '_' or '-')
+            {
+                ends.Add(i);
+                starts.Add(i + 1);
+            }
+        }
+
+        ends.Add(context.Length);
         foreach (var (glob, entry) in _contexts)
         {
             if (glob.IsMatch(context))
             {
                 rule = "kubeContexts:" + entry;
                 return true;
+            }
+
+            foreach (var start in starts)
+            {
+                foreach (var end in ends)
+                {
+                    if (end > start && (start > 0 || end < context.Length) && glob.IsMatch(context[start..end]))
+                    {
+                        rule = "kubeContexts:" + entry;
+                        return true;
+                    }
+                }
             }
         }
 

@@ -31,6 +31,21 @@ public static class GuardRules
     /// <summary>An argument or variable of a child process that the guard refused.</summary>
     public const string ChildProcess = "child-process";
 
+    /// <summary>A shell (or another interpreter) started with a command string or a script: refused, what it would run cannot be judged.</summary>
+    public const string ShellCommand = "shell-command";
+
+    /// <summary>A child-process argument the guard cannot classify for that tool (an unknown flag): refused.</summary>
+    public const string UnknownArgument = "unknown-argument";
+
+    /// <summary>A flag the guard never passes to that tool (it would read configuration, run a program or follow a target the guard cannot see).</summary>
+    public const string RefusedFlag = "refused-flag";
+
+    /// <summary>A docker context or docker config other than the sandbox's own.</summary>
+    public const string ForeignContext = "foreign-context";
+
+    /// <summary>A connection-string parameter that takes the target from somewhere the guard cannot judge (a libpq <c>service</c>).</summary>
+    public const string ConnectionParameter = "connection-parameter";
+
     /// <summary>Prefix of the rules that come from a denylist <c>allow</c> entry.</summary>
     public const string AllowPrefix = "allow:";
 }

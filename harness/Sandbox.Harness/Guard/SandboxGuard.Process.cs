@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -29,60 +28,8 @@ public sealed partial class SandboxGuard
 
     private static readonly Regex HostLike = new(@"[A-Za-z0-9\u0080-\uFFFF%](?:[A-Za-z0-9\u0080-\uFFFF%._-]*[A-Za-z0-9\u0080-\uFFFF])?", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
-    private static readonly string[] ContextFlags = ["--context", "--kube-context", "--kubecontext"];
-
     /// <summary>
-    /// Flags whose value is the endpoint the child will connect to. Their values get the full egress
-    /// policy (loopback, unix sockets and <c>allow</c> entries only), not just the denylist.
-    /// </summary>
-    private static readonly string[] EndpointFlags = ["--server", "--kube-apiserver", "--address", "-address", "--host", "-host", "--vault-addr"];
-
-    /// <summary>
-    /// The environment overrides for a child process (as CliWrap takes them: a <see langword="null"/>
-    /// value removes the variable): every variable of this process that a denylist <c>env</c> entry
-    /// or <see cref="BuiltInScrubbedVariables"/> names is removed, and <c>KUBECONFIG</c> is set to
-    /// the sandbox's private kubeconfig when one is given.
-    /// </summary>
-    /// <param name="kubeconfigPath">The sandbox's private kubeconfig, or <see langword="null"/>.</param>
-    /// <exception cref="GuardBlockedException"><c>DOCKER_HOST</c> points at a refused endpoint, or the kubeconfig path is denylisted.</exception>
-    public IReadOnlyDictionary<string, string?> ChildEnvironment(string? kubeconfigPath)
-    {
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            var name = (string)entry.Key;
-            if (IsScrubbed(name))
-            {
-                result[name] = null;
-            }
-        }
-
-        foreach (var fixedName in new[] { "VAULT_ADDR", "VAULT_TOKEN", "BAO_ADDR", "BAO_TOKEN", "KUBECONFIG", "PGHOST", "PGPASSWORD" })
-        {
-            result[fixedName] = null;
-        }
-
-        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        if (!string.IsNullOrWhiteSpace(dockerHost))
-        {
-            var decision = Record("child-environment", CheckUrlText(dockerHost) with { Target = dockerHost });
-            if (!decision.Allowed)
-            {
-                throw GuardBlockedException.ChildRefused(decision, "child-environment", "any child process", "the variable DOCKER_HOST");
-            }
-        }
-
-        if (kubeconfigPath is not null)
-        {
-            EnsureFileAllowed(kubeconfigPath, "child-environment");
-            result["KUBECONFIG"] = GuardPaths.Normalize(kubeconfigPath);
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Returns <paramref name="command"/> with the scrubbed environment of <see cref="ChildEnvironment"/>
+    /// Returns <paramref name="command"/> with the per-tool environment of <see cref="ChildEnvironment(string, string?)"/>
     /// (variables the caller set explicitly on the command are kept after they are checked), or
     /// refuses it when an argument or an explicit variable names a denylisted host, address, URL,
     /// kube context or file; uses a kubeconfig other than <paramref name="kubeconfigPath"/> or the
@@ -105,65 +52,64 @@ public sealed partial class SandboxGuard
             throw GuardBlockedException.ChildRefused(Record(caller, decision), caller, exe, where);
         }
 
+        var (tool, program, first) = ClassifyChild(exe, args, Refuse);
+        var syntax = ToolSyntax.For(program);
+        if (Array.IndexOf(Interpreters, program) >= 0 && args.Skip(first).FirstOrDefault(a => !a.StartsWith('-')) is { } script)
+        {
+            var decision = CheckChildFile(script);
+            if (!decision.Allowed)
+            {
+                Refuse(decision, $"the script ('{script}')");
+            }
+        }
+
+        if (tool == ChildTools.VaultDouble)
+        {
+            // dotnet …/Sandbox.VaultDouble.dll ARGS: the double takes Vault's flags.
+            syntax = ToolSyntax.For("vault");
+            first++;
+        }
+
+        // Every argument, as written and canonicalised (NFKC case folding: 'vault.ⓐrcodange.lab' is
+        // 'vault.arcodange.lab' to a child that maps it), is checked against the denylist.
         for (var i = 0; i < args.Count; i++)
         {
-            var arg = args[i];
-            var (flag, value) = SplitFlag(arg, i + 1 < args.Count ? args[i + 1] : null, out var consumesNext);
-            var where = $"argument {i + 1} ('{arg}')";
-
-            if (flag == "--kubeconfig")
+            var where = $"argument {i + 1} ('{args[i]}')";
+            var folded = Uts46.Fold(args[i]);
+            if (folded is null)
             {
-                if (value is null || privateKubeconfig is null || !string.Equals(GuardPaths.Normalize(value), privateKubeconfig, StringComparison.Ordinal))
-                {
-                    Refuse(GuardDecision.Block(value ?? arg, GuardRules.ForeignKubeconfig, privateKubeconfig is null
-                        ? "This command was given no private kubeconfig, so no --kubeconfig is allowed."
-                        : $"Only the sandbox's private kubeconfig ({privateKubeconfig}) may be used."), where);
-                }
-            }
-            else if (flag is "--kubeconfig-update-default" or "--kubeconfig-switch-context" && !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
-            {
-                Refuse(GuardDecision.Block(arg, GuardRules.ForeignKubeconfig, $"{flag} would change the default kubeconfig (~/.kube/config); pass {flag}=false."), where);
-            }
-            else if (flag is not null && value is not null && (EndpointFlags.Contains(flag) || (exe == "docker" && flag == "-H")))
-            {
-                var decision = CheckEndpointValue(value);
-                if (!decision.Allowed)
-                {
-                    Refuse(decision, where);
-                }
-            }
-            else if (flag is not null && ContextFlags.Contains(flag) && value is not null)
-            {
-                var decision = CheckKubeContextCore(value);
-                if (!decision.Allowed)
-                {
-                    Refuse(decision, where);
-                }
+                Refuse(GuardDecision.Block(args[i], GuardRules.InvalidTarget, "The argument has non-ASCII characters and the system's ICU (libicuuc), which the guard maps them with, is missing; install libicu."), where);
             }
 
-            if (consumesNext && flag is "--kubeconfig")
+            foreach (var text in folded == args[i] ? [args[i]] : new[] { args[i], folded! })
             {
-                i++;
-                continue;
-            }
-
-            foreach (var piece in Pieces(arg))
-            {
-                var decision = CheckChildValue(piece, privateKubeconfig, defaultKubeconfig, fullPolicyForUrls: false);
-                if (decision is not null)
+                foreach (var piece in Pieces(text))
                 {
-                    Refuse(decision, where);
+                    var decision = CheckChildValue(piece, privateKubeconfig, defaultKubeconfig, fullPolicyForUrls: false);
+                    if (decision is not null)
+                    {
+                        Refuse(decision, where);
+                    }
                 }
             }
         }
 
-        if (exe is "k3d" && args.Count >= 2 && args[0] == "cluster" && args[1] == "create"
+        if (syntax is null)
+        {
+            CheckGenericFlags(exe, args, first, privateKubeconfig, Refuse);
+        }
+        else
+        {
+            CheckToolArguments(syntax, args, first, privateKubeconfig, Refuse);
+        }
+
+        if (program is "k3d" && args.Count >= first + 2 && args[first] == "cluster" && args[first + 1] == "create"
             && !args.Any(a => a.Equals("--kubeconfig-update-default=false", StringComparison.OrdinalIgnoreCase)))
         {
             Refuse(GuardDecision.Block("k3d cluster create", GuardRules.ForeignKubeconfig, "k3d updates ~/.kube/config by default; pass --kubeconfig-update-default=false --kubeconfig-switch-context=false."), "the arguments");
         }
 
-        var environment = new Dictionary<string, string?>(ChildEnvironment(privateKubeconfig), StringComparer.Ordinal);
+        var environment = ChildEnvironmentFor(tool, privateKubeconfig, caller);
         foreach (var (name, value) in command.EnvironmentVariables)
         {
             var where = $"the variable {name}";
@@ -235,11 +181,6 @@ public sealed partial class SandboxGuard
             {
                 return file;
             }
-        }
-
-        if (Denylist.MatchKubeContext(piece, out var contextRule))
-        {
-            return GuardDecision.Block(piece, contextRule, $"'{piece}' names a production kube context.");
         }
 
         foreach (Match m in HostLike.Matches(piece))

@@ -49,6 +49,12 @@ public sealed record ReplayOptions
     /// <summary>How many Vault requests replay keeps in flight (per app). The default value is 8.</summary>
     public int Parallelism { get; init; } = 8;
 
+    /// <summary>
+    /// Planning only (<c>up --plan</c>): the PostgreSQL group roles are listed, not created, so that
+    /// replay needs no PostgreSQL. The default value is false.
+    /// </summary>
+    internal bool RecordOnly { get; init; }
+
     /// <summary>The parts these options make possible.</summary>
     public ReplayParts Parts
     {

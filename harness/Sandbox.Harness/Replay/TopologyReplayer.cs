@@ -303,6 +303,12 @@ public sealed class TopologyReplayer
             return changes;
         }
 
+        if (options.RecordOnly)
+        {
+            changes.AddRange(plan.PostgresGroupRoles.Select(role => new ReplayChange("postgres role", role, ReplayChangeKind.Skipped, "planned: CREATE ROLE ... NOLOGIN")));
+            return changes;
+        }
+
         if (options.Postgres is not { } postgres)
         {
             changes.Add(new ReplayChange("postgres role", string.Join(", ", plan.PostgresGroupRoles), ReplayChangeKind.Skipped,

@@ -171,6 +171,12 @@ public sealed class SandboxHandle : IAsyncDisposable
         await _runtime.StartVaultAsync(_run, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Copies Vault's storage into <paramref name="destination"/> through the runtime (docker cp, kubectl cp, or a file copy).</summary>
+    /// <param name="destination">A folder on this machine; created when missing.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    public Task CopyVaultStorageAsync(string destination, CancellationToken cancellationToken = default) =>
+        _runtime.CopyVaultStorageAsync(_run, destination, cancellationToken);
+
     /// <summary>
     /// Initializes an uninitialized Vault (after a wipe), writes the new key file and root-token
     /// file, unseals, and switches <see cref="Root"/> to the new root token.

@@ -146,7 +146,7 @@ public sealed class ChildProcessGuardTests
         Environment.SetEnvironmentVariable("DOCKER_HOST", "tcp://192.168.1.20:2375");
         var guard = TestDenylists.Guard();
 
-        var ex = Assert.Throws<GuardBlockedException>(() => guard.ChildEnvironment(null))!;
+        var ex = Assert.Throws<GuardBlockedException>(() => guard.ChildEnvironment("docker", null))!;
 
         Assert.That(ex.Message, Does.Contain("DOCKER_HOST"));
     }
@@ -159,11 +159,12 @@ public sealed class ChildProcessGuardTests
         Environment.SetEnvironmentVariable("DOCKER_HOST", dockerHost);
         var guard = TestDenylists.Guard();
 
-        var environment = guard.ChildEnvironment(null);
+        var environment = guard.ChildEnvironment("docker", null);
 
         Assert.Multiple(() =>
         {
-            Assert.That(environment.ContainsKey("DOCKER_HOST"), Is.False, "DOCKER_HOST is inherited unchanged");
+            Assert.That(environment.ContainsKey("DOCKER_HOST"), Is.False, "DOCKER_HOST is inherited unchanged by docker");
+            Assert.That(guard.ChildEnvironment("kubectl", null)["DOCKER_HOST"], Is.Null, "kubectl has no use for DOCKER_HOST");
             Assert.That(environment["KUBECONFIG"], Is.Null, "no kubeconfig given: none inherited either");
             Assert.That(environment["SANDBOX_TEST_SECRET"], Is.Null, "denylist env entries are removed");
             Assert.That(environment["GITEA_RUNNER_TOKEN"], Is.Null, "denylist env globs are removed");

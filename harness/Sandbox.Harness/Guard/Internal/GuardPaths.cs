@@ -3,11 +3,16 @@ namespace Sandbox.Harness.Guard.Internal;
 /// <summary>Path handling for the file guard: <c>~</c> expansion and lexical normalisation.</summary>
 internal static class GuardPaths
 {
+    /// <summary>
+    /// The account's home directory from the password database (getpwuid), never <c>$HOME</c>: a
+    /// caller's <c>HOME=/tmp</c> must not move the protected <c>~/...</c> paths somewhere else.
+    /// Only where the password database has no entry does <c>$HOME</c> count.
+    /// </summary>
     public static string Home
     {
         get
         {
-            var home = Environment.GetEnvironmentVariable("HOME");
+            var home = Posix.AccountHome ?? Environment.GetEnvironmentVariable("HOME");
             return string.IsNullOrEmpty(home) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) : home;
         }
     }

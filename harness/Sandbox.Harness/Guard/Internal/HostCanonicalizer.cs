@@ -79,13 +79,29 @@ internal static class HostCanonicalizer
 
         if (!IsAscii(s))
         {
-            try
+            if (Uts46.IsAvailable)
             {
-                s = Idn.GetAscii(s).ToLowerInvariant();
+                // The UTS #46 mapping a resolver or child tool applies (circled, mathematical and
+                // other compatibility letters, ignored characters), then punycode. A name with an
+                // IDNA error is refused: what a child would make of it cannot be known.
+                var mapped = Uts46.ToAscii(s)?.ToLowerInvariant().TrimEnd('.');
+                if (string.IsNullOrEmpty(mapped))
+                {
+                    return false;
+                }
+
+                s = mapped;
             }
-            catch (ArgumentException)
+            else
             {
-                return false;
+                try
+                {
+                    s = Idn.GetAscii(s).ToLowerInvariant();
+                }
+                catch (ArgumentException)
+                {
+                    return false;
+                }
             }
         }
 

@@ -147,7 +147,7 @@ public sealed class PostgresServer : IAsyncDisposable
             return;
         }
 
-        var result = await RunAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", ((int)_readyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync("pg_ctl", StartArguments(DataDirectory, LogFile, _readyTimeout), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw PostgresServerException.CommandFailed("pg_ctl start", result.ExitCode, Tail(result.StandardOutput + result.StandardError + "\n" + ReadLogTail()));
@@ -258,6 +258,20 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The arguments of <c>initdb</c> for a cluster (scram-sha-256, the password from a file, never argv).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="superuser">The superuser's name.</param>
+    /// <param name="passwordFile">The file holding its password.</param>
+    internal static string[] InitDbArguments(string dataDirectory, string superuser, string passwordFile) =>
+        ["-D", dataDirectory, "-U", superuser, "--pwfile", passwordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"];
+
+    /// <summary>The arguments of <c>pg_ctl start</c> (waits until ready, up to <paramref name="readyTimeout"/>).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="logFile">The server log.</param>
+    /// <param name="readyTimeout">How long pg_ctl waits.</param>
+    internal static string[] StartArguments(string dataDirectory, string logFile, TimeSpan readyTimeout) =>
+        ["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", ((int)readyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)];
+
     private async Task InitAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(SocketDirectory);
@@ -278,7 +292,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         var init = await RunAsync(
             "initdb",
-            ["-D", DataDirectory, "-U", SuperuserName, "--pwfile", PasswordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"],
+            InitDbArguments(DataDirectory, SuperuserName, PasswordFile),
             cancellationToken).ConfigureAwait(false);
         if (init.ExitCode != 0)
         {

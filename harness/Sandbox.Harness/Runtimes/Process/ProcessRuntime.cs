@@ -19,7 +19,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
     private const int MaxPortAttempts = 3;
 
     // Starts "$@" in its own session with output appended to $1 and stdin closed, prints its pid, and returns.
-    private const string LaunchScript = "log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
+    private const string LaunchScript = SandboxGuard.DetachedLaunchScript;
 
     private PostgresServer? _postgres;
 
@@ -91,6 +91,11 @@ public sealed class ProcessRuntime : ISandboxRuntime
     public async Task<PostgresEndpoint> StartPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        if (run.Plan is { } plan)
+        {
+            return PlanPostgres(run, plan);
+        }
+
         if (_postgres is null)
         {
             var folder = PostgresFolderFor(run.Paths);
@@ -158,8 +163,9 @@ public sealed class ProcessRuntime : ISandboxRuntime
             location = VaultBinaryLocator.Find(run.State.VaultSource);
         }
 
-        var launch = location.Launch ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
-        if (launch.Kind != VaultKind.Double && launch.Source != run.State.VaultSource
+        // A plan shows the command even where no Vault is found yet: it names plain 'vault' then.
+        var launch = location.Launch ?? (run.Plan is not null ? new VaultLaunch(VaultKind.Vault, "vault", [], "vault") : null) ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        if (run.Plan is null && launch.Kind != VaultKind.Double && launch.Source != run.State.VaultSource
             && (await VaultVersionCheck.CheckAsync(run.Guard, launch.Source, "--vault-binary or SANDBOX_VAULT_BINARY", cancellationToken).ConfigureAwait(false)).Problem is { } unsuitable)
         {
             throw SandboxRuntimeException.LaunchFailed("Vault", $"{unsuitable.Detail}; {unsuitable.HowToGet}");
@@ -169,8 +175,12 @@ public sealed class ProcessRuntime : ISandboxRuntime
         run.State.VaultSource = launch.Source;
         var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
 
-        Directory.CreateDirectory(run.Paths.LogsFolder);
-        Directory.CreateDirectory(run.Paths.VaultData);
+        if (run.Plan is null)
+        {
+            Directory.CreateDirectory(run.Paths.LogsFolder);
+            Directory.CreateDirectory(run.Paths.VaultData);
+        }
+
         var firstStart = run.State.VaultPort is null;
         for (var attempt = 1; ; attempt++)
         {
@@ -257,6 +267,28 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
 
         Directory.CreateDirectory(run.Paths.VaultData);
+    }
+
+    /// <inheritdoc />
+    public Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var source = new DirectoryInfo(run.Paths.VaultData);
+        if (!source.Exists)
+        {
+            throw SandboxRuntimeException.LaunchFailed("a copy of Vault's storage", $"{source.FullName} does not exist");
+        }
+
+        foreach (var file in source.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = Path.Combine(destination, Path.GetRelativePath(source.FullName, file.FullName));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            file.CopyTo(target, overwrite: true);
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -381,6 +413,18 @@ public sealed class ProcessRuntime : ISandboxRuntime
         }
     }
 
+    private PostgresEndpoint PlanPostgres(SandboxRun run, Plan.SandboxPlan plan)
+    {
+        // The same arguments PostgresServer passes; the cluster folder is the one a real run would use.
+        var folder = PostgresFolderFor(run.Paths);
+        var data = Path.Combine(folder, "data");
+        var port = PortSource();
+        plan.AddCommand("initdb", PostgresServer.InitDbArguments(data, "postgres", Path.Combine(folder, "superuser.password")));
+        plan.AddCommand("pg_ctl", PostgresServer.StartArguments(data, Path.Combine(folder, "postgres.log"), PostgresServer.DefaultReadyTimeout));
+        run.State.PostgresPort = port;
+        return new PostgresEndpoint("127.0.0.1", port, "postgres", run.NewSecret());
+    }
+
     private static async Task WriteConfigAsync(SandboxRun run, int port, int clusterPort, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
@@ -401,7 +445,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
             ui            = false
 
             """;
-        await File.WriteAllTextAsync(run.Paths.VaultConfig, hcl, cancellationToken).ConfigureAwait(false);
+        await run.WriteFileAsync(run.Paths.VaultConfig, hcl, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> LaunchAsync(SandboxRun run, VaultLaunch launch, CancellationToken cancellationToken)
@@ -410,6 +454,12 @@ public sealed class ProcessRuntime : ISandboxRuntime
         var command = run.Guard.GuardCommand(
             Cli.Wrap("/bin/sh").WithArguments(args).WithWorkingDirectory(run.Paths.RunFolder).WithValidation(CommandResultValidation.None),
             "sandbox-process-runtime");
+        if (run.Plan is { } plan)
+        {
+            plan.AddCommand("sh", args);
+            return 0;
+        }
+
         var result = await command.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {

@@ -1,0 +1,271 @@
+using System.Globalization;
+using CliWrap;
+using CliWrap.Buffered;
+using NUnit.Framework;
+using Sandbox.Harness.Guard;
+
+namespace Sandbox.Harness.Tests.Guard;
+
+/// <summary>
+/// The environment of a child is an allow-list per tool. Each test starts a real child through
+/// the guard — a stand-in program file named after the tool (the guard judges by that name) that
+/// sleeps — and reads what the kernel handed it from <c>/proc/PID/environ</c>.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class ChildEnvironmentTests
+{
+    /// <summary>Variables a hostile CI runner or user could have set; none may reach any child.</summary>
+    private static readonly Dictionary<string, string> Hostile = new(StringComparer.Ordinal)
+    {
+        ["GITHUB_TOKEN"] = "ghs_hostile",
+        ["ACTIONS_RUNTIME_TOKEN"] = "hostile-runtime-token",
+        ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "hostile-oidc",
+        ["CI_JOB_JWT"] = "hostile.jwt.value",
+        ["CI_JOB_TOKEN"] = "hostile-job-token",
+        ["GITEA_TOKEN"] = "hostile-gitea",
+        ["SSL_CERT_FILE"] = "/tmp/hostile-ca.pem",
+        ["SSL_CERT_DIR"] = "/tmp/hostile-ca",
+        ["DOCKER_CONFIG"] = "/tmp/hostile-docker-config",
+        ["DOCKER_CONTEXT"] = "production",
+        ["HOSTALIASES"] = "/tmp/hostile-hosts",
+        ["RES_OPTIONS"] = "ndots:15",
+        ["LOCALDOMAIN"] = "arcodange.lab",
+        ["SOCKS_PROXY"] = "socks5://192.168.1.9:1080",
+        ["socks_proxy"] = "socks5://192.168.1.9:1080",
+        ["HTTPS_PROXY"] = "http://192.168.1.9:3128",
+        ["VAULT_NAMESPACE"] = "admin",
+        ["VAULT_CACERT"] = "/tmp/hostile-ca.pem",
+        ["VAULT_TOKEN"] = "hvs.hostile",
+        ["PGPASSFILE"] = "/tmp/hostile-pgpass",
+        ["PGSERVICEFILE"] = "/tmp/hostile-service",
+        ["KUBECONFIG"] = "/tmp/hostile-kubeconfig",
+        ["HELM_KUBECONTEXT"] = "arcodange",
+        ["LD_PRELOAD"] = "/tmp/hostile.so",
+        ["DOTNET_STARTUP_HOOKS"] = "/tmp/hostile.dll",
+        ["SANDBOX_TEST_SECRET"] = "hostile-secret",
+    };
+
+    private readonly Dictionary<string, string?> _saved = [];
+    private string _bin = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        foreach (var name in Hostile.Keys.Concat(["VAULT_LICENSE", "VAULT_LICENSE_PATH", "HOME", "DOCKER_HOST", Denylist.EnvironmentVariable]))
+        {
+            _saved[name] = Environment.GetEnvironmentVariable(name);
+        }
+
+        foreach (var (name, value) in Hostile)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Environment.SetEnvironmentVariable("VAULT_LICENSE", "02MV4UU43BK5HGYYTOJZWFQMTMNNEWU33JJ");
+        Environment.SetEnvironmentVariable("VAULT_LICENSE_PATH", "/etc/vault.d/licence.hclic");
+        Environment.SetEnvironmentVariable("HOME", "/tmp/hostile-home");
+        Environment.SetEnvironmentVariable("DOCKER_HOST", null);
+        Environment.SetEnvironmentVariable(Denylist.EnvironmentVariable, null);
+
+        _bin = Directory.CreateTempSubdirectory("guard-env-").FullName;
+        foreach (var tool in new[] { "docker", "k3d", "kubectl", "helm", "postgres", "initdb", "pg_ctl", "psql", "vault", "bao", "dotnet", "curl" })
+        {
+            var script = Path.Combine(_bin, tool);
+            File.WriteAllText(script, "#!/bin/sh\nexec sleep 30\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        foreach (var (name, value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Directory.Delete(_bin, recursive: true);
+    }
+
+    public static IEnumerable<TestCaseData> Tools()
+    {
+        yield return Tool("docker", "ps", vault: false, kube: false, docker: true, denylist: false);
+        yield return Tool("k3d", "cluster list", vault: false, kube: true, docker: true, denylist: false);
+        yield return Tool("kubectl", "get pods", vault: false, kube: true, docker: false, denylist: false);
+        yield return Tool("helm", "list", vault: false, kube: true, docker: false, denylist: false);
+        yield return Tool("postgres", "-D /tmp/sbx-run/pg", vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("initdb", "-D /tmp/sbx-run/pg", vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("psql", "--host=/tmp/sbx-run -p 54321", vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("vault", "server -config /tmp/sbx-run/vault.hcl", vault: true, kube: false, docker: false, denylist: false);
+        yield return Tool("bao", "server -config /tmp/sbx-run/vault.hcl", vault: true, kube: false, docker: false, denylist: false);
+        yield return Tool("dotnet", "/opt/sandbox/Sandbox.VaultDouble.dll server -config /tmp/sbx-run/vault.hcl", vault: true, kube: false, docker: false, denylist: true);
+        yield return Tool("dotnet", "test scenarios/Sandbox.Scenarios", vault: false, kube: false, docker: false, denylist: true);
+        yield return Tool("curl", "-s http://127.0.0.1:8200/v1/sys/health", vault: false, kube: false, docker: false, denylist: false);
+    }
+
+    [TestCaseSource(nameof(Tools))]
+    [CancelAfter(30000)]
+    public async Task RealChild_GetsOnlyWhatItsToolNeeds(string tool, string arguments, bool vault, bool kube, bool docker, bool denylist, CancellationToken cancellationToken)
+    {
+        var guard = TestDenylists.Guard();
+        var command = guard.GuardCommand(Cli.Wrap(Path.Combine(_bin, tool)).WithArguments(arguments).WithValidation(CommandResultValidation.None), "env-test");
+
+        var environment = await EnvironmentOfAsync(command, cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            foreach (var name in Hostile.Keys)
+            {
+                if (environment.TryGetValue(name, out var value))
+                {
+                    Assert.That(value, Is.Not.EqualTo(Hostile[name]), $"{name} reached {tool}");
+                }
+            }
+
+            Assert.That(environment.Values, Has.None.Contains("hostile"), $"a hostile value reached {tool}");
+            Assert.That(environment.ContainsKey("VAULT_LICENSE"), Is.EqualTo(vault), "VAULT_LICENSE goes to a Vault and nothing else");
+            Assert.That(environment.ContainsKey("VAULT_LICENSE_PATH"), Is.EqualTo(vault), "VAULT_LICENSE_PATH goes to a Vault and nothing else");
+            Assert.That(environment.Keys.Where(k => k.StartsWith("VAULT_", StringComparison.Ordinal)), Is.SubsetOf(new[] { "VAULT_LICENSE", "VAULT_LICENSE_PATH" }));
+            Assert.That(environment.GetValueOrDefault("HOME"), Is.Not.EqualTo("/tmp/hostile-home"), "HOME comes from the password database");
+            Assert.That(environment.ContainsKey("PATH"), Is.True, "the search path stays");
+            Assert.That(environment.ContainsKey("KUBECONFIG"), Is.EqualTo(kube), "KUBECONFIG is pinned for the kube tools and absent elsewhere");
+            Assert.That(environment.ContainsKey("DOCKER_CONFIG"), Is.EqualTo(docker), "DOCKER_CONFIG is pinned for the docker tools and absent elsewhere");
+            Assert.That(environment.ContainsKey(Denylist.EnvironmentVariable), Is.EqualTo(denylist), "SANDBOX_DENYLIST goes to the children that run a guard");
+        });
+
+        if (kube)
+        {
+            Assert.That(new FileInfo(environment["KUBECONFIG"]).Length, Is.Zero, "no private kubeconfig was given: an empty one, not the user's");
+        }
+
+        if (docker)
+        {
+            Assert.That(Directory.EnumerateFileSystemEntries(environment["DOCKER_CONFIG"]), Is.Empty, "docker reads no current context and no credential");
+        }
+
+        if (denylist)
+        {
+            var handed = Denylist.Load(environment[Denylist.EnvironmentVariable]);
+            Assert.That(handed.Addresses, Does.Contain("127.0.0.2"), "the child's guard gets this guard's entries (the canary included)");
+            Assert.That(handed.Allow, Does.Contain("build-cache.internal"));
+        }
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task DetachedLauncher_VaultChild_GetsItsLicenceAndNothingElse(CancellationToken cancellationToken)
+    {
+        var guard = TestDenylists.Guard();
+        var log = Path.Combine(_bin, "vault.log");
+        var command = guard.GuardCommand(
+            Cli.Wrap("/bin/sh").WithArguments(["-c", SandboxGuard.DetachedLaunchScript, "sandbox-vault", log, Path.Combine(_bin, "vault"), "server", "-config", "/tmp/sbx-run/vault.hcl"])
+                .WithValidation(CommandResultValidation.None),
+            "env-test");
+
+        var result = await command.ExecuteBufferedAsync(cancellationToken);
+        var pid = int.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
+        try
+        {
+            var environment = ReadEnviron(pid);
+            Assert.Multiple(() =>
+            {
+                Assert.That(environment.GetValueOrDefault("VAULT_LICENSE"), Is.EqualTo("02MV4UU43BK5HGYYTOJZWFQMTMNNEWU33JJ"));
+                Assert.That(environment.GetValueOrDefault("VAULT_LICENSE_PATH"), Is.EqualTo("/etc/vault.d/licence.hclic"));
+                Assert.That(environment.Values, Has.None.Contains("hostile"));
+                Assert.That(environment.Keys, Has.None.StartsWith("GITHUB_").And.None.StartsWith("CI_").And.None.EqualTo("SSL_CERT_FILE"));
+            });
+        }
+        finally
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    [Test]
+    [CancelAfter(10000)]
+    public void UserDenylistFile_ReachesTheChildrenThatRunAGuard(CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(_bin, "user-denylist.yaml");
+        File.WriteAllText(file, "addresses: [127.0.0.9]\nhosts: [canary.example]\n");
+        var guard = new SandboxGuard(Denylist.Resolve(file), GuardAuditLog.InMemory());
+
+        var environment = guard.ChildEnvironment("vault-double", null);
+        var handed = Denylist.Resolve(environment[Denylist.EnvironmentVariable]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(handed.Addresses, Does.Contain("127.0.0.9"), "the --denylist file's entries");
+            Assert.That(handed.Hosts, Does.Contain("canary.example"));
+            Assert.That(handed.Hosts, Does.Contain("vault.arcodange.lab"), "and the built-in ones");
+            Assert.That(new SandboxGuard(handed, GuardAuditLog.InMemory()).CheckTarget("http://127.0.0.9:8200/", "t").Rule, Is.EqualTo("addresses:127.0.0.9"));
+        });
+    }
+
+    [TestCase("/bin/sh", "-c \"curl http://127.0.0.1:8200\"")]
+    [TestCase("sh", "-c true")]
+    [TestCase("bash", "-lc true")]
+    [TestCase("bash", "./deploy.sh")]
+    [TestCase("/usr/bin/python3", "-c \"print(1)\"")]
+    [TestCase("node", "-e 1")]
+    [TestCase("runuser", "-u postgres -- sh -c \"psql -h 192.168.1.5\"")]
+    [TestCase("/bin/sh", "-c \"log=$1; true\" x /tmp/log vault")]
+    [CancelAfter(10000)]
+    public void Shell_WithACommandString_IsNeverStarted(string program, string arguments, CancellationToken cancellationToken)
+    {
+        var guard = TestDenylists.Guard();
+
+        var ex = Assert.Throws<GuardBlockedException>(() => guard.GuardCommand(Cli.Wrap(program).WithArguments(arguments), "test"))!;
+
+        Assert.That(ex.Decision.Rule, Is.EqualTo(GuardRules.ShellCommand));
+    }
+
+    private static async Task<Dictionary<string, string>> EnvironmentOfAsync(Command command, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var task = command.ExecuteAsync(cts.Token);
+        try
+        {
+            return ReadEnviron(task.ProcessId);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            try
+            {
+                await task;
+            }
+            catch (OperationCanceledException)
+            {
+                // The stand-in was stopped on purpose.
+            }
+        }
+    }
+
+    private static Dictionary<string, string> ReadEnviron(int pid)
+    {
+        var bytes = File.ReadAllBytes($"/proc/{pid}/environ");
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in System.Text.Encoding.UTF8.GetString(bytes).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                result[entry[..eq]] = entry[(eq + 1)..];
+            }
+        }
+
+        return result;
+    }
+
+    private static TestCaseData Tool(string tool, string arguments, bool vault, bool kube, bool docker, bool denylist) =>
+        new TestCaseData(tool, arguments, vault, kube, docker, denylist).SetArgDisplayNames($"{tool} {arguments}");
+}
