@@ -60,6 +60,13 @@ internal static class SandboxApp
         config.AddCommand<RehearseCommand>("rehearse")
             .WithDescription("Rehearse a risky change (topology overlay, policy files, Vault version, Helm values) in place on a sandbox: GO (exit 0) or NO-GO (exit 12).")
             .WithExample("rehearse", "--change", "fixtures/changes/widen-webapp.yaml");
+        config.AddBranch("topology", topology =>
+        {
+            topology.SetDescription("Production's names as a topology file.");
+            topology.AddCommand<TopologyImportCommand>("import")
+                .WithDescription("Write a topology (and its policy files) from the OpenTofu code that configures production: read statically, no tofu binary, no network, no secret. Exit 4 on invalid code.")
+                .WithExample("topology", "import", "--tofu", "fixtures/tofu/vault", "--out", "lab.yaml");
+        });
         config.AddCommand<ReplayCommand>("replay")
             .WithDescription("Apply the topology's names to a running sandbox Vault (only what differs), or compare them with --check (exit 13 on drift).")
             .WithExample("replay", "--name", "demo")

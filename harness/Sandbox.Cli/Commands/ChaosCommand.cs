@@ -51,7 +51,7 @@ internal sealed class ChaosCommand : AsyncCommand<ChaosCommand.Settings>
         {
             Seed = settings.Seed,
             ChaosPlan = printed,
-            Variables = new Dictionary<string, string>(StringComparer.Ordinal)
+            Variables = new Dictionary<string, string>(settings.ImageVariables(), StringComparer.Ordinal)
             {
                 [SeedVariable] = settings.Seed.ToString(CultureInfo.InvariantCulture),
                 [RoundsVariable] = settings.Rounds.ToString(CultureInfo.InvariantCulture),

@@ -6,8 +6,15 @@ using Spectre.Console.Cli;
 namespace Sandbox.Cli.Commands;
 
 /// <summary><c>sandbox doctor [--json]</c>: which runtimes this machine can run, and for the others what is missing and how to get it.</summary>
-internal sealed class DoctorCommand : AsyncCommand<SandboxSettings>
+internal sealed class DoctorCommand : AsyncCommand<DoctorCommand.Settings>
 {
+    public sealed class Settings : SandboxSettings
+    {
+        [System.ComponentModel.Description("List every image a k3d sandbox needs (for 'docker save' on a connected machine and 'sandbox up --images DIR' on an air-gapped one).")]
+        [CommandOption("--images")]
+        public bool Images { get; init; }
+    }
+
     private readonly IAnsiConsole _console;
 
     public DoctorCommand(IAnsiConsole console)
@@ -15,9 +22,27 @@ internal sealed class DoctorCommand : AsyncCommand<SandboxSettings>
         _console = console;
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, SandboxSettings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Images)
+        {
+            if (settings.Json)
+            {
+                CliOutput.WriteJson(_console, new { runtime = "k3d", images = RuntimeVersions.K3dImages.Select(i => new { image = i.Image, neededBy = i.NeededBy }) });
+            }
+            else
+            {
+                _console.MarkupLine("Images a k3d sandbox needs (docker pull + docker save -o DIR/NAME.tar where a registry is reachable; then sandbox up --runtime k3d --images DIR):");
+                foreach (var (image, neededBy) in RuntimeVersions.K3dImages)
+                {
+                    _console.MarkupLine($"  {Markup.Escape(image)}  — {Markup.Escape(neededBy)}");
+                }
+            }
+
+            return (int)ExitCode.Ok;
+        }
+
         var manager = new SandboxManager(home: settings.Home);
         var results = await manager.PreflightAllAsync(new SandboxOptions(), cancellationToken).ConfigureAwait(false);
         var auto = results.FirstOrDefault(r => r.Usable)?.Runtime;

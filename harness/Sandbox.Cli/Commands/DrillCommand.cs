@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 
 namespace Sandbox.Cli.Commands;
 
-/// <summary><c>sandbox drill [SUITE] [--runtime R] [--report DIR] [--denylist FILE]</c>: runs the scenario suites.</summary>
+/// <summary><c>sandbox drill [SUITE] [--runtime R] [--vault-image IMAGE] [--postgres-image IMAGE] [--report DIR] [--denylist FILE]</c>: runs the scenario suites.</summary>
 internal sealed class DrillCommand : AsyncCommand<DrillCommand.Settings>
 {
     private readonly IAnsiConsole _console;
@@ -35,7 +35,10 @@ internal sealed class DrillCommand : AsyncCommand<DrillCommand.Settings>
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var request = new ScenarioRunRequest("drill " + settings.Suite, DrillSuites.FilterFor(settings.Suite), settings.Runtime, settings.Report, settings.Denylist);
+        var request = new ScenarioRunRequest("drill " + settings.Suite, DrillSuites.FilterFor(settings.Suite), settings.Runtime, settings.Report, settings.Denylist)
+        {
+            Variables = settings.ImageVariables(),
+        };
         return new ScenarioRunner(_console).RunAsync(request, cancellationToken);
     }
 }

@@ -7,6 +7,7 @@ using Sandbox.Harness.Identity;
 using Sandbox.Harness.Keys;
 using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Tofu;
 using Sandbox.Harness.Topology;
 using Sandbox.Harness.Vault;
 using Spectre.Console;
@@ -15,8 +16,8 @@ using Spectre.Console.Cli;
 namespace Sandbox.Cli.Commands;
 
 /// <summary>
-/// <c>sandbox replay [--name SANDBOX [--home DIR] | --address URL --token-file FILE] [--topology FILE] [--jwt-pubkey FILE] [--check] [--parity] [--denylist FILE] [--json]</c>:
-/// applies the topology to a running sandbox (or compares it, with <c>--check</c>).
+/// <c>sandbox replay [--name SANDBOX [--home DIR] | --address URL --token-file FILE] [--topology FILE | --check --against-tofu DIR] [--jwt-pubkey FILE] [--check] [--parity] [--denylist FILE] [--json]</c>:
+/// applies the topology to a running sandbox (or compares it, with <c>--check</c>, with the topology or with the OpenTofu code).
 /// </summary>
 internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 {
@@ -49,6 +50,18 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         [Description("Compare the sandbox with the topology and write nothing. Exit 13 (Drift) with a readable diff on any difference, 0 when identical.")]
         public bool Check { get; init; }
 
+        [CommandOption("--against-tofu <DIR>")]
+        [Description("With --check: compare the sandbox with the topology imported from this OpenTofu root module (as 'sandbox topology import' reads it) instead of --topology.")]
+        public string? AgainstTofu { get; init; }
+
+        [CommandOption("--var <NAME=VALUE>")]
+        [Description("With --against-tofu: a root module variable, as tofu's -var. Repeatable.")]
+        public string[] Vars { get; init; } = [];
+
+        [CommandOption("--var-file <FILE>")]
+        [Description("With --against-tofu: a .tfvars file. Repeatable.")]
+        public string[] VarFiles { get; init; } = [];
+
         [CommandOption("--parity")]
         [Description("Also run the name parity check (tokens of <app> and gitea_cicd_<app> reach their own names and nothing of another app). Exit 13 when it fails.")]
         public bool Parity { get; init; }
@@ -80,13 +93,33 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         public override ValidationResult Validate()
         {
             foreach (var (value, option) in new[] { (Name, "--name SANDBOX"), (Home, "--home DIR"), (Topology, "--topology FILE"), (Address, "--address URL"), (TokenFile, "--token-file FILE"),
-                         (KubernetesHost, "--kubernetes-host URL"), (JwtPublicKey, "--jwt-pubkey FILE"), (Denylist, "--denylist FILE") })
+                         (KubernetesHost, "--kubernetes-host URL"), (JwtPublicKey, "--jwt-pubkey FILE"), (Denylist, "--denylist FILE"), (AgainstTofu, "--against-tofu DIR") })
             {
                 // Spectre.Console.Cli fills a trailing value-less option with "__default_command".
                 if (value is not null && (string.IsNullOrWhiteSpace(value) || value == "__default_command"))
                 {
                     return ValidationResult.Error($"{option.Split(' ')[0]} needs a value: sandbox replay {option}");
                 }
+            }
+
+            if (AgainstTofu is not null && !Check)
+            {
+                return ValidationResult.Error("--against-tofu DIR goes with --check (to replay the code's names, import them first: sandbox topology import --tofu DIR --out FILE)");
+            }
+
+            if (AgainstTofu is not null && Topology is not null)
+            {
+                return ValidationResult.Error("give either --topology FILE or --against-tofu DIR, not both");
+            }
+
+            if ((Vars.Length > 0 || VarFiles.Length > 0) && AgainstTofu is null)
+            {
+                return ValidationResult.Error("--var and --var-file go with --against-tofu DIR");
+            }
+
+            if (TofuVars.Parse(Vars, out _) is { } varError)
+            {
+                return ValidationResult.Error(varError);
             }
 
             if (Address is not null && TokenFile is null)
@@ -114,7 +147,14 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         var denylist = Harness.Guard.Denylist.Resolve(settings.Denylist);
         using var audit = GuardAuditLog.InMemory();
         var guard = new SandboxGuard(denylist, audit);
-        var topology = TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
+        TofuImportResult? imported = null;
+        if (settings.AgainstTofu is { } tofu)
+        {
+            _ = TofuVars.Parse(settings.Vars, out var vars);
+            imported = TofuImporter.Import(tofu, guard, new TofuImportOptions { Vars = vars, VarFiles = settings.VarFiles, Caller = Caller });
+        }
+
+        var topology = imported?.Validate() ?? TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
         var target = await ResolveTargetAsync(settings, guard, cancellationToken).ConfigureAwait(false);
 
         using var http = guard.CreateHttpClient(Caller);
@@ -134,7 +174,8 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             ["command"] = settings.Check ? "replay --check" : "replay",
             ["sandbox"] = target.Description,
             ["address"] = target.Address.ToString(),
-            ["topology"] = topology.SourceFiles[^1],
+            ["topology"] = imported is null ? topology.SourceFiles[^1] : null,
+            ["againstTofu"] = imported?.Directory,
             ["parts"] = options.Parts.ToString(),
         };
         var plan = TopologyPlan.From(topology);
@@ -144,6 +185,12 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             json["drift"] = report.HasDrift;
             json["compared"] = report.Compared;
             json["items"] = report.Items.Select(i => new { kind = i.Kind.ToString().ToLowerInvariant(), category = i.Category, name = i.Name, details = i.Details }).ToArray();
+            if (imported is not null)
+            {
+                json["tofuLeftOut"] = imported.Notes;
+                Print(settings, imported.Describe().TrimEnd());
+            }
+
             Print(settings, $"Sandbox: {target.Description} at {target.Address}\n{Skipped(options.Parts)}{report}");
             exit = report.HasDrift ? ExitCode.Drift : ExitCode.Ok;
         }

@@ -21,6 +21,31 @@ internal class ScenarioRunSettings : CommandSettings
     [Description("A denylist YAML file that adds to the built-in one. Default: $SANDBOX_DENYLIST, else only the built-in production denylist.")]
     public string? Denylist { get; init; }
 
+    [CommandOption("--vault-image <IMAGE>")]
+    [Description("docker runtime: the Vault image (default: $SANDBOX_VAULT_IMAGE, else the pinned hashicorp/vault). Stand-in here: sandbox-standin/vault-double:0.1.0.")]
+    public string? VaultImage { get; init; }
+
+    [CommandOption("--postgres-image <IMAGE>")]
+    [Description("docker runtime: the PostgreSQL image (default: $SANDBOX_POSTGRES_IMAGE, else postgres:15). Stand-in here: sandbox-standin/postgres:15.")]
+    public string? PostgresImage { get; init; }
+
+    /// <summary>The variables that hand the chosen images to the suites' sandboxes.</summary>
+    public Dictionary<string, string> ImageVariables()
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (VaultImage is not null)
+        {
+            variables[Sandbox.Harness.Runtimes.Docker.DockerRuntime.VaultImageVariable] = VaultImage;
+        }
+
+        if (PostgresImage is not null)
+        {
+            variables[Sandbox.Harness.Runtimes.Docker.DockerRuntime.PostgresImageVariable] = PostgresImage;
+        }
+
+        return variables;
+    }
+
     public override ValidationResult Validate()
     {
         if (!Runtimes.Contains(Runtime, StringComparer.Ordinal))
@@ -28,7 +53,7 @@ internal class ScenarioRunSettings : CommandSettings
             return ValidationResult.Error($"--runtime '{Runtime}' is not a runtime. Use one of: {string.Join(", ", Runtimes)}.");
         }
 
-        foreach (var (name, value) in new[] { ("--report", Report), ("--denylist", Denylist) })
+        foreach (var (name, value) in new[] { ("--report", Report), ("--denylist", Denylist), ("--vault-image", VaultImage), ("--postgres-image", PostgresImage) })
         {
             if (value is not null && (string.IsNullOrWhiteSpace(value) || value == "__default_command"))
             {

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Sandbox.Harness.Identity;
 using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Plan;
 using Sandbox.Harness.Topology;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -44,6 +45,18 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         [Description("k3d: import the image tarballs (*.tar) in DIR into the cluster (air-gapped machines).")]
         public string? Images { get; init; }
 
+        [CommandOption("--plan <DIR>")]
+        [Description("Run nothing: write into DIR every file up would apply and plan.json (commands, files, Vault writes with secrets redacted). Needs --runtime process, docker or k3d.")]
+        public string? Plan { get; init; }
+
+        [CommandOption("--charts <DIR>")]
+        [Description("k3d: install the chart archives in DIR (vault-0.34.1.tgz, vault-secrets-operator-1.4.1.tgz, as 'helm pull' writes them) instead of adding HashiCorp's Helm repository.")]
+        public string? Charts { get; init; }
+
+        [CommandOption("--start-timeout <SECONDS>")]
+        [Description("k3d: how long the first start may take (PVC binding, first image pulls). Default 300.")]
+        public int? StartTimeout { get; init; }
+
         [CommandOption("--topology <FILE>")]
         [Description("The names to replay into the new sandbox (mounts, auth, policies, roles, database, transit, seeds). Default: fixtures/topology.yaml.")]
         public string? Topology { get; init; }
@@ -69,9 +82,14 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
                 return ValidationResult.Error($"--runtime '{Runtime}' is unknown; use auto, process, docker or k3d.");
             }
 
-            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(PostgresImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology))
+            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(PostgresImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology) || Missing(Plan) || Missing(Charts))
             {
-                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --postgres-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE.");
+                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --postgres-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE, --plan DIR, --charts DIR.");
+            }
+
+            if (StartTimeout is { } seconds && seconds < 1)
+            {
+                return ValidationResult.Error($"--start-timeout {seconds} is invalid: give the seconds the first start may take, for example --start-timeout 600.");
             }
 
             return ValidationResult.Success();
@@ -93,6 +111,11 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 
         // The topology is read and validated before anything starts: a bad file creates nothing.
         var topology = settings.NoReplay ? null : TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
+        if (topology is not null && settings.RuntimeKind == RuntimeKind.K3d)
+        {
+            Harness.Runtimes.K3d.VsoManifests.Validate(topology);
+        }
+
         var manager = new SandboxManager(home: settings.Home);
 
         // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
@@ -107,11 +130,13 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             await issuer.SaveAsync(sandbox.Paths.JwtIssuerKeyFile, sandbox.Guard, ct).ConfigureAwait(false);
             if (topology is not null)
             {
-                // Kubernetes auth needs a cluster API: replay skips that part here and says so;
-                // 'sandbox replay --kubernetes-host URL' applies it.
-                var replayOptions = new ReplayOptions { Postgres = sandbox.Postgres, JwtValidationPubkeys = [issuer.PublicKeyPem] };
+                // Process/docker: Kubernetes auth needs a cluster API, so replay skips that part and
+                // says so ('sandbox replay --kubernetes-host URL' applies it). k3d: the in-cluster view
+                // (Kubernetes auth against the cluster's own API), then the per-app VSO objects and apps.
+                var replayOptions = sandbox.ReplayOptions([issuer.PublicKeyPem]);
                 replay = await new TopologyReplayer(sandbox.Root, sandbox.Guard)
                     .ReplayAsync(topology, replayOptions, ct).ConfigureAwait(false);
+                await sandbox.ApplyAppsAsync(topology, ct).ConfigureAwait(false);
             }
         }
 
@@ -123,11 +148,33 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             VaultImage = settings.VaultImage,
             PostgresImage = settings.PostgresImage,
             ImagesDirectory = settings.Images is null ? null : Path.GetFullPath(settings.Images),
+            ChartsDirectory = settings.Charts is null ? null : Path.GetFullPath(settings.Charts),
             Shares = settings.Shares,
             Threshold = settings.Threshold,
             Detached = true,
             Prepare = PrepareAsync,
         };
+        if (settings.StartTimeout is { } seconds)
+        {
+            options = options with { FirstStartTimeout = TimeSpan.FromSeconds(seconds) };
+        }
+
+        if (settings.Plan is { } planFolder)
+        {
+            var plan = await SandboxPlanner.PlanAsync(manager, options, Path.GetFullPath(planFolder), topology, cancellationToken).ConfigureAwait(false);
+            if (settings.Json)
+            {
+                CliOutput.WriteJson(_console, new { plan = Path.Combine(plan.Folder, "plan.json"), runtime = CliOutput.RuntimeName(plan.Runtime), commands = plan.Commands.Count, files = plan.Files, vaultWrites = plan.VaultWrites.Count });
+            }
+            else
+            {
+                _console.MarkupLine($"[green]PLANNED[/] {CliOutput.RuntimeName(plan.Runtime)}: nothing was run or started.");
+                _console.MarkupLine($"  {plan.Commands.Count} commands, {plan.Files.Count} files, {plan.VaultWrites.Count} Vault writes (secrets shown as {Markup.Escape(SandboxPlan.Redacted)})");
+                _console.MarkupLine($"  Read: {Markup.Escape(Path.Combine(plan.Folder, "plan.json"))}");
+            }
+
+            return 0;
+        }
 
         // Detached: the handle is not disposed, so the sandbox outlives this command.
         var sandbox = await manager.UpAsync(options, cancellationToken).ConfigureAwait(false);

@@ -53,6 +53,16 @@ public interface ISandboxRuntime : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wipe.</param>
     Task WipeVaultStorageAsync(SandboxRun run, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Copies Vault's storage (every file its storage backend wrote) into <paramref name="destination"/>,
+    /// through the runtime (<c>docker cp</c> out of the container, <c>kubectl cp</c> out of the pod),
+    /// never through a host path that only one runtime has.
+    /// </summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="destination">A folder on this machine; created when missing.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default);
+
     /// <summary>Removes everything the state names (processes, containers, volumes, networks, clusters). Idempotent and resumable.</summary>
     /// <param name="run">The sandbox.</param>
     /// <param name="cancellationToken">Cancels the teardown (running it again finishes it).</param>

@@ -128,7 +128,7 @@ public sealed class SandboxManager
         }
 
         await HookAsync(options, UpStep.Preflight, cancellationToken).ConfigureAwait(false);
-        var kind = await ChooseRuntimeAsync(options, cancellationToken).ConfigureAwait(false);
+        var kind = await ChooseRuntimeAsync(options with { Name = name }, cancellationToken).ConfigureAwait(false);
         var runtime = RuntimeFactory(kind);
 
         var self = Environment.ProcessId;

@@ -31,6 +31,19 @@ public sealed record SandboxOptions
     public string? ImagesDirectory { get; init; }
 
     /// <summary>
+    /// k3d runtime: a folder holding the chart archives <c>vault-0.34.1.tgz</c> and
+    /// <c>vault-secrets-operator-1.4.1.tgz</c> (as <c>helm pull</c> writes them), installed instead
+    /// of adding HashiCorp's Helm repository (air-gapped machines).
+    /// </summary>
+    public string? ChartsDirectory { get; init; }
+
+    /// <summary>
+    /// k3d runtime: how long the first start may take (PVC binding, first image pulls, rollouts).
+    /// The default value is 300 seconds.
+    /// </summary>
+    public TimeSpan FirstStartTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>
     /// True when the sandbox outlives the process that made it (the CLI's <c>up</c>); false for an
     /// in-process handle whose owner is this process (then <c>sweep</c> removes it once the handle is gone).
     /// The default value is false.

@@ -22,6 +22,12 @@ public sealed record SandboxPaths
         RunFolder = Path.Combine(Home, RunsFolderName, name);
     }
 
+    /// <summary>The paths of a planned run whose run folder is the plan folder <paramref name="folder"/>.</summary>
+    /// <param name="home">The sandbox home (for the <c>sandbox.home</c> label).</param>
+    /// <param name="name">The sandbox name.</param>
+    /// <param name="folder">The plan folder.</param>
+    public static SandboxPaths ForPlan(string home, string name, string folder) => new(home, name) { RunFolder = Path.GetFullPath(folder) };
+
     /// <summary>The sandbox home.</summary>
     public string Home { get; }
 
@@ -37,7 +43,7 @@ public sealed record SandboxPaths
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(home))))[..12];
 
     /// <summary>The run folder.</summary>
-    public string RunFolder { get; }
+    public string RunFolder { get; private init; }
 
     /// <summary><c>sandbox.json</c>: the state (no secrets).</summary>
     public string StateFile => Path.Combine(RunFolder, StateFileName);

@@ -13,8 +13,9 @@ public sealed class SandboxRun : IDisposable
 {
     private HttpClient? _http;
 
-    internal SandboxRun(SandboxPaths paths, SandboxState state, SandboxOptions options, SandboxGuard guard, ILogger logger, TimeProvider time)
+    internal SandboxRun(SandboxPaths paths, SandboxState state, SandboxOptions options, SandboxGuard guard, ILogger logger, TimeProvider time, Plan.SandboxPlan? plan = null)
     {
+        Plan = plan;
         Paths = paths;
         State = state;
         Options = options;
@@ -41,6 +42,13 @@ public sealed class SandboxRun : IDisposable
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>
+    /// Set when this run only plans (<c>up --plan DIR</c>): the runtime's code runs as for a real
+    /// <c>up</c>, but every command the guard allows is recorded instead of run, every file goes to the
+    /// plan, no state is saved and no wait happens. Null for a real run.
+    /// </summary>
+    public Plan.SandboxPlan? Plan { get; }
+
     /// <summary>The guarded HTTP client of this sandbox (made on first use, disposed with the run).</summary>
     public HttpClient Http => _http ??= Guard.CreateHttpClient($"sandbox:{Paths.Name}");
 
@@ -51,7 +59,37 @@ public sealed class SandboxRun : IDisposable
 
     /// <summary>Writes the state file atomically.</summary>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public Task SaveStateAsync(CancellationToken cancellationToken = default) => SandboxStateStore.WriteAsync(Paths, State, cancellationToken);
+    public Task SaveStateAsync(CancellationToken cancellationToken = default) =>
+        Plan is null ? SandboxStateStore.WriteAsync(Paths, State, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>A new random secret (32 letters and digits), or <see cref="Runtimes.Plan.SandboxPlan.Redacted"/> when planning.</summary>
+    public string NewSecret() =>
+        Plan is null ? System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32) : Runtimes.Plan.SandboxPlan.Redacted;
+
+    /// <summary>Writes a file <c>up</c> applies (a config, values, a manifest), or records it in the plan.</summary>
+    /// <param name="path">The full path (in the run folder).</param>
+    /// <param name="content">The content.</param>
+    /// <param name="secret">True for a file that holds a secret: mode 0600.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task WriteFileAsync(string path, string content, bool secret = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Plan is { } plan)
+        {
+            plan.AddFile(path, content);
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (secret)
+        {
+            await Process.ProcessRuntime.WriteSecretFileAsync(path, content, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose() => _http?.Dispose();

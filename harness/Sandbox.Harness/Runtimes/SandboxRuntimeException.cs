@@ -42,6 +42,20 @@ public sealed class SandboxRuntimeException : SandboxException
         ExitCode.Timeout,
         inner);
 
+    /// <summary>A container runs, but nothing answers on its loopback address.</summary>
+    /// <param name="container">The container.</param>
+    /// <param name="address">The address it should serve.</param>
+    /// <param name="what">What runs in it.</param>
+    /// <param name="inner">The wait that ran out.</param>
+    public static SandboxRuntimeException ContainerRefuses(string container, string address, string what, Exception inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return new(
+            $"The container {container} is running, but {what} does not answer on {address}: with --network host the container's 127.0.0.1 must be this machine's (it is not on Docker Desktop without host networking, nor with rootless Docker), and {what} must listen there. {inner.Message} See 'docker logs {container}'.",
+            ExitCode.Timeout,
+            inner);
+    }
+
     /// <summary>A process could not be launched.</summary>
     /// <param name="what">What was launched.</param>
     /// <param name="detail">Why.</param>

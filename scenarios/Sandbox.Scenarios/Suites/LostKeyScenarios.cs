@@ -182,26 +182,36 @@ public sealed class LostKeyScenarios : ScenarioSuite
 
     private async Task AssertNoPlaintextInStorageAsync(SandboxHandle sandbox, string secretValue, CancellationToken cancellationToken)
     {
-        var storage = sandbox.Paths.VaultData;
-        var files = Directory.GetFiles(storage, "*", SearchOption.AllDirectories);
-        Assert.That(files, Is.Not.Empty, $"Vault's storage folder {storage} holds files");
-        var needles = new[]
+        // Through the runtime (docker cp out of the container, kubectl cp out of the pod, a copy of
+        // the process runtime's folder): what the storage backend wrote, wherever it lives.
+        var storage = Path.Combine(Env.Home, sandbox.Name + "-storage-copy");
+        await sandbox.CopyVaultStorageAsync(storage, cancellationToken);
+        try
         {
-            Encoding.UTF8.GetBytes(secretValue),
-            Encoding.UTF8.GetBytes(Convert.ToBase64String(Encoding.UTF8.GetBytes(secretValue))),
-            Encoding.Unicode.GetBytes(secretValue),
-        };
-        long bytes = 0;
-        foreach (var file in files)
-        {
-            var content = await File.ReadAllBytesAsync(file, cancellationToken);
-            bytes += content.Length;
-            foreach (var needle in needles)
+            var files = Directory.GetFiles(storage, "*", SearchOption.AllDirectories);
+            Assert.That(files, Is.Not.Empty, $"Vault's storage, copied through the {sandbox.Runtime.ToString().ToLowerInvariant()} runtime, holds files");
+            var needles = new[]
             {
-                Assert.That(content.AsSpan().IndexOf(needle), Is.EqualTo(-1), $"the secret's plaintext appears in {Path.GetRelativePath(storage, file)}");
+                Encoding.UTF8.GetBytes(secretValue),
+                Encoding.UTF8.GetBytes(Convert.ToBase64String(Encoding.UTF8.GetBytes(secretValue))),
+                Encoding.Unicode.GetBytes(secretValue),
+            };
+            long bytes = 0;
+            foreach (var file in files)
+            {
+                var content = await File.ReadAllBytesAsync(file, cancellationToken);
+                bytes += content.Length;
+                foreach (var needle in needles)
+                {
+                    Assert.That(content.AsSpan().IndexOf(needle), Is.EqualTo(-1), $"the secret's plaintext appears in {Path.GetRelativePath(storage, file)}");
+                }
             }
-        }
 
-        Timeline.Observe($"the secret's plaintext is in none of the {files.Length} storage files ({bytes} bytes)");
+            Timeline.Observe($"the secret's plaintext is in none of the {files.Length} storage files ({bytes} bytes)");
+        }
+        finally
+        {
+            Directory.Delete(storage, recursive: true);
+        }
     }
 }

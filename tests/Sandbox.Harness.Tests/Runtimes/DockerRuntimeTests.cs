@@ -85,10 +85,87 @@ public sealed class DockerRuntimeTests
             Assert.That((await sbx.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.True);
             await sbx.UnsealFromKeyFileAsync(cancellationToken);
             Assert.That((await sbx.Root.ListSecretsEnginesAsync(cancellationToken)).Keys, Has.Member("kvv2/"), "the volume kept the data");
+
+            // Every mount is the read-only config or a labelled named volume: no anonymous volume to leak.
+            var mounts = (await RunAsync("inspect", "--type", "container", "--format", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}};{{end}}", "sandbox-dock-e2e-vault")).StandardOutput;
+            Assert.That(mounts.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), Is.EquivalentTo(new[]
+            {
+                "bind  /sandbox/vault.hcl false",
+                "volume sandbox-dock-e2e-vault-data /vault/file true",
+                "volume sandbox-dock-e2e-vault-vault-logs /vault/logs true",
+            }));
+
+            var owners = (await RunAsync("exec", "sandbox-dock-e2e-vault", "stat", "-c", "%U", "/proc/1", "/vault/file")).StandardOutput;
+            Assert.That(owners.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "vault", "vault" }), "the entrypoint dropped to vault, which owns the storage");
+
+            var copy = Path.Combine(home.Folder, "storage-copy");
+            await sbx.CopyVaultStorageAsync(copy, cancellationToken);
+            Assert.That(Directory.GetFiles(copy, "*", SearchOption.AllDirectories), Is.Not.Empty, "docker cp brought Vault's storage out of the container");
         }
 
         Assert.That((await RunAsync("ps", "-a", "-q", "--filter", "label=sandbox.name=dock-e2e")).StandardOutput.Trim(), Is.Empty);
         Assert.That((await RunAsync("volume", "ls", "-q", "--filter", "label=sandbox.name=dock-e2e")).StandardOutput.Trim(), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(300000)]
+    public async Task StandIns_PostgresRefusesAWrongPasswordFromLoopback(CancellationToken cancellationToken)
+    {
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
+        await using var home = new SandboxTestHome();
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-pgauth", VaultImage = StandinVault, PostgresImage = StandinPostgres };
+        await using var sbx = await home.Manager.UpAsync(options, cancellationToken);
+
+        var wrong = new Npgsql.NpgsqlConnectionStringBuilder(sbx.Postgres.ConnectionString()) { Password = "not-the-password", Pooling = false }.ConnectionString;
+        var source = home.Guard.CreateNpgsqlDataSource(wrong, "test");
+        await using (source)
+        {
+            var e = Assert.ThrowsAsync<Npgsql.PostgresException>(async () => await (await source.OpenConnectionAsync(cancellationToken)).DisposeAsync())!;
+            Assert.That(e.SqlState, Is.EqualTo("28P01"), "password authentication failed, from 127.0.0.1 with host networking");
+        }
+    }
+
+    [Test]
+    [CancelAfter(120000)]
+    public async Task StandinVaultImage_KeepsTheEntrypointContract_DiesAtSetcapUnlessSkipSetcap(CancellationToken cancellationToken)
+    {
+        var setcap = await RunAsync("run", "--rm", "--network", "none", StandinVault, "version");
+        var skipped = await RunAsync("run", "--rm", "--network", "none", "-e", "SKIP_SETCAP=true", "--entrypoint", "/bin/sh", StandinVault, "-c", "docker-entrypoint.sh version && docker-entrypoint.sh id -un");
+        var dev = await RunAsync("run", "--rm", "--network", "none", "-e", "SKIP_SETCAP=true", StandinVault);
+        var image = await RunAsync("image", "inspect", "--format", "{{json .Config.Cmd}} {{range $v, $_ := .Config.Volumes}}{{$v}} {{end}}", StandinVault);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(setcap.ExitCode, Is.Not.Zero, "without SKIP_SETCAP the entrypoint dies at setcap");
+            Assert.That(setcap.StandardError, Does.Contain("setcap"));
+            Assert.That(skipped.ExitCode, Is.Zero, skipped.StandardError);
+            Assert.That(skipped.StandardOutput, Does.Contain("NOT HashiCorp Vault"));
+            Assert.That(dev.ExitCode, Is.Not.Zero, "the default command is server -dev, which the double refuses");
+            Assert.That(dev.StandardError, Does.Contain("-dev"));
+            Assert.That(image.StandardOutput.Trim(), Is.EqualTo("[\"server\",\"-dev\"] /vault/file /vault/logs"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(600000)]
+    public async Task StandinPostgresImage_KeepsTheOfficialContract_PasswordRequired_LoopbackTrustedUnlessTold(CancellationToken cancellationToken)
+    {
+        var nopassword = await RunAsync("run", "--rm", "--network", "none", StandinPostgres);
+        Assert.That(nopassword.ExitCode, Is.Not.Zero);
+        Assert.That(nopassword.StandardError, Does.Contain("superuser password is not specified"));
+
+        // Inside one container: initialise with and without --auth-host, then try a wrong password over TCP on loopback.
+        const string Probe = "docker-entrypoint.sh postgres -c port=5999 -c listen_addresses=127.0.0.1 >/tmp/pg.log 2>&1 & i=0; while [ $i -lt 960 ] && ! pg_isready -h 127.0.0.1 -p 5999 -q; do sleep 0.25; i=$((i+1)); done; PGPASSWORD=wrong psql -h 127.0.0.1 -p 5999 -U postgres -d postgres -tAc 'select 1' 2>&1";
+        var trusted = await RunAsync("run", "--rm", "--network", "none", "-e", "POSTGRES_PASSWORD=right", "--entrypoint", "/bin/sh", StandinPostgres, "-c", Probe);
+        var scram = await RunAsync("run", "--rm", "--network", "none", "-e", "POSTGRES_PASSWORD=right", "-e", "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256", "--entrypoint", "/bin/sh", StandinPostgres, "-c", Probe);
+        var image = await RunAsync("image", "inspect", "--format", "{{.Config.StopSignal}} {{range $v, $_ := .Config.Volumes}}{{$v}} {{end}}", StandinPostgres);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(trusted.StandardOutput.Trim(), Is.EqualTo("1"), "as postgres:15: initdb without --auth trusts loopback, any password logs in");
+            Assert.That(scram.StandardOutput, Does.Contain("password authentication failed"), "with --auth-host=scram-sha-256 a wrong password is refused");
+            Assert.That(image.StandardOutput.Trim(), Is.EqualTo("SIGINT /var/lib/postgresql/data"));
+        });
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CliWrap;
+using CliWrap.Buffered;
 using NUnit.Framework;
 using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Runtimes.K3d;
@@ -82,6 +83,84 @@ public sealed class K3dRuntimeFakeToolsTests
     }
 
     [Test]
+    [CancelAfter(30000)]
+    public async Task FakeK3d_RefusesAProxyPortWithTheLoadBalancerDisabled_AsK3dDoes_AndAcceptsTheShippedConfig(CancellationToken cancellationToken)
+    {
+        var assets = Path.Combine(SandboxCheckout.FindRoot(TestContext.CurrentContext.TestDirectory)!, "k3d");
+        var shipped = K3dRuntime.RenderClusterConfig(File.ReadAllText(Path.Combine(assets, "cluster.yaml")), new SandboxPaths(_tools, "lab"), "s-1", 6443, 8200, 5432);
+        var oldForm = shipped.Replace("[server:0:direct]", "[server:0]", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(_tools, "shipped.yaml"), shipped);
+        File.WriteAllText(Path.Combine(_tools, "old.yaml"), oldForm);
+
+        var accepted = await Cli.Wrap(Path.Combine(_tools, "k3d")).WithArguments(["cluster", "create", "--config", Path.Combine(_tools, "shipped.yaml")])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
+        var refused = await Cli.Wrap(Path.Combine(_tools, "k3d")).WithArguments(["cluster", "create", "--config", Path.Combine(_tools, "old.yaml")])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted.ExitCode, Is.Zero, accepted.StandardError);
+            Assert.That(refused.ExitCode, Is.Not.Zero);
+            Assert.That(refused.StandardError, Does.Contain("port-mapping of type 'proxy' specified, but loadbalancer is disabled"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Preflight_WithK3dOlderThan550_IsNotUsable_AndNamesTheVersionFound(CancellationToken cancellationToken)
+    {
+        File.WriteAllText(Path.Combine(_tools, "k3d"), "#!/bin/bash\ncase \"$*\" in version) printf 'k3d version v5.4.6\\nk3s version v1.24.4-k3s1 (default)\\n' ;; esac\n");
+        var preflight = await new K3dRuntime(toolDirectory: _tools).PreflightAsync(new SandboxOptions(), cancellationToken);
+
+        var problem = preflight.Problems.SingleOrDefault(p => p.What.Contains("k3d v5.5.0", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(preflight.Usable, Is.False);
+            Assert.That(problem, Is.Not.Null, string.Join("; ", preflight.Problems.Select(p => p.What)));
+            Assert.That(problem!.Detail, Does.Contain("found k3d v5.4.6"));
+            Assert.That(problem.HowToGet, Does.Contain("v" + RuntimeVersions.K3dVersion));
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Preflight_WithAChartsFolderMissingAnArchiveOrHoldingTheWrongVersion_NamesEachAndHowToGetIt(CancellationToken cancellationToken)
+    {
+        var charts = Path.Combine(_tools, "charts");
+        Directory.CreateDirectory(charts);
+        await WriteChartArchiveAsync(Path.Combine(charts, "vault-0.34.1.tgz"), "vault", "0.33.0");
+        await WriteChartArchiveAsync(Path.Combine(charts, "vault-secrets-operator-0.10.0.tgz"), "vault-secrets-operator", "0.10.0");
+
+        var preflight = await new K3dRuntime(toolDirectory: _tools).PreflightAsync(new SandboxOptions { ChartsDirectory = charts }, cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(preflight.Usable, Is.False);
+            Assert.That(preflight.Problems.Select(p => p.What + " | " + p.Detail), Has.Some.Contains("vault-0.34.1.tgz | its Chart.yaml says version 0.33.0, not 0.34.1"));
+            Assert.That(preflight.Problems.Select(p => p.What + " | " + p.Detail), Has.Some.Contains("vault-secrets-operator-1.4.1.tgz | ").And.Some.Contains("holds vault-secrets-operator-0.10.0.tgz, not version 1.4.1"));
+            Assert.That(preflight.Problems.Where(p => p.What.Contains(".tgz", StringComparison.Ordinal)), Has.All.Matches<PreflightProblem>(p => p.HowToGet.Contains("helm pull", StringComparison.Ordinal)));
+        });
+
+        await WriteChartArchiveAsync(Path.Combine(charts, "vault-0.34.1.tgz"), "vault", "0.34.1");
+        await WriteChartArchiveAsync(Path.Combine(charts, "vault-secrets-operator-1.4.1.tgz"), "vault-secrets-operator", "1.4.1");
+        var fixedUp = await new K3dRuntime(toolDirectory: _tools).PreflightAsync(new SandboxOptions { ChartsDirectory = charts }, cancellationToken);
+        Assert.That(fixedUp.Problems, Is.Empty, string.Join("; ", fixedUp.Problems.Select(p => p.What + ": " + p.Detail)));
+    }
+
+    private static async Task WriteChartArchiveAsync(string path, string name, string version)
+    {
+        // The layout 'helm package' writes: <name>/Chart.yaml inside a gzipped tar.
+        await using var file = File.Create(path);
+        await using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+        await using var tar = new System.Formats.Tar.TarWriter(gzip);
+        var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"{name}/Chart.yaml")
+        {
+            DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"apiVersion: v2\nname: {name}\nversion: {version}\n")),
+        };
+        await tar.WriteEntryAsync(entry);
+    }
+
+    [Test]
     [CancelAfter(180000)]
     public async Task UpAndDown_RunTheExactCommandSequence_WithIsolationFlagsPrivateKubeconfigAndScrubbedEnvironment(CancellationToken cancellationToken)
     {
@@ -99,7 +178,8 @@ public sealed class K3dRuntimeFakeToolsTests
         };
 
         using var stopDouble = new CancellationTokenSource();
-        var doubleRun = StartDouble(doubleLaunch!, vaultPort, home.Folder, stopDouble.Token);
+        // Vault answers only once its pod runs: the double starts after the fake's Pending answers.
+        var doubleRun = StartDoubleWhenPodRunsAsync(doubleLaunch!, vaultPort, home.Folder, stopDouble.Token);
         try
         {
             var images = Path.Combine(_tools, "images");
@@ -126,6 +206,7 @@ public sealed class K3dRuntimeFakeToolsTests
                     Assert.That(clusterYaml, Does.Contain("name: k3d-fake"));
                     Assert.That(clusterYaml, Does.Contain($"hostPort: \"{apiPort}\"").And.Contain("hostIP: \"127.0.0.1\""));
                     Assert.That(clusterYaml, Does.Contain($"127.0.0.1:{vaultPort}:30820").And.Contain($"127.0.0.1:{pgPort}:30432"));
+                    Assert.That(clusterYaml, Does.Contain("nodeFilters: [server:0:direct]").And.Contain($"image: {RuntimeVersions.K3sImage}"));
                     Assert.That(clusterYaml, Does.Contain("updateDefaultKubeconfig: false").And.Contain("switchCurrentContext: false"));
                     Assert.That(clusterYaml, Does.Contain($"sandbox.session={sbx.SessionId}").And.Contain("sandbox.managed=true"));
                     Assert.That(clusterYaml, Does.Not.Match(@"\$\{[A-Z_]+\}"), "every placeholder filled");
@@ -135,9 +216,11 @@ public sealed class K3dRuntimeFakeToolsTests
             var all = ReadCalls();
             Assert.That(all[0].Argv, Is.EqualTo("docker version --format {{.Server.APIVersion}}"), "preflight asks the daemon first");
             Assert.That(all[0].Env["KUBECONFIG"], Is.Empty, "preflight's child gets no kubeconfig at all");
-            var calls = all.Skip(1).ToList();
+            var calls = all.Skip(2).ToList();
+            Assert.That(all[1].Argv, Is.EqualTo("k3d version"), "preflight reads k3d's version");
             var assets = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", "..", "..", "k3d"));
-            var kc = $"--kubeconfig {kubeconfig}";
+            var kc = $"--kubeconfig {kubeconfig} --context k3d-k3d-fake";
+            var hc = $"--kubeconfig {kubeconfig} --kube-context k3d-k3d-fake";
             var expected = new[]
             {
                 $"k3d cluster create --config {run}/k3d-cluster.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false",
@@ -145,16 +228,19 @@ public sealed class K3dRuntimeFakeToolsTests
                 $"k3d image import {images}/vault.tar --cluster k3d-fake",
                 $"kubectl {kc} create namespace tools",
                 $"kubectl {kc} apply -f -",
-                $"kubectl {kc} apply -f {assets}/postgres.yaml",
-                $"kubectl {kc} -n tools rollout status statefulset/postgres --timeout=240s",
-                $"helm {kc} repo add hashicorp https://helm.releases.hashicorp.com --force-update",
-                $"helm {kc} upgrade --install hashicorp-vault hashicorp/vault --version 0.34.1 --namespace tools --create-namespace --values {assets}/values/vault.yaml --set server.image.repository=hashicorp/vault --set server.image.tag=2.0.4",
-                $"helm {kc} upgrade --install vault-secrets-operator hashicorp/vault-secrets-operator --version 0.10.0 --namespace vault-secrets-operator-system --create-namespace",
+                $"kubectl {kc} apply -f {run}/manifests/postgres.yaml",
+                $"kubectl {kc} -n tools rollout status statefulset/postgres --timeout=300s",
+                $"helm {hc} repo add hashicorp https://helm.releases.hashicorp.com --force-update",
+                $"helm {hc} upgrade --install hashicorp-vault hashicorp/vault --version 0.34.1 --namespace tools --create-namespace --values {run}/helm/hashicorp-vault.values.yaml --set-string server.image.repository=hashicorp/vault --set-string server.image.tag=2.0.4",
+                $"helm {hc} upgrade --install vault-secrets-operator hashicorp/vault-secrets-operator --version 1.4.1 --namespace vault-secrets-operator-system --create-namespace --values {run}/helm/vault-secrets-operator.values.yaml",
             };
             var argv = calls.Select(c => c.Argv).ToList();
             Assert.That(argv.Take(expected.Length), Is.EqualTo(expected));
-            Assert.That(argv.Skip(expected.Length).SkipLast(1), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod phase checks");
+            Assert.That(argv.Skip(expected.Length).SkipLast(1), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod status checks");
+            Assert.That(argv.Skip(expected.Length).Count(a => a.EndsWith("-o json", StringComparison.Ordinal)), Is.GreaterThan(PendingAnswers),
+                "a Pending pod is 'not yet': up kept asking past the Pending answers instead of calling Vault dead");
             Assert.That(argv[^1], Is.EqualTo("k3d cluster delete k3d-fake"));
+            Assert.That(assets, Does.EndWith("k3d"));
 
             Assert.Multiple(() =>
             {
@@ -168,7 +254,7 @@ public sealed class K3dRuntimeFakeToolsTests
             });
 
             // The PostgreSQL password went through stdin, never argv.
-            var stdin = await File.ReadAllTextAsync(Path.Combine(_calls, "stdin-6"), cancellationToken);
+            var stdin = await File.ReadAllTextAsync(Path.Combine(_calls, "stdin-7"), cancellationToken);
             Assert.That(stdin, Does.Contain("postgres-superuser").And.Contain(pgPassword));
             Assert.That(all.Select(c => c.Argv), Has.None.Contains(pgPassword));
             Assert.That(Directory.Exists(run), Is.False, "run folder removed by down");
@@ -188,6 +274,17 @@ public sealed class K3dRuntimeFakeToolsTests
 
     private static void Requires(VaultLaunch? launch) =>
         Sandbox.Tests.Shared.Requires.That(launch is not null, "the built Vault double", VaultBinaryLocator.BuildDoubleHint);
+
+    private async Task StartDoubleWhenPodRunsAsync(VaultLaunch launch, int port, string folder, CancellationToken stop)
+    {
+        var asks = Path.Combine(_calls, "pod-asks");
+        while (!(File.Exists(asks) && int.TryParse(File.ReadAllText(asks).Trim(), out var n) && n > PendingAnswers))
+        {
+            await Task.Delay(50, stop);
+        }
+
+        await StartDouble(launch, port, folder, stop);
+    }
 
     private static CommandTask<CommandResult> StartDouble(VaultLaunch launch, int port, string folder, CancellationToken stop)
     {
@@ -215,10 +312,14 @@ public sealed class K3dRuntimeFakeToolsTests
         return result;
     }
 
+    /// <summary>How many times the fake kubectl answers Pending for a pod before Running.</summary>
+    private const int PendingAnswers = 7;
+
     private void WriteFake(string tool)
     {
         // Records one JSON line per call (argv joined by spaces, chosen variables), stdin of "-f -",
-        // and prints canned output. Paths and tool names here contain no quotes or backslashes.
+        // and answers as the real tools do for what Sandbox asks. Paths and tool names here contain
+        // no quotes or backslashes. The rules each name their upstream source.
         var script = $$$"""
             #!/bin/bash
             calls='{{{_calls}}}'
@@ -232,7 +333,25 @@ public sealed class K3dRuntimeFakeToolsTests
             esac
             case "$argv" in
               "docker version"*) echo "1.41" ;;
+              "k3d version") printf 'k3d version v{{{RuntimeVersions.K3dVersion}}}\nk3s version v1.31.5-k3s1 (default)\n' ;;
+              "k3d cluster create --config "*)
+                # k3d v5.9.0 pkg/config/transform.go: a port whose node filter has no suffix is of type
+                # 'proxy', which needs the load balancer; with disableLoadbalancer it refuses to create.
+                config="${argv#k3d cluster create --config }"; config="${config%% *}"
+                if grep -q 'disableLoadbalancer: true' "$config" && awk '/^ports:/{p=1;next} /^[a-z]/{p=0} p' "$config" | grep -E 'nodeFilters: \[(server|agent|loadbalancer):[0-9*]+\]' >/dev/null; then
+                  echo "FATA[0000] port-mapping of type 'proxy' specified, but loadbalancer is disabled" >&2
+                  exit 1
+                fi ;;
               "k3d kubeconfig get"*) printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: fake-k3d-cluster\n' ;;
+              *" get pod "*"-o json")
+                # vault-helm 0.34.1 (upstream README): after 'helm upgrade --install' the pod is Pending
+                # while its PVC binds and the image is pulled; only then Running.
+                asked=$(( $(cat "$calls/pod-asks" 2>/dev/null || echo 0) + 1 )); echo "$asked" > "$calls/pod-asks"
+                if [ "$asked" -le {{{PendingAnswers}}} ]; then
+                  printf '{"status":{"phase":"Pending","containerStatuses":[{"name":"vault","state":{"waiting":{"reason":"ContainerCreating"} } } ] } }'
+                else
+                  printf '{"status":{"phase":"Running"}}'
+                fi ;;
               *" get pod "*) printf 'Running' ;;
             esac
             exit 0

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using CliWrap;
 using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
@@ -19,7 +18,27 @@ namespace Sandbox.Harness.Runtimes.Docker;
 /// </summary>
 public sealed class DockerRuntime : ISandboxRuntime
 {
+    /// <summary>The variable that names the Vault image when no option does.</summary>
+    public const string VaultImageVariable = "SANDBOX_VAULT_IMAGE";
+
+    /// <summary>The variable that names the PostgreSQL image when no option does.</summary>
+    public const string PostgresImageVariable = "SANDBOX_POSTGRES_IMAGE";
+
+    /// <summary>Set to <c>on</c> once Docker Desktop's host networking is switched on (the daemon does not report it).</summary>
+    public const string DesktopHostNetworkingVariable = "SANDBOX_DOCKER_HOST_NETWORKING";
+
+    /// <summary>The oldest daemon API this runtime accepts (Docker Engine 19.03).</summary>
+    public const string MinimumApiVersion = "1.40";
+
+    /// <summary>The local stand-in Vault image (the Sandbox Vault double, NOT HashiCorp Vault).</summary>
+    public const string StandinVaultImage = "sandbox-standin/vault-double:0.1.0";
+
+    /// <summary>The local stand-in PostgreSQL image.</summary>
+    public const string StandinPostgresImage = "sandbox-standin/postgres:15";
+
     private const string Caller = "sandbox-docker-runtime";
+    private const string ConfigPath = "/sandbox/vault.hcl";
+    private const string PostgresDataPath = "/var/lib/postgresql/data";
     private readonly string? _toolDirectory;
     private readonly SandboxGuard? _guard;
 
@@ -53,14 +72,29 @@ public sealed class DockerRuntime : ISandboxRuntime
 
         var guard = _guard ?? new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
         var version = await TryAsync(guard, docker, ["version", "--format", "{{.Server.APIVersion}}"], cancellationToken).ConfigureAwait(false);
+        if (version.Error.Contains("is too new", StringComparison.OrdinalIgnoreCase))
+        {
+            // The CLI was pinned (DOCKER_API_VERSION) to an API the daemon does not speak.
+            problems.Add(new PreflightProblem("a Docker daemon that speaks the CLI's API version", $"'docker version': {FirstLine(version.Error)}", $"unset DOCKER_API_VERSION (the CLI then negotiates), or upgrade Docker Engine to API {MinimumApiVersion} or later"));
+            return new RuntimePreflight(RuntimeKind.Docker, found, problems);
+        }
+
         if (version.Code != 0 || version.Output.Trim().Length == 0)
         {
             problems.Add(new PreflightProblem("a running Docker daemon", $"'docker version' failed: {FirstLine(version.Error)}", "start it: scripts/start-docker.sh (or 'systemctl start docker')"));
             return new RuntimePreflight(RuntimeKind.Docker, found, problems);
         }
 
-        found.Add($"Docker daemon: API {version.Output.Trim()}");
-        foreach (var image in new[] { options.VaultImage ?? RuntimeVersions.VaultImage, PostgresImageFor(options) })
+        var api = version.Output.Trim();
+        if (!Version.TryParse(api, out var apiVersion) || apiVersion < Version.Parse(MinimumApiVersion))
+        {
+            problems.Add(new PreflightProblem($"a Docker daemon with API {MinimumApiVersion} or later", $"the daemon speaks API {api}", $"upgrade Docker Engine to 19.03 or later (API {MinimumApiVersion}); this runtime is tested against API 1.41"));
+            return new RuntimePreflight(RuntimeKind.Docker, found, problems);
+        }
+
+        found.Add($"Docker daemon: API {api}");
+        problems.AddRange(await HostNetworkProblemsAsync(guard, docker, cancellationToken).ConfigureAwait(false));
+        foreach (var image in new[] { VaultImageFor(options), PostgresImageFor(options) })
         {
             var inspect = await TryAsync(guard, docker, ["image", "inspect", "--format", "{{.Id}}", image], cancellationToken).ConfigureAwait(false);
             if (inspect.Code == 0)
@@ -72,8 +106,13 @@ public sealed class DockerRuntime : ISandboxRuntime
                 problems.Add(new PreflightProblem(
                     $"the image {image}",
                     "not present locally (no registry is assumed reachable, so nothing was started)",
-                    $"'docker pull {image}' where a registry is reachable, or 'docker save {image} -o image.tar' there and 'docker load -i image.tar' here; on this build machine, stand-ins: tests/standins/build-images.sh, then --vault-image sandbox-standin/vault-double:0.1.0 and SANDBOX_POSTGRES_IMAGE=sandbox-standin/postgres:15"));
+                    $"'docker pull {image}' where a registry is reachable, or 'docker save {image} -o image.tar' there and 'docker load -i image.tar' here; on this build machine, stand-ins: tests/standins/build-images.sh, then --vault-image {StandinVaultImage} --postgres-image {StandinPostgresImage}"));
             }
+        }
+
+        if (options.Name is { } name)
+        {
+            problems.AddRange(await LeftoverProblemsAsync(guard, docker, name, cancellationToken).ConfigureAwait(false));
         }
 
         return new RuntimePreflight(RuntimeKind.Docker, found, problems);
@@ -87,37 +126,36 @@ public sealed class DockerRuntime : ISandboxRuntime
         if (!run.State.ContainerIds.Contains(container))
         {
             var port = PortSource();
-            var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
-            await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            var password = run.NewSecret();
+            if (run.Plan is null)
+            {
+                await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            }
 
             // The password reaches the container through an env file (0600), never a command line.
             var envFile = Path.Combine(run.Paths.RunFolder, "postgres.env");
-            var p = port.ToString(CultureInfo.InvariantCulture);
-            await ProcessRuntime.WriteSecretFileAsync(envFile, $"POSTGRES_USER=postgres\nPOSTGRES_PASSWORD={password}\nPGPORT={p}\nPOSTGRES_LISTEN=127.0.0.1\n", cancellationToken).ConfigureAwait(false);
-            var volume = container + "-data";
-            run.State.Volumes.Add(volume);
+            await run.WriteFileAsync(envFile, PostgresEnvironment(password, port), secret: true, cancellationToken).ConfigureAwait(false);
+            var image = PostgresImageFor(run.Options);
+            var mounts = await VolumesForAsync(run, image, container, PostgresDataPath, cancellationToken).ConfigureAwait(false);
             run.State.ContainerIds.Add(container);
             run.State.PostgresPort = port;
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
 
-            await DockerAsync(run, ["volume", "create", .. Labels(run), volume], cancellationToken).ConfigureAwait(false);
-            var image = PostgresImageFor(run.Options);
-            string[] args = ["run", "-d", "--name", container, "--network", "host", .. Labels(run), "--env-file", envFile, "-v", $"{volume}:/var/lib/postgresql/data", image];
-            if (!image.Contains("standin", StringComparison.Ordinal))
-            {
-                args = [.. args, "-c", "listen_addresses=127.0.0.1", "-c", $"port={p}"];
-            }
-
-            await DockerAsync(run, args, cancellationToken).ConfigureAwait(false);
+            await CreateVolumesAsync(run, mounts, cancellationToken).ConfigureAwait(false);
+            await DockerAsync(run, PostgresRunArguments(container, Labels(run), envFile, mounts, image, port), cancellationToken).ConfigureAwait(false);
         }
         else
         {
             await DockerAsync(run, ["start", container], cancellationToken).ConfigureAwait(false);
         }
 
-        var password2 = (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim();
+        var password2 = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         var endpoint = new PostgresEndpoint("127.0.0.1", run.State.PostgresPort!.Value, "postgres", password2);
-        await WaitForPostgresAsync(run, endpoint, cancellationToken).ConfigureAwait(false);
+        if (run.Plan is null)
+        {
+            await WaitForPostgresAsync(run, endpoint, container, cancellationToken).ConfigureAwait(false);
+        }
+
         run.State.PostgresHost = endpoint.Host;
         run.State.PostgresSuperuser = endpoint.SuperuserName;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -136,49 +174,27 @@ public sealed class DockerRuntime : ISandboxRuntime
     public async Task<VaultFlavor> StartVaultAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var image = run.State.VaultSource.Length > 0 ? run.State.VaultSource : run.Options.VaultImage ?? RuntimeVersions.VaultImage;
-        var kind = image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao
-            : image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.Double : VaultKind.Vault;
+        var image = run.State.VaultSource.Length > 0 ? run.State.VaultSource : VaultImageFor(run.Options);
+        var kind = KindOf(image);
         run.State.VaultKind = VaultFlavor.KindNameOf(kind);
         run.State.VaultSource = image;
         var container = ContainerName(run, "vault");
-        var volume = container + "-data";
+        var layout = VaultImageLayout.For(kind);
         if (!await ExistsAsync(run, container, cancellationToken).ConfigureAwait(false))
         {
             var port = run.State.VaultPort ?? PortSource();
-            var p = port.ToString(CultureInfo.InvariantCulture);
-            await File.WriteAllTextAsync(run.Paths.VaultConfig, $$"""
-                # Written by Sandbox for sandbox '{{run.Paths.Name}}' (docker runtime). Loopback only, file storage on a named volume, not dev mode.
-                storage "file" {
-                  path = "/vault/file"
-                }
-                listener "tcp" {
-                  address     = "127.0.0.1:{{p}}"
-                  tls_disable = true
-                }
-                api_addr      = "http://127.0.0.1:{{p}}"
-                disable_mlock = true
-                ui            = false
-
-                """, cancellationToken).ConfigureAwait(false);
-            if (!run.State.Volumes.Contains(volume))
-            {
-                run.State.Volumes.Add(volume);
-            }
-
+            await WriteVaultConfigAsync(run, layout, port, cancellationToken).ConfigureAwait(false);
+            var mounts = await VolumesForAsync(run, image, container, layout.StoragePath, cancellationToken).ConfigureAwait(false);
             if (!run.State.ContainerIds.Contains(container))
             {
                 run.State.ContainerIds.Add(container);
             }
 
             run.State.VaultPort = port;
-            run.State.Address = $"http://127.0.0.1:{p}";
+            run.State.Address = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
-            await DockerAsync(run, ["volume", "create", .. Labels(run), volume], cancellationToken).ConfigureAwait(false);
-
-            // The config sits outside /vault/config so that the official entrypoint's own -config=/vault/config adds nothing twice.
-            await DockerAsync(run, ["run", "-d", "--name", container, "--network", "host", "--cap-add", "IPC_LOCK", .. Labels(run),
-                "-v", $"{run.Paths.VaultConfig}:/sandbox/vault.hcl:ro", "-v", $"{volume}:/vault/file", image, "server", "-config=/sandbox/vault.hcl"], cancellationToken).ConfigureAwait(false);
+            await CreateVolumesAsync(run, mounts, cancellationToken).ConfigureAwait(false);
+            await DockerAsync(run, VaultRunArguments(container, Labels(run), run.Paths.VaultConfig, mounts, image), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -186,13 +202,27 @@ public sealed class DockerRuntime : ISandboxRuntime
         }
 
         var what = new VaultFlavor(kind, run.State.VaultVersion, image).Describe();
-        var status = await VaultReadiness.WaitAsync(
-            run,
-            new Uri(run.State.Address!),
-            what,
-            ct => IsVaultRunningAsync(run, ct),
-            () => $"  (see: docker logs {container})",
-            cancellationToken).ConfigureAwait(false);
+        Vault.Models.SealStatus status;
+        try
+        {
+            status = await VaultReadiness.WaitAsync(
+                run,
+                new Uri(run.State.Address!),
+                what,
+                ct => IsVaultRunningAsync(run, ct),
+                () => $"  (see: docker logs {container})",
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxRuntimeException e) when (e.ExitCode == ExitCode.Timeout)
+        {
+            if (await IsRunningAsync(run, container, CancellationToken.None).ConfigureAwait(false))
+            {
+                throw SandboxRuntimeException.ContainerRefuses(container, run.State.Address!, "Vault", e);
+            }
+
+            throw;
+        }
+
         run.State.VaultVersion = string.IsNullOrWhiteSpace(status.Version) ? "unknown" : status.Version;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
         return run.State.VaultFlavor();
@@ -222,8 +252,21 @@ public sealed class DockerRuntime : ISandboxRuntime
     {
         ArgumentNullException.ThrowIfNull(run);
         var container = ContainerName(run, "vault");
-        await DockerIgnoringMissingAsync(run, ["rm", "-f", container], cancellationToken).ConfigureAwait(false);
+        // -v: any anonymous volume the container has goes with it (the image declares VOLUMEs).
+        await DockerIgnoringMissingAsync(run, ["rm", "-f", "-v", container], cancellationToken).ConfigureAwait(false);
         await DockerIgnoringMissingAsync(run, ["volume", "rm", "-f", container + "-data"], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        // docker cp reads the container's filesystem (its volumes included), running or stopped:
+        // what Vault wrote, wherever the daemon keeps it (a VM on Docker Desktop, a remote host).
+        Directory.CreateDirectory(destination);
+        var storage = VaultImageLayout.For(KindOf(run.State.VaultSource)).StoragePath;
+        await DockerAsync(run, ["cp", $"{ContainerName(run, "vault")}:{storage}/.", destination], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -246,6 +289,52 @@ public sealed class DockerRuntime : ISandboxRuntime
         }
     }
 
+    /// <summary>
+    /// The PostgreSQL container's environment (the official image's variables). The image's
+    /// initdb trusts loopback unless told otherwise, and the harness connects from 127.0.0.1 with
+    /// host networking, so TCP must ask for a password: <c>--auth-host=scram-sha-256</c> for
+    /// initdb's loopback lines and <c>POSTGRES_HOST_AUTH_METHOD</c> for the line the entrypoint
+    /// appends (docker-library/postgres 15 docker-entrypoint.sh). PGPORT is the port the
+    /// entrypoint's temporary server and psql use.
+    /// </summary>
+    /// <param name="password">The superuser's password.</param>
+    /// <param name="port">The loopback port.</param>
+    internal static string PostgresEnvironment(string password, int port) =>
+        $"POSTGRES_USER=postgres\nPOSTGRES_PASSWORD={password}\nPOSTGRES_INITDB_ARGS=--auth-host=scram-sha-256\nPOSTGRES_HOST_AUTH_METHOD=scram-sha-256\nPGPORT={port.ToString(CultureInfo.InvariantCulture)}\n";
+
+    /// <summary>The <c>docker run</c> argv of PostgreSQL: host network, listening on 127.0.0.1 only.</summary>
+    internal static string[] PostgresRunArguments(string container, string[] labels, string envFile, IReadOnlyList<(string Volume, string Path)> mounts, string image, int port) =>
+    [
+        "run", "-d", "--name", container, "--network", "host", .. labels, "--env-file", envFile,
+        .. mounts.SelectMany(m => new[] { "-v", $"{m.Volume}:{m.Path}" }),
+        image, "-c", "listen_addresses=127.0.0.1", "-c", $"port={port.ToString(CultureInfo.InvariantCulture)}",
+    ];
+
+    /// <summary>
+    /// The <c>docker run</c> argv of Vault. SKIP_SETCAP=true: the image's entrypoint otherwise runs
+    /// setcap under <c>set -e</c> and dies wherever file capabilities are refused (Vault's Helm chart
+    /// sets it too; mlock is off in the config). The config is mounted read-only, outside the
+    /// image's config folder (the entrypoint always adds <c>-config=/vault/config</c>), with
+    /// <c>z</c> so that SELinux hosts relabel it for the container (ignored elsewhere).
+    /// </summary>
+    internal static string[] VaultRunArguments(string container, string[] labels, string configFile, IReadOnlyList<(string Volume, string Path)> mounts, string image) =>
+    [
+        "run", "-d", "--name", container, "--network", "host", "--cap-add", "IPC_LOCK", .. labels,
+        "-e", "SKIP_SETCAP=true",
+        "-v", $"{configFile}:{ConfigPath}:ro,z",
+        .. mounts.SelectMany(m => new[] { "-v", $"{m.Volume}:{m.Path}" }),
+        image, "server", $"-config={ConfigPath}",
+    ];
+
+    /// <summary>The Vault image: the option, else <c>SANDBOX_VAULT_IMAGE</c>, else <see cref="RuntimeVersions.VaultImage"/>.</summary>
+    /// <param name="options">The options of <c>up</c>.</param>
+    public static string VaultImageFor(SandboxOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var env = Environment.GetEnvironmentVariable(VaultImageVariable);
+        return options.VaultImage ?? (string.IsNullOrWhiteSpace(env) ? RuntimeVersions.VaultImage : env);
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -254,7 +343,7 @@ public sealed class DockerRuntime : ISandboxRuntime
     public static string PostgresImageFor(SandboxOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var env = Environment.GetEnvironmentVariable("SANDBOX_POSTGRES_IMAGE");
+        var env = Environment.GetEnvironmentVariable(PostgresImageVariable);
         return options.PostgresImage ?? (string.IsNullOrWhiteSpace(env) ? RuntimeVersions.PostgresImage : env);
     }
 
@@ -285,7 +374,12 @@ public sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<bool> ExistsAsync(SandboxRun run, string container, CancellationToken cancellationToken)
     {
-        var result = await TryAsync(run.Guard, FindDocker()!, ["inspect", "--format", "{{.Id}}", container], cancellationToken).ConfigureAwait(false);
+        if (run.Plan is not null)
+        {
+            return false;
+        }
+
+        var result = await TryAsync(run.Guard, FindDocker()!, ["inspect", "--type", "container", "--format", "{{.Id}}", container], cancellationToken).ConfigureAwait(false);
         return result.Code == 0;
     }
 
@@ -296,11 +390,149 @@ public sealed class DockerRuntime : ISandboxRuntime
             return false;
         }
 
-        var result = await TryAsync(run.Guard, docker, ["inspect", "--format", "{{.State.Running}}", container], cancellationToken).ConfigureAwait(false);
+        var result = await TryAsync(run.Guard, docker, ["inspect", "--type", "container", "--format", "{{.State.Running}}", container], cancellationToken).ConfigureAwait(false);
         return result.Code == 0 && result.Output.Trim() == "true";
     }
 
-    private static async Task WaitForPostgresAsync(SandboxRun run, PostgresEndpoint endpoint, CancellationToken cancellationToken)
+    private static VaultKind KindOf(string image) =>
+        image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao
+        : image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.Double : VaultKind.Vault;
+
+    /// <summary>
+    /// vault.hcl, readable by the container's user (the image's entrypoint drops to vault/openbao,
+    /// uid 100): 0644 set explicitly, so that a 077 umask cannot make it unreadable. It holds no secret.
+    /// </summary>
+    private static async Task WriteVaultConfigAsync(SandboxRun run, VaultImageLayout layout, int port, CancellationToken cancellationToken)
+    {
+        var p = port.ToString(CultureInfo.InvariantCulture);
+        await run.WriteFileAsync(run.Paths.VaultConfig, $$"""
+            # Written by Sandbox for sandbox '{{run.Paths.Name}}' (docker runtime). Loopback only, file storage on a named volume, not dev mode.
+            storage "file" {
+              path = "{{layout.StoragePath}}"
+            }
+            listener "tcp" {
+              address     = "127.0.0.1:{{p}}"
+              tls_disable = true
+            }
+            api_addr      = "http://127.0.0.1:{{p}}"
+            disable_mlock = true
+            ui            = false
+
+            """, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (run.Plan is null && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(run.Paths.VaultConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+    }
+
+    /// <summary>
+    /// A labelled named volume for the data path and for every other VOLUME the image declares
+    /// (hashicorp/vault: /vault/logs; openbao: /openbao/logs), so that nothing of a sandbox lives in
+    /// an anonymous volume that no label finds. Recorded in the state before anything is created.
+    /// </summary>
+    private async Task<List<(string Volume, string Path)>> VolumesForAsync(SandboxRun run, string image, string container, string dataPath, CancellationToken cancellationToken)
+    {
+        var mounts = new List<(string Volume, string Path)> { (container + "-data", dataPath) };
+        // Planning runs nothing, not even an inspect: the plan shows the volumes the official image declares.
+        var declared = run.Plan is not null
+            ? string.Join(' ', dataPath == PostgresDataPath ? [PostgresDataPath] : VaultImageLayout.For(KindOf(image)).DeclaredVolumes)
+            : (await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false)).Output;
+        foreach (var path in declared.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
+        {
+            if (path != dataPath && path != ConfigPath)
+            {
+                mounts.Add(($"{container}-{Slug(path)}", path));
+            }
+        }
+
+        foreach (var (volume, _) in mounts.Where(m => !run.State.Volumes.Contains(m.Volume)))
+        {
+            run.State.Volumes.Add(volume);
+        }
+
+        return mounts;
+    }
+
+    private async Task CreateVolumesAsync(SandboxRun run, IEnumerable<(string Volume, string Path)> mounts, CancellationToken cancellationToken)
+    {
+        foreach (var (volume, _) in mounts)
+        {
+            await DockerAsync(run, ["volume", "create", .. Labels(run), volume], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Slug(string path) =>
+        string.Join('-', path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(part => new string([.. part.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')])));
+
+    /// <summary>
+    /// Host networking must put the containers on this machine's 127.0.0.1: Docker Desktop runs
+    /// them in a VM (its host networking reaches this machine only once switched on, Desktop 4.34+),
+    /// and rootless Docker puts them in rootlesskit's network namespace.
+    /// </summary>
+    private static async Task<List<PreflightProblem>> HostNetworkProblemsAsync(SandboxGuard guard, string docker, CancellationToken cancellationToken)
+    {
+        var info = await TryAsync(guard, docker, ["info", "--format", "{{.OperatingSystem}}|{{json .SecurityOptions}}"], cancellationToken).ConfigureAwait(false);
+        var problems = new List<PreflightProblem>();
+        if (info.Code != 0)
+        {
+            return problems;
+        }
+
+        var text = info.Output.Trim();
+        if (text.Contains("Docker Desktop", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(Environment.GetEnvironmentVariable(DesktopHostNetworkingVariable), "on", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new PreflightProblem(
+                "host networking that reaches this machine",
+                "the daemon is Docker Desktop: containers run in its VM, and with --network host they bind the VM's 127.0.0.1, which this machine cannot reach unless Desktop's host networking is switched on",
+                $"Docker Desktop 4.34 or later: Settings > Resources > Network > 'Enable host networking', restart Docker Desktop, then set {DesktopHostNetworkingVariable}=on; or use --runtime process"));
+        }
+
+        if (text.Contains("rootless", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new PreflightProblem(
+                "host networking that reaches this machine",
+                "the daemon is rootless Docker: --network host is rootlesskit's network namespace, so 127.0.0.1 in a container is not this machine's 127.0.0.1",
+                "use a rootful daemon (sudo systemctl start docker; DOCKER_HOST=unix:///var/run/docker.sock) or --runtime process"));
+        }
+
+        return problems;
+    }
+
+    /// <summary>Containers or volumes with this sandbox's names already exist: a crashed run's (or another sandbox's) leftovers.</summary>
+    private static async Task<List<PreflightProblem>> LeftoverProblemsAsync(SandboxGuard guard, string docker, string name, CancellationToken cancellationToken)
+    {
+        const string Owner = "\t{{.Label \"sandbox.name\"}}\t{{.Label \"sandbox.home\"}}\t{{.Label \"sandbox.session\"}}";
+        var problems = new List<PreflightProblem>();
+        var prefix = $"sandbox-{name}-";
+        var volumes = await TryAsync(guard, docker, ["volume", "ls", "--filter", $"name={prefix}", "--format", "{{.Name}}" + Owner], cancellationToken).ConfigureAwait(false);
+        var containers = await TryAsync(guard, docker, ["ps", "-a", "--filter", $"name={prefix}", "--format", "{{.Names}}" + Owner], cancellationToken).ConfigureAwait(false);
+        foreach (var (kind, list) in new[] { ("volume", volumes), ("container", containers) })
+        {
+            foreach (var line in list.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var parts = line.Split('\t');
+                var found = parts[0];
+                if (!found.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue; // the name filter matches substrings
+                }
+
+                var owner = parts.ElementAtOrDefault(1) is { Length: > 0 } owned
+                    ? $"labelled for sandbox '{owned}' (sandbox.home={parts.ElementAtOrDefault(2)}, sandbox.session={parts.ElementAtOrDefault(3)})"
+                    : "without sandbox labels";
+                var remove = kind == "volume" ? $"docker volume rm {found}" : $"docker rm -f -v {found}";
+                problems.Add(new PreflightProblem(
+                    $"no {kind} named {found}",
+                    $"the {kind} {found} already exists, {owner}: a crashed run left it, or something else uses the name; nothing was started and it was not touched",
+                    $"if it is a leftover of a sandbox of this home, 'sandbox sweep' removes it; otherwise check it, then '{remove}', or choose another --name"));
+            }
+        }
+
+        return problems;
+    }
+
+    private async Task WaitForPostgresAsync(SandboxRun run, PostgresEndpoint endpoint, string container, CancellationToken cancellationToken)
     {
         var deadline = run.Time.GetUtcNow() + TimeSpan.FromSeconds(60);
         Exception? last = null;
@@ -324,7 +556,13 @@ public sealed class DockerRuntime : ISandboxRuntime
             await Task.Delay(TimeSpan.FromMilliseconds(250), run.Time, cancellationToken).ConfigureAwait(false);
         }
 
-        throw SandboxRuntimeException.LaunchFailed("PostgreSQL (docker)", $"no login on {endpoint.Host}:{endpoint.Port} within 60 s: {last?.Message}; see 'docker logs sandbox-{run.Paths.Name}-postgres'");
+        var waited = SandboxRuntimeException.LaunchFailed("PostgreSQL (docker)", $"no login on {endpoint.Host}:{endpoint.Port} within 60 s: {last?.Message}");
+        if (await IsRunningAsync(run, container, CancellationToken.None).ConfigureAwait(false))
+        {
+            throw SandboxRuntimeException.ContainerRefuses(container, $"{endpoint.Host}:{endpoint.Port}", "PostgreSQL", waited);
+        }
+
+        throw SandboxRuntimeException.LaunchFailed("PostgreSQL (docker)", $"no login on {endpoint.Host}:{endpoint.Port} within 60 s and the container {container} is not running: {last?.Message}; see 'docker logs {container}'");
     }
 
     private async Task DockerIgnoringMissingAsync(SandboxRun run, string[] args, CancellationToken cancellationToken)
@@ -338,6 +576,14 @@ public sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<string> DockerAsync(SandboxRun run, string[] args, CancellationToken cancellationToken)
     {
+        if (run.Plan is { } plan)
+        {
+            // Planning: the guard judges the command exactly as it would before a real run; nothing runs.
+            run.Guard.GuardCommand(Cli.Wrap(FindDocker() ?? "docker").WithArguments(args), Caller);
+            plan.AddCommand("docker", args);
+            return string.Empty;
+        }
+
         var docker = FindDocker() ?? throw SandboxRuntimeException.LaunchFailed("docker", "the docker CLI is not on PATH; apt-get install -y docker.io");
         var result = await TryAsync(run.Guard, docker, args, cancellationToken).ConfigureAwait(false);
         if (result.Code != 0)

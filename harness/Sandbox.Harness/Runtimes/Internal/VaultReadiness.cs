@@ -25,6 +25,7 @@ internal static class VaultReadiness
     /// <param name="alive">Whether Vault's process still runs; checked before every probe.</param>
     /// <param name="logTail">The log written since the start.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="timeout">The budget; <see cref="SandboxOptions.VaultStartTimeout"/> when null.</param>
     /// <returns>Vault's seal status once it answers.</returns>
     public static async Task<Vault.Models.SealStatus> WaitAsync(
         SandboxRun run,
@@ -32,12 +33,19 @@ internal static class VaultReadiness
         string what,
         Func<CancellationToken, Task<bool>> alive,
         Func<string> logTail,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan? timeout = null)
     {
+        if (run.Plan is not null)
+        {
+            // A plan runs nothing, so there is nothing to wait for.
+            return new Vault.Models.SealStatus { Sealed = true };
+        }
+
         var probe = run.VaultAt(address, ProbeOptions);
-        var timeout = run.Options.VaultStartTimeout;
+        var budget = timeout ?? run.Options.VaultStartTimeout;
         var pipeline = new ResiliencePipelineBuilder { Name = PipelineName, TimeProvider = run.Time }
-            .AddTimeout(new TimeoutStrategyOptions { Name = PipelineName + "-timeout", Timeout = timeout })
+            .AddTimeout(new TimeoutStrategyOptions { Name = PipelineName + "-timeout", Timeout = budget })
             .AddRetry(new RetryStrategyOptions
             {
                 Name = PipelineName + "-retry",
@@ -84,7 +92,7 @@ internal static class VaultReadiness
         }
         catch (TimeoutRejectedException e)
         {
-            throw SandboxRuntimeException.VaultNotReady(what, address, timeout, run.Paths.VaultLog, last ?? e);
+            throw SandboxRuntimeException.VaultNotReady(what, address, budget, run.Paths.VaultLog, last ?? e);
         }
 
         return await probe.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);

@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Runtimes.Internal;
+using Sandbox.Harness.Runtimes.K3d.Internal;
 using Sandbox.Harness.Runtimes.Process;
 
 namespace Sandbox.Harness.Runtimes.K3d;
@@ -90,7 +90,30 @@ public sealed class K3dRuntime : ISandboxRuntime
             }
         }
 
+        if (FindTool("k3d") is { } k3d)
+        {
+            var (code, output, error) = await TryRunAsync(k3d, ["version"], TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            var version = code == 0 ? K3dVersionOf(output) : null;
+            if (version is null)
+            {
+                problems.Add(new PreflightProblem("k3d's version", $"'k3d version' did not name one (exit {code}: {FirstLine(code == 0 ? output : error)})", $"install k3d v{RuntimeVersions.K3dVersion}: {HowToGet("k3d")}"));
+            }
+            else if (version < RuntimeVersions.MinimumK3dVersion)
+            {
+                problems.Add(new PreflightProblem(
+                    $"k3d v{RuntimeVersions.MinimumK3dVersion} or newer",
+                    $"found k3d v{version}; the cluster config (apiVersion k3d.io/v1alpha5) needs v{RuntimeVersions.MinimumK3dVersion} or newer",
+                    $"install k3d v{RuntimeVersions.K3dVersion}: {HowToGet("k3d")}"));
+            }
+            else
+            {
+                found.Add($"k3d v{version}");
+            }
+        }
+
+        problems.AddRange(ChartProblems(options.ChartsDirectory));
         found.Add($"Vault image: {options.VaultImage ?? RuntimeVersions.VaultImage} via chart {RuntimeVersions.VaultChart} {RuntimeVersions.VaultChartVersion}");
+        found.Add($"k3s image: {RuntimeVersions.K3sImage}; Vault Secrets Operator {RuntimeVersions.VaultSecretsOperatorChartVersion}");
         return new RuntimePreflight(RuntimeKind.K3d, found, problems);
     }
 
@@ -101,22 +124,27 @@ public sealed class K3dRuntime : ISandboxRuntime
         if (run.State.ClusterName is null)
         {
             await CreateClusterAsync(run, cancellationToken).ConfigureAwait(false);
-            var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
-            await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            var password = run.NewSecret();
+            if (run.Plan is null)
+            {
+                await ProcessRuntime.WriteSecretFileAsync(run.Paths.PostgresPasswordFile, password, cancellationToken).ConfigureAwait(false);
+            }
 
             // The password goes through stdin, never on a command line.
             var secret = $"apiVersion: v1\nkind: Secret\nmetadata:\n  name: postgres-superuser\n  namespace: {RuntimeVersions.ToolsNamespace}\ntype: Opaque\nstringData:\n  password: \"{password}\"\n";
+            var manifest = Path.Combine(ManifestsFolder(run), "postgres.yaml");
+            await run.WriteFileAsync(manifest, await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "postgres.yaml"), cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             await KubectlAsync(run, ["create", "namespace", RuntimeVersions.ToolsNamespace], cancellationToken).ConfigureAwait(false);
-            await KubectlAsync(run, ["apply", "-f", "-"], cancellationToken, stdin: secret).ConfigureAwait(false);
-            await KubectlAsync(run, ["apply", "-f", Path.Combine(RequireAssets(), "postgres.yaml")], cancellationToken).ConfigureAwait(false);
+            await KubectlAsync(run, ["apply", "-f", "-"], cancellationToken, stdin: secret, stdinFile: "manifests/postgres-superuser.yaml").ConfigureAwait(false);
+            await KubectlAsync(run, ["apply", "-f", manifest], cancellationToken).ConfigureAwait(false);
         }
         else
         {
             await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "scale", "statefulset/postgres", "--replicas=1"], cancellationToken).ConfigureAwait(false);
         }
 
-        await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "rollout", "status", "statefulset/postgres", $"--timeout={(int)RolloutTimeout.TotalSeconds}s"], cancellationToken).ConfigureAwait(false);
-        var pw = (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim();
+        await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "rollout", "status", "statefulset/postgres", $"--timeout={(int)run.Options.FirstStartTimeout.TotalSeconds}s"], cancellationToken).ConfigureAwait(false);
+        var pw = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         run.State.PostgresHost = "127.0.0.1";
         run.State.PostgresSuperuser = "postgres";
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -142,14 +170,7 @@ public sealed class K3dRuntime : ISandboxRuntime
         run.State.VaultSource = image;
         if (run.State.Address is null)
         {
-            var (repository, tag) = RuntimeVersions.SplitImage(image);
-            await HelmAsync(run, ["repo", "add", "hashicorp", RuntimeVersions.HashiCorpHelmRepository, "--force-update"], cancellationToken).ConfigureAwait(false);
-            await HelmAsync(run, ["upgrade", "--install", RuntimeVersions.VaultRelease, RuntimeVersions.VaultChart, "--version", RuntimeVersions.VaultChartVersion,
-                "--namespace", RuntimeVersions.ToolsNamespace, "--create-namespace",
-                "--values", Path.Combine(RequireAssets(), "values", "vault.yaml"),
-                "--set", $"server.image.repository={repository}", "--set", $"server.image.tag={tag}"], cancellationToken).ConfigureAwait(false);
-            await HelmAsync(run, ["upgrade", "--install", "vault-secrets-operator", RuntimeVersions.VaultSecretsOperatorChart, "--version", RuntimeVersions.VaultSecretsOperatorChartVersion,
-                "--namespace", "vault-secrets-operator-system", "--create-namespace"], cancellationToken).ConfigureAwait(false);
+            await InstallChartsAsync(run, image, cancellationToken).ConfigureAwait(false);
             run.State.Address = $"http://127.0.0.1:{run.State.VaultPort!.Value.ToString(CultureInfo.InvariantCulture)}";
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -159,13 +180,16 @@ public sealed class K3dRuntime : ISandboxRuntime
         }
 
         var what = new VaultFlavor(kind, run.State.VaultVersion, image).Describe();
+        // A Pending, ContainerCreating or not-yet-created pod is "not yet"; only a pod that cannot
+        // recover ends the wait, with its last events. Never wait for Ready: a sealed Vault is never Ready.
         var status = await VaultReadiness.WaitAsync(
             run,
             new Uri(run.State.Address),
             what,
-            ct => IsVaultRunningAsync(run, ct),
+            ct => VaultPodAliveAsync(run, what, ct),
             () => "  (see: kubectl --kubeconfig " + run.Paths.Kubeconfig + " -n tools logs " + RuntimeVersions.VaultRelease + "-0)",
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            run.Options.FirstStartTimeout).ConfigureAwait(false);
         run.State.VaultVersion = string.IsNullOrWhiteSpace(status.Version) ? "unknown" : status.Version;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
         return run.State.VaultFlavor();
@@ -196,6 +220,16 @@ public sealed class K3dRuntime : ISandboxRuntime
         KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "delete", "pvc", $"data-{RuntimeVersions.VaultRelease}-0", "--ignore-not-found", "--wait=true"], cancellationToken);
 
     /// <inheritdoc />
+    public async Task CopyVaultStorageAsync(SandboxRun run, string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        // The chart's file storage (k3d/values/vault.yaml: path = "/vault/data"), copied out of the pod (kubectl cp uses tar in the image).
+        Directory.CreateDirectory(destination);
+        await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "cp", "-c", "vault", $"{RuntimeVersions.VaultRelease}-0:/vault/data", destination], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task DestroyAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -218,21 +252,77 @@ public sealed class K3dRuntime : ISandboxRuntime
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>The in-cluster API address Vault's Kubernetes auth checks tokens against.</summary>
+    public const string InClusterKubernetesHost = "https://kubernetes.default.svc";
+
+    /// <summary>
+    /// Replay's inputs per runtime: on k3d, <c>connection_url</c> names the in-cluster PostgreSQL
+    /// Service and <c>kubernetes_host</c> the cluster's own API (no CA given: Vault uses its pod's CA
+    /// and its own ServiceAccount token as the reviewer, which the chart's auth-delegator binding
+    /// allows); on process and docker, the host view without Kubernetes auth, as before.
+    /// </summary>
+    /// <param name="runtime">The runtime.</param>
+    /// <param name="postgres">The sandbox PostgreSQL (host view: superuser and password).</param>
+    /// <param name="jwtValidationPubkeys">The sandbox issuer's public keys, or null.</param>
+    public static Replay.ReplayOptions ReplayOptionsFor(RuntimeKind runtime, PostgresEndpoint postgres, IReadOnlyList<string>? jwtValidationPubkeys) =>
+        runtime == RuntimeKind.K3d
+            ? new Replay.ReplayOptions
+            {
+                Postgres = postgres,
+                ConnectionUrl = $"postgresql://{{{{username}}}}:{{{{password}}}}@{VsoManifests.InClusterPostgresHost}:5432/postgres?sslmode=disable",
+                KubernetesHost = InClusterKubernetesHost,
+                InCluster = true,
+                JwtValidationPubkeys = jwtValidationPubkeys,
+            }
+            : new Replay.ReplayOptions { Postgres = postgres, JwtValidationPubkeys = jwtValidationPubkeys };
+
+    /// <summary>Writes each app's manifest (<c>manifests/app-&lt;slug&gt;.yaml</c>) and applies it.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="topology">The topology.</param>
+    /// <param name="cancellationToken">Cancels the apply.</param>
+    /// <exception cref="TopologyAppNameException">A name cannot be a Kubernetes name; nothing was applied.</exception>
+    public async Task ApplyAppsAsync(SandboxRun run, Topology.TopologySpec topology, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(topology);
+        VsoManifests.Validate(topology);
+        foreach (var app in topology.Apps)
+        {
+            var file = Path.Combine(ManifestsFolder(run), $"app-{app.Slug}.yaml");
+            await run.WriteFileAsync(file, VsoManifests.Render(topology, app), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await KubectlAsync(run, ["apply", "-f", file], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Fills <c>k3d/cluster.yaml</c>'s placeholders.</summary>
+    /// <param name="template">The template.</param>
+    /// <param name="paths">The sandbox's paths (name, home id).</param>
+    /// <param name="session">The session id.</param>
+    /// <param name="apiPort">The API's host port.</param>
+    /// <param name="vaultPort">Vault's host port.</param>
+    /// <param name="postgresPort">PostgreSQL's host port.</param>
+    internal static string RenderClusterConfig(string template, SandboxPaths paths, string session, int apiPort, int vaultPort, int postgresPort) => template
+        .Replace("${SANDBOX_NAME}", paths.Name, StringComparison.Ordinal)
+        .Replace("${SANDBOX_SESSION}", session, StringComparison.Ordinal)
+        .Replace("${SANDBOX_HOME_ID}", paths.HomeId, StringComparison.Ordinal)
+        .Replace("${K3S_IMAGE}", RuntimeVersions.K3sImage, StringComparison.Ordinal)
+        .Replace("${API_PORT}", apiPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("${VAULT_PORT}", vaultPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("${POSTGRES_PORT}", postgresPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    /// <summary>The kube context <c>k3d kubeconfig get</c> names for a cluster.</summary>
+    /// <param name="cluster">The cluster name.</param>
+    public static string ContextOf(string cluster) => "k3d-" + cluster;
+
     private async Task CreateClusterAsync(SandboxRun run, CancellationToken cancellationToken)
     {
         var apiPort = PortSource();
         run.State.VaultPort = PortSource();
         run.State.PostgresPort = PortSource();
         var template = await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "cluster.yaml"), cancellationToken).ConfigureAwait(false);
-        var config = template
-            .Replace("${SANDBOX_NAME}", run.Paths.Name, StringComparison.Ordinal)
-            .Replace("${SANDBOX_SESSION}", run.State.SessionId, StringComparison.Ordinal)
-            .Replace("${SANDBOX_HOME_ID}", run.Paths.HomeId, StringComparison.Ordinal)
-            .Replace("${API_PORT}", apiPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("${VAULT_PORT}", run.State.VaultPort.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("${POSTGRES_PORT}", run.State.PostgresPort.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var config = RenderClusterConfig(template, run.Paths, run.State.SessionId, apiPort, run.State.VaultPort.Value, run.State.PostgresPort.Value);
         var configFile = Path.Combine(run.Paths.RunFolder, "k3d-cluster.yaml");
-        await File.WriteAllTextAsync(configFile, config, cancellationToken).ConfigureAwait(false);
+        await run.WriteFileAsync(configFile, config, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         // Recorded before the create, so that down/sweep delete a half-made cluster too.
         run.State.ClusterName = run.Paths.Name;
@@ -240,9 +330,12 @@ public sealed class K3dRuntime : ISandboxRuntime
         await RunAsync(run, "k3d", ["cluster", "create", "--config", configFile, "--kubeconfig-update-default=false", "--kubeconfig-switch-context=false"], cancellationToken).ConfigureAwait(false);
 
         var kubeconfig = await RunAsync(run, "k3d", ["kubeconfig", "get", run.Paths.Name], cancellationToken).ConfigureAwait(false);
-        await ProcessRuntime.WriteSecretFileAsync(run.Paths.Kubeconfig, kubeconfig, cancellationToken).ConfigureAwait(false);
+        if (run.Plan is null)
+        {
+            await ProcessRuntime.WriteSecretFileAsync(run.Paths.Kubeconfig, kubeconfig, cancellationToken).ConfigureAwait(false);
+        }
 
-        if ((ImagesDirectory ?? run.Options.ImagesDirectory) is { } images)
+        if ((ImagesDirectory ?? run.Options.ImagesDirectory) is { } images && Directory.Exists(images))
         {
             var tarballs = Directory.EnumerateFiles(images, "*.tar").Order(StringComparer.Ordinal).ToList();
             if (tarballs.Count > 0)
@@ -250,6 +343,136 @@ public sealed class K3dRuntime : ISandboxRuntime
                 await RunAsync(run, "k3d", ["image", "import", .. tarballs, "--cluster", run.Paths.Name], cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task InstallChartsAsync(SandboxRun run, string image, CancellationToken cancellationToken)
+    {
+        var (repository, tag) = RuntimeVersions.SplitImage(image);
+        var charts = run.Options.ChartsDirectory;
+        if (charts is null)
+        {
+            await HelmAsync(run, ["repo", "add", "hashicorp", RuntimeVersions.HashiCorpHelmRepository, "--force-update"], cancellationToken).ConfigureAwait(false);
+        }
+
+        // One values file per release holds everything Helm gets (the --set-string values merged in).
+        var setStrings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["server.image.repository"] = repository,
+            ["server.image.tag"] = tag,
+        };
+        var vaultValues = Path.Combine(run.Paths.RunFolder, "helm", RuntimeVersions.VaultRelease + ".values.yaml");
+        var vaultBase = await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "values", "vault.yaml"), cancellationToken).ConfigureAwait(false);
+        await run.WriteFileAsync(vaultValues, HelmValues.MergeStrings(vaultBase, setStrings), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var vsoValues = Path.Combine(run.Paths.RunFolder, "helm", RuntimeVersions.VaultSecretsOperatorRelease + ".values.yaml");
+        var vsoBase = await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "values", "vault-secrets-operator.yaml"), cancellationToken).ConfigureAwait(false);
+        await run.WriteFileAsync(vsoValues, HelmValues.MergeStrings(vsoBase, []), cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        await HelmAsync(run, ["upgrade", "--install", RuntimeVersions.VaultRelease, .. ChartArguments(charts, RuntimeVersions.VaultChart, RuntimeVersions.VaultChartVersion),
+            "--namespace", RuntimeVersions.ToolsNamespace, "--create-namespace", "--values", vaultValues,
+            .. setStrings.SelectMany(p => new[] { "--set-string", $"{p.Key}={p.Value}" })], cancellationToken).ConfigureAwait(false);
+        await HelmAsync(run, ["upgrade", "--install", RuntimeVersions.VaultSecretsOperatorRelease,
+            .. ChartArguments(charts, RuntimeVersions.VaultSecretsOperatorChart, RuntimeVersions.VaultSecretsOperatorChartVersion),
+            "--namespace", RuntimeVersions.VaultSecretsOperatorNamespace, "--create-namespace", "--values", vsoValues], cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string[] ChartArguments(string? chartsDirectory, string chart, string version) =>
+        chartsDirectory is null
+            ? [chart, "--version", version]
+            : [Path.Combine(Path.GetFullPath(chartsDirectory), RuntimeVersions.ChartArchive(chart, version))];
+
+    /// <summary>The problems of a <c>--charts</c> folder: each pinned archive must be there, and be the pinned version.</summary>
+    /// <param name="chartsDirectory">The folder, or null (then there is nothing to check).</param>
+    internal static IReadOnlyList<PreflightProblem> ChartProblems(string? chartsDirectory)
+    {
+        var problems = new List<PreflightProblem>();
+        if (chartsDirectory is null)
+        {
+            return problems;
+        }
+
+        foreach (var (chart, version) in new[] { (RuntimeVersions.VaultChart, RuntimeVersions.VaultChartVersion), (RuntimeVersions.VaultSecretsOperatorChart, RuntimeVersions.VaultSecretsOperatorChartVersion) })
+        {
+            var archive = Path.Combine(chartsDirectory, RuntimeVersions.ChartArchive(chart, version));
+            var how = $"'helm pull {chart} --version {version} -d {chartsDirectory}' where {RuntimeVersions.HashiCorpHelmRepository} is reachable (after 'helm repo add hashicorp {RuntimeVersions.HashiCorpHelmRepository}'), then copy the folder here";
+            if (!File.Exists(archive))
+            {
+                var name = chart[(chart.LastIndexOf('/') + 1)..];
+                var others = Directory.Exists(chartsDirectory)
+                    ? Directory.EnumerateFiles(chartsDirectory, name + "-*.tgz").Select(Path.GetFileName).Where(f => f is not null && char.IsDigit(f[name.Length + 1])).ToList()
+                    : [];
+                problems.Add(new PreflightProblem(
+                    $"the chart archive {Path.GetFileName(archive)}",
+                    others.Count > 0 ? $"{chartsDirectory} holds {string.Join(", ", others)}, not version {version}" : $"not found in {chartsDirectory}",
+                    how));
+                continue;
+            }
+
+            var found = ChartArchiveVersion(archive);
+            if (found != version)
+            {
+                problems.Add(new PreflightProblem($"the chart archive {Path.GetFileName(archive)}", $"its Chart.yaml says version {found ?? "(none: not a chart archive)"}, not {version}", how));
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The <c>version:</c> of the chart's <c>Chart.yaml</c> in a <c>.tgz</c> chart archive, or null.</summary>
+    /// <param name="archive">The archive.</param>
+    internal static string? ChartArchiveVersion(string archive)
+    {
+        try
+        {
+            using var file = File.OpenRead(archive);
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            using var tar = new System.Formats.Tar.TarReader(gzip);
+            while (tar.GetNextEntry() is { } entry)
+            {
+                var parts = entry.Name.Split('/');
+                if (parts.Length == 2 && parts[1] == "Chart.yaml" && entry.DataStream is { } data)
+                {
+                    using var reader = new StreamReader(data);
+                    var line = reader.ReadToEnd().Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith("version:", StringComparison.Ordinal));
+                    return line?["version:".Length..].Trim().Trim('"', '\'');
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    /// <summary>The version in <c>k3d version</c>'s output (<c>k3d version v5.9.0</c>), or null.</summary>
+    /// <param name="output">The output.</param>
+    internal static Version? K3dVersionOf(string output)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"k3d version v?(\d+)\.(\d+)\.(\d+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return match.Success
+            ? new Version(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture))
+            : null;
+    }
+
+    private static string ManifestsFolder(SandboxRun run) => Path.Combine(run.Paths.RunFolder, "manifests");
+
+    private async Task<bool> VaultPodAliveAsync(SandboxRun run, string what, CancellationToken cancellationToken)
+    {
+        var pod = RuntimeVersions.VaultRelease + "-0";
+        var json = await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "get", "pod", pod, "--ignore-not-found", "-o", "json"], cancellationToken).ConfigureAwait(false);
+        var (condition, reason) = PodState.Classify(json);
+        if (condition != PodCondition.Dead)
+        {
+            // Not yet created, Pending, ContainerCreating: the budget (--start-timeout) decides, not a count.
+            return true;
+        }
+
+        var events = await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "get", "events", "--field-selector", $"involvedObject.name={pod}",
+            "-o", "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}"], cancellationToken).ConfigureAwait(false);
+        var last = events.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(8).Select(l => "  " + l);
+        throw SandboxRuntimeException.LaunchFailed(what, $"pod {RuntimeVersions.ToolsNamespace}/{pod} cannot start ({reason}). Its last events:\n{string.Join("\n", last)}\n"
+            + $"  (see: kubectl --kubeconfig {run.Paths.Kubeconfig} -n {RuntimeVersions.ToolsNamespace} describe pod {pod})");
     }
 
     private async Task<string?> PodPhaseAsync(SandboxRun run, string pod, CancellationToken cancellationToken)
@@ -270,15 +493,16 @@ public sealed class K3dRuntime : ISandboxRuntime
         }
     }
 
-    private Task<string> KubectlAsync(SandboxRun run, string[] args, CancellationToken cancellationToken, string? stdin = null) =>
-        RunAsync(run, "kubectl", ["--kubeconfig", run.Paths.Kubeconfig, .. args], cancellationToken, stdin);
+    // Explicit, simple forms only ('--kubeconfig FILE --context NAME'), so the guard can classify every argument.
+    private Task<string> KubectlAsync(SandboxRun run, string[] args, CancellationToken cancellationToken, string? stdin = null, string? stdinFile = null) =>
+        RunAsync(run, "kubectl", ["--kubeconfig", run.Paths.Kubeconfig, "--context", ContextOf(run.Paths.Name), .. args], cancellationToken, stdin, stdinFile);
 
     private Task<string> HelmAsync(SandboxRun run, string[] args, CancellationToken cancellationToken) =>
-        RunAsync(run, "helm", ["--kubeconfig", run.Paths.Kubeconfig, .. args], cancellationToken);
+        RunAsync(run, "helm", ["--kubeconfig", run.Paths.Kubeconfig, "--kube-context", ContextOf(run.Paths.Name), .. args], cancellationToken);
 
-    private async Task<string> RunAsync(SandboxRun run, string tool, string[] args, CancellationToken cancellationToken, string? stdin = null)
+    private async Task<string> RunAsync(SandboxRun run, string tool, string[] args, CancellationToken cancellationToken, string? stdin = null, string? stdinFile = null)
     {
-        var path = FindTool(tool) ?? throw SandboxRuntimeException.LaunchFailed(tool, $"not found {(_toolDirectory is null ? "on PATH" : "in " + _toolDirectory)}; {HowToGet(tool)}");
+        var path = FindTool(tool) ?? (run.Plan is not null ? tool : null) ?? throw SandboxRuntimeException.LaunchFailed(tool, $"not found {(_toolDirectory is null ? "on PATH" : "in " + _toolDirectory)}; {HowToGet(tool)}");
         var helmHome = Path.Combine(run.Paths.RunFolder, "helm");
         var command = Cli.Wrap(path)
             .WithArguments(args)
@@ -294,6 +518,13 @@ public sealed class K3dRuntime : ISandboxRuntime
         }
 
         var guarded = run.Guard.GuardCommand(command, Caller, run.Paths.Kubeconfig);
+        if (run.Plan is { } plan)
+        {
+            // Planning: the guard has judged the command as it would before a real run; nothing runs.
+            plan.AddCommand(tool, args, stdin, stdinFile);
+            return string.Empty;
+        }
+
         var result = await guarded.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {

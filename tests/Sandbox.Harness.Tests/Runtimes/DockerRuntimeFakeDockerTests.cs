@@ -1,0 +1,227 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NUnit.Framework;
+using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Docker;
+
+namespace Sandbox.Harness.Tests.Runtimes;
+
+/// <summary>
+/// The docker runtime against a fake docker CLI (a script in a tool directory handed to the runtime;
+/// PATH is not touched) that answers as a given daemon would — too old, unreachable, Docker Desktop,
+/// rootless, with a crashed run's volume — and records every call, so each preflight problem is
+/// shown to be named with its fix before anything is started.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class DockerRuntimeFakeDockerTests
+{
+    private const string Healthy = "Debian GNU/Linux 12 (bookworm)|[\"name=seccomp,profile=builtin\"]";
+    private string _tools = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _tools = Path.Combine(Path.GetTempPath(), "sandbox-fake-docker-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_tools);
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_tools, recursive: true);
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_WithNoDaemon_SaysHowToStartOne(CancellationToken cancellationToken)
+    {
+        WriteFake(versionExit: 1, versionErr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
+
+        var problem = (await PreflightAsync(cancellationToken)).Problems.Single();
+
+        Assert.That(problem.What, Is.EqualTo("a running Docker daemon"));
+        Assert.That(problem.Detail, Does.Contain("Cannot connect to the Docker daemon"));
+        Assert.That(problem.HowToGet, Does.Contain("scripts/start-docker.sh"));
+        AssertOnlyReadOnlyCalls();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_WithADaemonOlderThanTheApiItNeeds_NamesBothVersionsAndTheUpgrade(CancellationToken cancellationToken)
+    {
+        WriteFake(version: "1.38");
+
+        var problem = (await PreflightAsync(cancellationToken)).Problems.Single();
+
+        Assert.That(problem.What, Does.Contain($"API {DockerRuntime.MinimumApiVersion} or later"));
+        Assert.That(problem.Detail, Does.Contain("API 1.38"));
+        Assert.That(problem.HowToGet, Does.Contain("upgrade Docker Engine"));
+        AssertOnlyReadOnlyCalls();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_WithTheCliPinnedToAnApiTheDaemonLacks_SaysToUnsetTheVariable(CancellationToken cancellationToken)
+    {
+        WriteFake(versionExit: 1, versionErr: "Error response from daemon: client version 1.50 is too new. Maximum supported API version is 1.41");
+
+        var problem = (await PreflightAsync(cancellationToken)).Problems.Single();
+
+        Assert.That(problem.Detail, Does.Contain("is too new"));
+        Assert.That(problem.HowToGet, Does.Contain("unset DOCKER_API_VERSION"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_OnDockerDesktop_NamesHostNetworkingAndHowToSwitchItOn(CancellationToken cancellationToken)
+    {
+        WriteFake(info: "Docker Desktop|[\"name=seccomp,profile=unconfined\"]");
+        var saved = Environment.GetEnvironmentVariable(DockerRuntime.DesktopHostNetworkingVariable);
+        Environment.SetEnvironmentVariable(DockerRuntime.DesktopHostNetworkingVariable, null);
+        try
+        {
+            var preflight = await PreflightAsync(cancellationToken);
+            var problem = preflight.Problems.Single();
+            Assert.That(problem.Detail, Does.Contain("Docker Desktop"));
+            Assert.That(problem.HowToGet, Does.Contain("Enable host networking").And.Contain(DockerRuntime.DesktopHostNetworkingVariable + "=on").And.Contain("--runtime process"));
+
+            Environment.SetEnvironmentVariable(DockerRuntime.DesktopHostNetworkingVariable, "on");
+            Assert.That((await PreflightAsync(cancellationToken)).Usable, Is.True, "once the operator switched host networking on and said so");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(DockerRuntime.DesktopHostNetworkingVariable, saved);
+        }
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_OnRootlessDocker_SaysHostNetworkingIsNotThisMachines(CancellationToken cancellationToken)
+    {
+        WriteFake(info: "Ubuntu 24.04 LTS|[\"name=seccomp,profile=builtin\",\"name=rootless\",\"name=cgroupns\"]");
+
+        var problem = (await PreflightAsync(cancellationToken)).Problems.Single();
+
+        Assert.That(problem.Detail, Does.Contain("rootless Docker").And.Contain("rootlesskit"));
+        Assert.That(problem.HowToGet, Does.Contain("rootful daemon").And.Contain("--runtime process"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Up_WithAVolumeOfACrashedRunLabelledForAnotherSandbox_FailsPreflightNamingItAndTouchesNothing(CancellationToken cancellationToken)
+    {
+        WriteFake(volumes: "sandbox-lab-vault-data\tlab-old\th-0123456789ab\ts-deadbeef0000");
+        await using var home = new SandboxTestHome();
+        var manager = new SandboxManager(home.Guard, home.Folder) { RuntimeFactory = _ => new DockerRuntime(_tools, home.Guard) };
+
+        var e = Assert.ThrowsAsync<SandboxPreflightException>(() => manager.UpAsync(new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "lab" }, cancellationToken))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.ExitCode, Is.EqualTo(ExitCode.PreflightFailed));
+            Assert.That(e.Message, Does.Contain("sandbox-lab-vault-data").And.Contain("sandbox 'lab-old'").And.Contain("sandbox.session=s-deadbeef0000"));
+            Assert.That(e.Message, Does.Contain("sandbox sweep").And.Contain("docker volume rm sandbox-lab-vault-data").And.Contain("another --name"));
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", "lab")), Is.False, "no run folder");
+        });
+        AssertOnlyReadOnlyCalls();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task StartVault_OpenBao_StoresUnderOpenbaoFile_SkipsSetcap_MountsTheConfigReadOnly_AndARunningContainerThatRefusesSaysSo(CancellationToken cancellationToken)
+    {
+        WriteFake(imageVolumes: "/openbao/file /openbao/logs ", running: "true");
+        await using var home = new SandboxTestHome();
+        var paths = new SandboxPaths(home.Folder, "bao");
+        Directory.CreateDirectory(paths.LogsFolder);
+        // As a 077 umask leaves a new file: 0600, unreadable by the container's user (uid 100).
+        File.WriteAllText(paths.VaultConfig, string.Empty);
+        File.SetUnixFileMode(paths.VaultConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var state = new SandboxState { Name = "bao", Runtime = RuntimeKind.Docker, Labels = SandboxState.LabelsFor("s-test", paths) };
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, VaultImage = "openbao/openbao:2.1.0", VaultStartTimeout = TimeSpan.FromSeconds(1) };
+        var run = new SandboxRun(paths, state, options, home.Guard, NullLogger.Instance, TimeProvider.System);
+        var runtime = new DockerRuntime(_tools, home.Guard) { PortSource = () => 1 };
+
+        var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => runtime.StartVaultAsync(run, cancellationToken))!;
+
+        var docker = Calls().Single(c => c.StartsWith("docker run ", StringComparison.Ordinal));
+        var config = await File.ReadAllTextAsync(paths.VaultConfig, cancellationToken);
+        Assert.Multiple(() =>
+        {
+            Assert.That(docker, Does.Contain("-v sandbox-bao-vault-data:/openbao/file"), "OpenBao's storage folder, owned by its user openbao");
+            Assert.That(docker, Does.Contain("-v sandbox-bao-vault-openbao-logs:/openbao/logs"), "every VOLUME of the image gets a labelled named volume");
+            Assert.That(docker, Does.Contain("-e SKIP_SETCAP=true"));
+            Assert.That(docker, Does.Contain($"-v {paths.VaultConfig}:/sandbox/vault.hcl:ro,z"));
+            Assert.That(config, Does.Contain("path = \"/openbao/file\""));
+            Assert.That(File.GetUnixFileMode(paths.VaultConfig) & UnixFileMode.OtherRead, Is.EqualTo(UnixFileMode.OtherRead), "readable by the container's user");
+            Assert.That(state.Volumes, Is.EquivalentTo(new[] { "sandbox-bao-vault-data", "sandbox-bao-vault-openbao-logs" }), "recorded for down and sweep");
+            Assert.That(e.ExitCode, Is.EqualTo(ExitCode.Timeout));
+            Assert.That(e.Message, Does.Contain("sandbox-bao-vault is running, but Vault does not answer on http://127.0.0.1:1").And.Contain("Docker Desktop").And.Contain("docker logs sandbox-bao-vault"));
+            Assert.That(Calls(), Has.Some.StartWith("docker inspect --type container"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Wipe_RemovesTheContainerWithItsAnonymousVolumes(CancellationToken cancellationToken)
+    {
+        WriteFake();
+        await using var home = new SandboxTestHome();
+        var paths = new SandboxPaths(home.Folder, "wipe");
+        var run = new SandboxRun(paths, new SandboxState { Name = "wipe", Runtime = RuntimeKind.Docker }, new SandboxOptions(), home.Guard, NullLogger.Instance, TimeProvider.System);
+
+        await new DockerRuntime(_tools, home.Guard).WipeVaultStorageAsync(run, cancellationToken);
+
+        Assert.That(Calls(), Is.EqualTo(new[] { "docker rm -f -v sandbox-wipe-vault", "docker volume rm -f sandbox-wipe-vault-data" }));
+    }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public void PostgresEnvironment_AsksForPasswordsOverTcp_FromLoopbackToo(CancellationToken cancellationToken)
+    {
+        var env = DockerRuntime.PostgresEnvironment("pw", 5544).Split('\n');
+
+        Assert.That(env, Does.Contain("POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256"), "initdb's 127.0.0.1/::1 lines");
+        Assert.That(env, Does.Contain("POSTGRES_HOST_AUTH_METHOD=scram-sha-256"), "the line the entrypoint appends");
+        Assert.That(env, Does.Contain("PGPORT=5544"));
+    }
+
+    private async Task<RuntimePreflight> PreflightAsync(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        return await new DockerRuntime(_tools, home.Guard).PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "lab" }, cancellationToken);
+    }
+
+    private string[] Calls()
+    {
+        var log = Path.Combine(_tools, "calls.log");
+        return File.Exists(log) ? File.ReadAllLines(log) : [];
+    }
+
+    /// <summary>Preflight asks; it never creates, runs or removes anything.</summary>
+    private void AssertOnlyReadOnlyCalls()
+    {
+        string[] readOnly = ["docker version", "docker info", "docker image inspect", "docker volume ls", "docker ps"];
+        Assert.That(Calls().Where(c => !readOnly.Any(r => c.StartsWith(r, StringComparison.Ordinal))), Is.Empty);
+    }
+
+    private void WriteFake(string version = "1.41", int versionExit = 0, string versionErr = "", string info = Healthy, string volumes = "", string imageVolumes = "", string running = "false")
+    {
+        // Canned answers per subcommand; every call is appended to calls.log. The values contain no single quotes.
+        var script = $$"""
+            #!/bin/bash
+            echo "docker $*" >> '{{_tools}}/calls.log'
+            case "$1 $2" in
+              "version "*) if [ {{versionExit}} -ne 0 ]; then echo '{{versionErr}}' >&2; exit {{versionExit}}; fi; echo '{{version}}' ;;
+              "info "*) echo '{{info}}' ;;
+              "image inspect") case "$*" in *Volumes*) printf '%s\n' '{{imageVolumes}}' ;; *) echo sha256:0 ;; esac ;;
+              "volume ls") printf '{{volumes}}\n' ;;
+              "ps -a") ;;
+              "inspect --type") case "$*" in *State.Running*) echo '{{running}}' ;; *) echo 'Error: No such container' >&2; exit 1 ;; esac ;;
+              *) ;;
+            esac
+            exit 0
+            """;
+        var path = Path.Combine(_tools, "docker");
+        File.WriteAllText(path, script.Replace("\r\n", "\n", StringComparison.Ordinal));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}
