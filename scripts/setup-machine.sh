@@ -49,4 +49,12 @@ if [ ! -d "$node_dir/node_modules/node-vault" ] || [ "$node_dir/package-lock.jso
     || echo "setup: npm ci failed in tests/clients/node; the client compatibility tests will say so" >&2
 fi
 
+# The HCL reader's oracle: HashiCorp's HCL library as the npm package pinned in tests/hcl-oracle.
+hcl_dir="$here/../tests/hcl-oracle"
+if [ ! -d "$hcl_dir/node_modules/@cdktf/hcl2json" ] || [ "$hcl_dir/package-lock.json" -nt "$hcl_dir/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/hcl-oracle"
+  (cd "$hcl_dir" && npm ci --no-audit --no-fund --loglevel=error) \
+    || echo "setup: npm ci failed in tests/hcl-oracle; the HCL oracle tests will say so" >&2
+fi
+
 echo "setup: ok (PostgreSQL binaries: ${pg_bin:-installed now}, $(dotnet --version))"

@@ -13,7 +13,7 @@ namespace Sandbox.VaultDouble.Tests.Clients;
 
 /// <summary>
 /// The compatibility suite with a real third-party client: <c>tests/clients/node/compat.js</c> drives
-/// a freshly started, uninitialized double through node-vault (pinned by
+/// a freshly started, uninitialized double through node-vault and hashi-vault-js (pinned by
 /// <c>tests/clients/node/package-lock.json</c>, installed by <c>scripts/setup-machine.sh</c>) the way
 /// the lab uses Vault: seal status, init, unseal, seal; KV v1 and v2; transit; policies; tokens and
 /// accessors; Kubernetes and JWT logins; database credentials and their lease; error answers. Each
@@ -166,7 +166,7 @@ public sealed class NodeVaultClientTests
     public void ClientCheck(string check)
     {
         Assert.That(_results.TryGetValue(check, out var r), Is.True, _runProblem);
-        Assert.That(r.Ok, Is.True, $"node-vault check '{check}' failed: {r.Detail}");
+        Assert.That(r.Ok, Is.True, $"client check '{check}' failed: {r.Detail}");
     }
 
     [Test, CancelAfter(10_000)]

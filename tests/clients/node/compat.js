@@ -1,7 +1,8 @@
 'use strict';
 
-// Drives a freshly started, uninitialized Vault double through node-vault (a third-party npm
-// client, pinned in package.json) the way the lab uses Vault, and prints one JSON line per check:
+// Drives a freshly started, uninitialized Vault double through node-vault and hashi-vault-js
+// (third-party npm clients, pinned in package.json) the way the lab uses Vault, and prints one JSON
+// line per check:
 //   {"check":"kv2.metadata","ok":true,"detail":""}
 // The checks run in the order of checks.json (they build on each other: init before unseal, ...).
 // The input file (argv[2]) names the double's address and the stand-ins (PostgreSQL, the JWT
@@ -18,6 +19,8 @@ const app = input.app;
 const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s) => Buffer.from(s, 'base64').toString('utf8');
 
+let HashiVault; // hashi-vault-js is an ES module: imported before the checks run
+const hvj = () => new HashiVault({ https: false, baseUrl: `${input.addr}/v1`, timeout: 20000 });
 const client = (token) => nodeVault({ apiVersion: 'v1', endpoint: input.addr, token, requestOptions: { timeout: 20000 } });
 const vault = client(undefined);
 const state = {};
@@ -37,7 +40,9 @@ async function failure(promise) {
   try {
     await promise;
   } catch (e) {
-    return { status: e.response ? e.response.statusCode : undefined, message: e.message, body: e.response ? e.response.body : undefined };
+    // node-vault: response.statusCode/body; hashi-vault-js (axios): response.status/data
+    const r = e.response;
+    return { status: r ? r.statusCode ?? r.status : undefined, message: e.message, body: r ? r.body ?? r.data : undefined };
   }
   throw new assert.AssertionError({ message: 'the call succeeded, an error answer was expected' });
 }
@@ -344,6 +349,60 @@ const checks = {
     const prom = await failure(vault.read('sys/metrics?format=prometheus'));
     assert.equal(prom.status, 400);
   },
+  // hashi-vault-js (a second, independent npm client): the endpoints it calls that the double once
+  // answered 404, and KV v2 through its own helpers
+  'hvj.sys.health-seal-status': async () => {
+    const h = await hvj().healthCheck();
+    assert.equal(h.sealed, false);
+    const s = await hvj().sealStatus();
+    assert.equal(s.initialized, true);
+    assert.equal(s.t, 2);
+  },
+  'hvj.sys.host-info-counters-metrics': async () => {
+    const h = await hvj().sysHostInfo(state.root);
+    assert.ok(h.host.hostname.length > 0);
+    const c = await hvj().sysInternalCounters(state.root, 'tokens');
+    assert.ok(c.counters.service_tokens.total >= 2);
+    const m = await hvj().sysMetrics(state.root);
+    assert.ok(Array.isArray(m.Gauges));
+  },
+  'hvj.tokens.create-lookup-renew': async () => {
+    const t = await hvj().createToken(state.root, { policies: [app], ttl: '30m' });
+    assert.match(t.client_token, /^hvs\./);
+    state.hvjToken = t.client_token;
+    state.hvjAccessor = t.accessor;
+    const l = await hvj().lookupToken(state.root, t.client_token);
+    assert.equal(l.accessor, t.accessor);
+    const r = await hvj().renewToken(state.root, t.client_token, 7200);
+    assert.equal(r.lease_duration, 7200);
+  },
+  'hvj.tokens.accessors': async () => {
+    const l = await hvj().listAccessors(state.root);
+    assert.ok(l.keys.includes(state.hvjAccessor));
+    const a = await hvj().lookupAccessor(state.root, state.hvjAccessor);
+    assert.equal(a.id, '');
+    const r = await hvj().renewAccessor(state.root, state.hvjAccessor);
+    assert.equal(r.client_token, '');
+    assert.equal(r.accessor, state.hvjAccessor);
+    await hvj().revokeAccessor(state.root, state.hvjAccessor);
+    const gone = await failure(hvj().lookupToken(state.root, state.hvjToken));
+    assert.equal(gone.status, 403);
+  },
+  'hvj.kv2.lifecycle': async () => {
+    const name = `${app}/hvj`;
+    const w = await hvj().createKVSecret(state.root, name, { api_key: 'one' }, 'kvv2');
+    assert.equal(w.version, 1);
+    await hvj().updateKVSecret(state.root, name, { api_key: 'two' }, 1, 'kvv2');
+    assert.equal((await hvj().readKVSecret(state.root, name, undefined, 'kvv2')).data.api_key, 'two');
+    assert.equal((await hvj().readKVSecretMeta(state.root, name, 'kvv2')).current_version, 2);
+    await hvj().deleteLatestVerKVSecret(state.root, name, 'kvv2');
+    assert.equal((await failure(hvj().readKVSecret(state.root, name, undefined, 'kvv2'))).status, 404);
+    await hvj().undeleteVersionsKVSecret(state.root, name, [2], 'kvv2');
+    await hvj().destroyVersionsKVSecret(state.root, name, [1], 'kvv2');
+    const meta = await hvj().readKVSecretMeta(state.root, name, 'kvv2');
+    assert.equal(meta.versions['1'].destroyed, true);
+    assert.ok((await hvj().listKVSecrets(state.root, app, 'kvv2')).keys.includes('hvj'));
+  },
   'sys.seal': async () => {
     await vault.seal();
     const s = await vault.status();
@@ -368,6 +427,7 @@ function report(check, ok, detail) {
 }
 
 (async () => {
+  HashiVault = (await import('hashi-vault-js')).default;
   for (const name of manifest) {
     const fn = checks[name];
     if (!fn) {
@@ -379,7 +439,7 @@ function report(check, ok, detail) {
       await fn();
       report(name, true, '');
     } catch (e) {
-      const status = e.response ? ` (HTTP ${e.response.statusCode})` : '';
+      const status = e.response ? ` (HTTP ${e.response.statusCode ?? e.response.status})` : '';
       report(name, false, `${e.message}${status}`);
     }
   }
