@@ -235,6 +235,7 @@ public sealed class ChildArgumentCorpusTests
         yield return A("psql", "postgresql://app@127.0.0.1:5432/app?sslmode=disable");
         yield return A("pg_ctl", "start -D /tmp/sbx-run/pg -l /tmp/sbx-run/pg.log -w -t 30");
         yield return A("initdb", "-D /tmp/sbx-run/pg -U postgres --pwfile /tmp/sbx-run/pw --auth scram-sha-256 -E UTF8 --locale C --no-sync");
+        yield return A("postgres", "--single -D /tmp/sbx-run/pg/data -c fsync=off postgres");
         yield return A("helm", "upgrade --install vault hashicorp/vault --version 0.28.0 --namespace tools --create-namespace --values /tmp/sbx-run/values.yaml --set server.image.tag=1.17");
         yield return A("k3d", "cluster create --config /tmp/sbx-run/k3d.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false");
         yield return A("vault", "operator init -address=http://127.0.0.1:8200 -key-shares=1 -key-threshold=1 -format=json");

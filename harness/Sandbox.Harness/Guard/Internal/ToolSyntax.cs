@@ -136,7 +136,9 @@ internal sealed record ToolSyntax(string Name, Dictionary<string, ArgKind> Flags
 
         var postgres = new ToolSyntax("postgres", Table(
             ("-D", F), ("-h", E), ("-k", F),
-            ("-F -s -N", V), ("-B -c -C -d -p -S -r", V)));
+            ("-F -s -N", V), ("-B -c -C -d -p -S -r", V),
+            // Single-user mode (postgres docs, "Options for Single-User Mode"): no socket is opened at all.
+            ("--single", S)));
 
         var pgCtl = new ToolSyntax("pg_ctl", Table(
             ("-D --pgdata -l --log", F), ("-o --options", ArgKind.PostgresOptions),

@@ -11,9 +11,11 @@ using Sandbox.Harness.Guard;
 namespace Sandbox.Harness.Runtimes.Process;
 
 /// <summary>
-/// A throw-away PostgreSQL cluster in a folder of its own: <c>initdb</c> with
-/// <c>scram-sha-256</c> authentication and a generated superuser password, then <c>pg_ctl start</c>
-/// on a random free 127.0.0.1 port, with its unix socket inside the folder. When the current
+/// A throw-away PostgreSQL cluster in a folder of its own: a copy of the machine's template cluster
+/// (<see cref="PostgresTemplate"/>: <c>initdb</c> with <c>scram-sha-256</c> authentication, once per
+/// machine and PostgreSQL build), a generated superuser password of its own set in single-user mode
+/// before the server ever listens, then <c>pg_ctl start</c> on a random free 127.0.0.1 port, with its
+/// unix socket inside the folder. When the current
 /// user is root, every server binary runs as the <c>postgres</c> user (<c>runuser -u postgres --</c>)
 /// and the folder is handed to that user.
 /// </summary>
@@ -34,12 +36,14 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly bool _removeFolderOnDispose;
     private readonly TimeSpan _readyTimeout;
     private readonly SandboxGuard? _guard;
+    private readonly string _templateRoot;
     private bool _running;
     private bool _disposed;
 
-    private PostgresServer(string folder, string binDirectory, bool runAsPostgres, bool removeFolderOnDispose, TimeSpan readyTimeout, string password, SandboxGuard? guard)
+    private PostgresServer(string folder, string binDirectory, bool runAsPostgres, bool removeFolderOnDispose, TimeSpan readyTimeout, string password, SandboxGuard? guard, string templateRoot)
     {
         _guard = guard;
+        _templateRoot = templateRoot;
         Folder = folder;
         _binDirectory = binDirectory;
         _runAsPostgres = runAsPostgres;
@@ -75,6 +79,12 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The data directory.</summary>
     public string DataDirectory => Path.Combine(Folder, "data");
 
+    /// <summary>Whether this cluster's start built the machine's template cluster (the first on this machine and PostgreSQL build).</summary>
+    public bool BuiltTemplate { get; private set; }
+
+    /// <summary>The template cluster this one was copied from (a folder under the user's cache).</summary>
+    public string TemplateFolder { get; private set; } = "";
+
     /// <summary>True while the server runs (between a successful start and a stop).</summary>
     public bool IsRunning => _running;
 
@@ -104,12 +114,16 @@ public sealed class PostgresServer : IAsyncDisposable
     /// through <see cref="SandboxGuard.CreateNpgsqlDataSource"/>. Without it, the probe dials only the literal 127.0.0.1.
     /// The default value is null.
     /// </param>
+    /// <param name="templateRoot">
+    /// The folder of the template clusters. The default value is null: <see cref="PostgresTemplate.DefaultRoot"/>
+    /// (<c>$XDG_CACHE_HOME/sandbox/postgres-template</c>, else <c>~/.cache/sandbox/postgres-template</c>).
+    /// </param>
     /// <param name="cancellationToken">Cancels the start; a half-made cluster is stopped.</param>
     /// <returns>The running server.</returns>
     /// <exception cref="PostgresServerException">Binaries missing (PreflightFailed), a command failed, or no readiness in time.</exception>
     /// <exception cref="OperationCanceledException">When cancelled.</exception>
     public static async Task<PostgresServer> StartNewAsync(
-        string folder, bool removeFolderOnDispose = true, TimeSpan? readyTimeout = null, SandboxGuard? guard = null, CancellationToken cancellationToken = default)
+        string folder, bool removeFolderOnDispose = true, TimeSpan? readyTimeout = null, SandboxGuard? guard = null, string? templateRoot = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
@@ -121,7 +135,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         Directory.CreateDirectory(folder);
         var password = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
-        var server = new PostgresServer(folder, bin, IsRoot(), removeFolderOnDispose, readyTimeout ?? DefaultReadyTimeout, password, guard);
+        var server = new PostgresServer(folder, bin, IsRoot(), removeFolderOnDispose, readyTimeout ?? DefaultReadyTimeout, password, guard, templateRoot ?? PostgresTemplate.DefaultRoot());
         try
         {
             await server.InitAsync(cancellationToken).ConfigureAwait(false);
@@ -265,6 +279,11 @@ public sealed class PostgresServer : IAsyncDisposable
     internal static string[] InitDbArguments(string dataDirectory, string superuser, string passwordFile) =>
         ["-D", dataDirectory, "-U", superuser, "--pwfile", passwordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"];
 
+    /// <summary>The arguments of <c>postgres --single</c> that set a copied cluster's own superuser password (the statement goes on stdin).</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    internal static string[] SetPasswordArguments(string dataDirectory) =>
+        ["--single", "-D", dataDirectory, "-c", "fsync=off", "postgres"];
+
     /// <summary>The arguments of <c>pg_ctl start</c> (waits until ready, up to <paramref name="readyTimeout"/>).</summary>
     /// <param name="dataDirectory">The data directory.</param>
     /// <param name="logFile">The server log.</param>
@@ -280,23 +299,89 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        if (_runAsPostgres)
+        var key = PostgresTemplate.Key(_binDirectory);
+        var (template, built) = await PostgresTemplate.EnsureAsync(_templateRoot, key, BuildTemplateAsync, PostgresTemplate.LockTimeout, cancellationToken).ConfigureAwait(false);
+        BuiltTemplate = built;
+        TemplateFolder = Path.GetDirectoryName(template)!;
+        var scratch = Path.Combine(Folder, "template-build");
+        if (Directory.Exists(scratch))
         {
-            var chown = await Guarded(Cli.Wrap("chown").WithArguments(["-R", $"{SystemUser}:{SystemUser}", Folder]))
-                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
-            if (chown.ExitCode != 0)
-            {
-                throw PostgresServerException.CommandFailed("chown", chown.ExitCode, Tail(chown.StandardError));
-            }
+            Directory.Delete(scratch, recursive: true);
         }
 
+        try
+        {
+            PostgresTemplate.CopyDirectory(template, DataDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw PostgresServerException.TemplateUnusable(TemplateFolder, ex.Message);
+        }
+
+        await ChownAsync(Folder, cancellationToken).ConfigureAwait(false);
+        await SetPasswordAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>initdb into a scratch folder of this cluster (one the server user can write), for the template.</summary>
+    private async Task<string> BuildTemplateAsync(CancellationToken cancellationToken)
+    {
+        var scratch = Path.Combine(Folder, "template-build");
+        Directory.CreateDirectory(scratch);
+
+        // The template's own password is random and never kept: every copy gets its own.
+        var throwaway = Path.Combine(scratch, "throwaway.password");
+        await File.WriteAllTextAsync(throwaway, RandomNumberGenerator.GetHexString(32), cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(throwaway, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await ChownAsync(scratch, cancellationToken).ConfigureAwait(false);
+        var data = Path.Combine(scratch, "data");
         var init = await RunAsync(
             "initdb",
-            InitDbArguments(DataDirectory, SuperuserName, PasswordFile),
+            InitDbArguments(data, SuperuserName, throwaway),
             cancellationToken).ConfigureAwait(false);
+        File.Delete(throwaway);
         if (init.ExitCode != 0)
         {
             throw PostgresServerException.CommandFailed("initdb", init.ExitCode, Tail(init.StandardOutput + init.StandardError));
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Sets this cluster's own superuser password in single-user mode: no server is listening (not
+    /// even on the unix socket), so nobody ever reaches the copy with the template's password. The
+    /// statement goes through stdin, never the command line; output is redacted before it is shown.
+    /// </summary>
+    private async Task SetPasswordAsync(CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(
+            "postgres",
+            SetPasswordArguments(DataDirectory),
+            cancellationToken,
+            $"ALTER ROLE {SuperuserName} PASSWORD '{SuperuserPassword}';\n").ConfigureAwait(false);
+        if (result.ExitCode != 0 || result.StandardError.Contains("ERROR:", StringComparison.Ordinal))
+        {
+            var output = (result.StandardOutput + result.StandardError).Replace(SuperuserPassword, "[redacted]", StringComparison.Ordinal);
+            throw PostgresServerException.CommandFailed("postgres --single (set the superuser password)", result.ExitCode, Tail(output));
+        }
+    }
+
+    private async Task ChownAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!_runAsPostgres)
+        {
+            return;
+        }
+
+        var chown = await Guarded(Cli.Wrap("chown").WithArguments(["-R", $"{SystemUser}:{SystemUser}", path]))
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
+        if (chown.ExitCode != 0)
+        {
+            throw PostgresServerException.CommandFailed("chown", chown.ExitCode, Tail(chown.StandardError));
         }
     }
 
@@ -372,7 +457,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private Task<BufferedCommandResult> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private Task<BufferedCommandResult> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? input = null)
     {
         var path = Path.Combine(_binDirectory, binary);
         var command = _runAsPostgres
@@ -383,6 +468,11 @@ public sealed class PostgresServer : IAsyncDisposable
                 .Set("PGHOST", null).Set("PGPORT", null).Set("PGUSER", null).Set("PGPASSWORD", null)
                 .Set("PGDATABASE", null).Set("PGDATA", null).Set("PGPASSFILE", null).Set("PGSERVICE", null))
             .WithValidation(CommandResultValidation.None);
+        if (input is not null)
+        {
+            command = command.WithStandardInputPipe(PipeSource.FromString(input));
+        }
+
         return Guarded(command).ExecuteBufferedAsync(cancellationToken);
     }
 

@@ -48,4 +48,18 @@ public sealed class PostgresServerException : SandboxException
     internal static PostgresServerException FolderNotEmpty(string folder) => new(
         $"The folder '{folder}' for a new PostgreSQL cluster is not empty. Pass a new or empty folder.",
         ExitCode.RuntimeFailed);
+
+    internal static PostgresServerException TemplateLockTimeout(string lockFile, TimeSpan waited) => new(
+        $"""
+        Waited {waited.TotalSeconds:0} s for another sandbox to finish building the PostgreSQL template cluster (lock {lockFile}).
+        If no sandbox is starting, the lock holder died: remove {lockFile} and try again.
+        """,
+        ExitCode.Timeout);
+
+    internal static PostgresServerException TemplateUnusable(string folder, string problem) => new(
+        $"""
+        The PostgreSQL template cluster in '{folder}' cannot be used: {problem}.
+        Remove that folder (it is a cache; the next sandbox rebuilds it), or check its permissions.
+        """,
+        ExitCode.RuntimeFailed);
 }

@@ -383,7 +383,9 @@ public sealed class ProcessRuntime : ISandboxRuntime
         var folder = PostgresFolderFor(run.Paths);
         var data = Path.Combine(folder, "data");
         var port = PortSource();
-        plan.AddCommand("initdb", PostgresServer.InitDbArguments(data, "postgres", Path.Combine(folder, "superuser.password")));
+        // The cluster is a copy of the machine's template (initdb runs once per machine, into the cache);
+        // its own password is set in single-user mode before it listens.
+        plan.AddCommand("postgres", PostgresServer.SetPasswordArguments(data));
         plan.AddCommand("pg_ctl", PostgresServer.StartArguments(data, Path.Combine(folder, "postgres.log"), PostgresServer.DefaultReadyTimeout));
         run.State.PostgresPort = port;
         return new PostgresEndpoint("127.0.0.1", port, "postgres", run.NewSecret());

@@ -1,0 +1,136 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using CliWrap;
+using CliWrap.Buffered;
+using Sandbox.Harness;
+using Sandbox.Harness.Guard;
+
+namespace Sandbox.Benchmarks.Runtimes;
+
+/// <summary>
+/// The "fast enough to use all day" figures, measured the way an operator meets them: the built CLI
+/// as a process. <see cref="Up"/> is <c>sandbox up --runtime process</c> with the topology replay
+/// (PostgreSQL from the template cluster, Vault, init, key file, unseal, replay);
+/// <see cref="EightUpsAtOnce"/> is eight of them started together. Every sandbox is removed in the
+/// iteration cleanup (<c>down --all</c>), outside the measured time.
+/// Run: <c>./sandbox --help &gt;/dev/null &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter '*FastStart*'</c>.
+/// </summary>
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class FastStartBenchmarks : IDisposable
+{
+    private readonly GuardAuditLog _audit = GuardAuditLog.InMemory();
+    private SandboxGuard _guard = null!;
+    private string _cli = string.Empty;
+    private string _home = string.Empty;
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        _guard = new SandboxGuard(Denylist.BuiltIn, _audit);
+        _cli = CliPaths.BuiltDll();
+    }
+
+    [IterationSetup]
+    public void Setup()
+    {
+        _home = Path.Combine(Path.GetTempPath(), "sandbox-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_home);
+    }
+
+    [IterationCleanup]
+    public void Cleanup()
+    {
+        _ = RunAsync(["down", "--all", "--home", _home]).GetAwaiter().GetResult();
+        Directory.Delete(_home, recursive: true);
+    }
+
+    /// <summary>One <c>sandbox up --runtime process</c>, replay included.</summary>
+    [Benchmark(Baseline = true)]
+    public async Task Up() => Check(await RunAsync(["up", "--runtime", "process", "--name", "one", "--home", _home, "--json"]).ConfigureAwait(false));
+
+    /// <summary>Eight <c>sandbox up</c> processes started together (wall time until the last is up).</summary>
+    [Benchmark]
+    public async Task EightUpsAtOnce()
+    {
+        var all = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => RunAsync(["up", "--runtime", "process", "--name", "p" + i, "--home", _home, "--json"]))).ConfigureAwait(false);
+        foreach (var result in all)
+        {
+            Check(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _audit.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private static void Check(BufferedCommandResult result)
+    {
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"sandbox up exited {result.ExitCode}: {result.StandardError}");
+        }
+    }
+
+    private Task<BufferedCommandResult> RunAsync(string[] args) =>
+        _guard.GuardCommand(Cli.Wrap("dotnet").WithArguments([_cli, .. args]).WithValidation(CommandResultValidation.None), "bench")
+            .ExecuteBufferedAsync();
+}
+
+/// <summary>
+/// <c>./sandbox --help</c> (the checkout's script: the stale check, then exec) against the built
+/// CLI itself (<c>dotnet sandbox.dll --help</c>), both warm: the script's own cost.
+/// </summary>
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 2, iterationCount: 15)]
+public class CliStartBenchmarks : IDisposable
+{
+    private readonly GuardAuditLog _audit = GuardAuditLog.InMemory();
+    private SandboxGuard _guard = null!;
+    private string _cli = string.Empty;
+    private string _script = string.Empty;
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        _guard = new SandboxGuard(Denylist.BuiltIn, _audit);
+        _cli = CliPaths.BuiltDll();
+        _script = Path.Combine(CliPaths.Root(), "sandbox");
+    }
+
+    /// <summary>The built CLI.</summary>
+    [Benchmark(Baseline = true)]
+    public Task<CommandResult> BuiltBinary() => Run(Cli.Wrap("dotnet").WithArguments([_cli, "--help"]));
+
+    /// <summary>The checkout's <c>./sandbox</c> script.</summary>
+    [Benchmark]
+    public Task<CommandResult> Script() => Run(Cli.Wrap(_script).WithArguments(["--help"]));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _audit.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task<CommandResult> Run(Command command)
+    {
+        var result = await _guard.GuardCommand(command.WithValidation(CommandResultValidation.None), "bench").ExecuteAsync().ConfigureAwait(false);
+        return result.ExitCode == 0 ? result : throw new InvalidOperationException($"{command.TargetFilePath} --help exited {result.ExitCode}");
+    }
+}
+
+/// <summary>Where the checkout and its built CLI are.</summary>
+internal static class CliPaths
+{
+    public static string Root() =>
+        new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }.Select(SandboxCheckout.FindRoot).FirstOrDefault(r => r is not null)
+        ?? throw new InvalidOperationException("Run the benchmarks from inside the Sandbox checkout.");
+
+    public static string BuiltDll()
+    {
+        var dll = Path.Combine(Root(), "harness", "Sandbox.Cli", "bin", "Release", "net10.0", "sandbox.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"Build the CLI first (./sandbox --help): {dll} is missing.");
+    }
+}
