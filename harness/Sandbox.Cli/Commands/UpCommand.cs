@@ -111,6 +111,11 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 
         // The topology is read and validated before anything starts: a bad file creates nothing.
         var topology = settings.NoReplay ? null : TopologyLoader.Load(TopologyDefaults.Resolve(settings.Topology));
+        if (topology is not null && settings.RuntimeKind == RuntimeKind.K3d)
+        {
+            Harness.Runtimes.K3d.VsoManifests.Validate(topology);
+        }
+
         var manager = new SandboxManager(home: settings.Home);
 
         // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
@@ -125,11 +130,13 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             await issuer.SaveAsync(sandbox.Paths.JwtIssuerKeyFile, sandbox.Guard, ct).ConfigureAwait(false);
             if (topology is not null)
             {
-                // Kubernetes auth needs a cluster API: replay skips that part here and says so;
-                // 'sandbox replay --kubernetes-host URL' applies it.
-                var replayOptions = new ReplayOptions { Postgres = sandbox.Postgres, JwtValidationPubkeys = [issuer.PublicKeyPem] };
+                // Process/docker: Kubernetes auth needs a cluster API, so replay skips that part and
+                // says so ('sandbox replay --kubernetes-host URL' applies it). k3d: the in-cluster view
+                // (Kubernetes auth against the cluster's own API), then the per-app VSO objects and apps.
+                var replayOptions = sandbox.ReplayOptions([issuer.PublicKeyPem]);
                 replay = await new TopologyReplayer(sandbox.Root, sandbox.Guard)
                     .ReplayAsync(topology, replayOptions, ct).ConfigureAwait(false);
+                await sandbox.ApplyAppsAsync(topology, ct).ConfigureAwait(false);
             }
         }
 

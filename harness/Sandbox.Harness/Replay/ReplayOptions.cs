@@ -50,6 +50,15 @@ public sealed record ReplayOptions
     public int Parallelism { get; init; } = 8;
 
     /// <summary>
+    /// True when the sandbox Vault runs inside the sandbox's own cluster (k3d): then a value naming a
+    /// service of that cluster (<c>&lt;service&gt;.&lt;namespace&gt;.svc[.cluster.local]</c>) is resolved by
+    /// the cluster's DNS from inside the cluster, never by this machine, and the config guard accepts
+    /// it when no denylist entry matches it (a denylist match still refuses it). The harness itself
+    /// never dials such a name. The default value is false.
+    /// </summary>
+    public bool InCluster { get; init; }
+
+    /// <summary>
     /// Planning only (<c>up --plan</c>): the PostgreSQL group roles are listed, not created, so that
     /// replay needs no PostgreSQL. The default value is false.
     /// </summary>

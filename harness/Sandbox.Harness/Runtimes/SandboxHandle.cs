@@ -223,5 +223,21 @@ public sealed class SandboxHandle : IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <summary>
+    /// The replay inputs for this sandbox: on k3d the in-cluster view (Vault dials PostgreSQL by its
+    /// Service name and checks tokens against its own cluster's API with its own ServiceAccount as the
+    /// reviewer); elsewhere the host view, as before. The harness's own probes keep the host view.
+    /// </summary>
+    /// <param name="jwtValidationPubkeys">The sandbox issuer's public keys, or null.</param>
+    public Replay.ReplayOptions ReplayOptions(IReadOnlyList<string>? jwtValidationPubkeys = null) =>
+        K3d.K3dRuntime.ReplayOptionsFor(Runtime, Postgres, jwtValidationPubkeys);
+
+    /// <summary>k3d: applies the per-app Vault Secrets Operator objects and stand-in apps of <paramref name="topology"/>; elsewhere nothing.</summary>
+    /// <param name="topology">The topology.</param>
+    /// <param name="cancellationToken">Cancels the apply.</param>
+    public Task ApplyAppsAsync(Topology.TopologySpec topology, CancellationToken cancellationToken = default) =>
+        _runtime is K3d.K3dRuntime k3d ? k3d.ApplyAppsAsync(_run, topology, cancellationToken) : Task.CompletedTask;
+
+    /// <inheritdoc />
     public override string ToString() => $"Sandbox '{Name}' ({Runtime.ToString().ToLowerInvariant()} runtime, {Vault.Describe()}) at {Address}";
 }

@@ -222,6 +222,50 @@ public sealed class SandboxPlanTests
 
     [Test]
     [CancelAfter(30000)]
+    public void Plan_K3d_WithAnAppNamespaceThatIsNotAKubernetesName_IsRefusedWithTheFix_AndWritesNothing(CancellationToken cancellationToken)
+    {
+        var topology = Topology;
+        var bad = topology with { Apps = [topology.Apps[0] with { Namespace = "Web_App" }, .. topology.Apps.Skip(1)] };
+
+        var e = Assert.ThrowsAsync<Sandbox.Harness.Runtimes.K3d.TopologyAppNameException>(
+            () => SandboxPlanner.PlanAsync(_manager, new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "lab-1" }, PlanFolder, bad, cancellationToken))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.ExitCode, Is.EqualTo(ExitCode.InvalidInput));
+            Assert.That(e.Message, Does.Contain("'Web_App'").And.Contain("DNS-1123").And.Contain("web-app").And.Contain("topology.yaml:"));
+            Assert.That(Directory.Exists(PlanFolder), Is.False);
+        });
+    }
+
+    [Test]
+    public void ConfigGuard_InCluster_AcceptsTheClustersOwnServiceNames_ButStillRefusesTheDenylist()
+    {
+        var topology = Topology;
+        var inCluster = new Sandbox.Harness.Replay.ReplayOptions
+        {
+            ConnectionUrl = "postgresql://{{username}}:{{password}}@postgres.tools.svc.cluster.local:5432/postgres",
+            KubernetesHost = "https://kubernetes.default.svc",
+            InCluster = true,
+        };
+
+        Assert.Multiple(() =>
+        {
+            Assert.DoesNotThrow(() => Sandbox.Harness.Replay.TopologyReplayer.Validate(topology, inCluster, _manager.Guard));
+            Assert.Throws<Sandbox.Harness.Replay.ReplayConfigGuardException>(
+                () => Sandbox.Harness.Replay.TopologyReplayer.Validate(topology, inCluster with { InCluster = false }, _manager.Guard),
+                "from the host's view a cluster name is not loopback: refused");
+            Assert.Throws<Sandbox.Harness.Replay.ReplayConfigGuardException>(
+                () => Sandbox.Harness.Replay.TopologyReplayer.Validate(topology, inCluster with { KubernetesHost = "https://vault.arcodange.lab" }, _manager.Guard),
+                "a denylisted host is refused in-cluster too");
+            Assert.Throws<Sandbox.Harness.Replay.ReplayConfigGuardException>(
+                () => Sandbox.Harness.Replay.TopologyReplayer.Validate(topology, inCluster with { KubernetesHost = "https://api.example.com" }, _manager.Guard),
+                "only cluster service names are accepted in-cluster, not any host");
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
     public void Plan_WithoutAChosenRuntime_IsRefused(CancellationToken cancellationToken)
     {
         var e = Assert.ThrowsAsync<SandboxPlanException>(() => SandboxPlanner.PlanAsync(_manager, new SandboxOptions(), PlanFolder, null, cancellationToken))!;

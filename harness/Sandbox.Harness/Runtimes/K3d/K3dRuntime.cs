@@ -252,6 +252,48 @@ public sealed class K3dRuntime : ISandboxRuntime
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>The in-cluster API address Vault's Kubernetes auth checks tokens against.</summary>
+    public const string InClusterKubernetesHost = "https://kubernetes.default.svc";
+
+    /// <summary>
+    /// Replay's inputs per runtime: on k3d, <c>connection_url</c> names the in-cluster PostgreSQL
+    /// Service and <c>kubernetes_host</c> the cluster's own API (no CA given: Vault uses its pod's CA
+    /// and its own ServiceAccount token as the reviewer, which the chart's auth-delegator binding
+    /// allows); on process and docker, the host view without Kubernetes auth, as before.
+    /// </summary>
+    /// <param name="runtime">The runtime.</param>
+    /// <param name="postgres">The sandbox PostgreSQL (host view: superuser and password).</param>
+    /// <param name="jwtValidationPubkeys">The sandbox issuer's public keys, or null.</param>
+    public static Replay.ReplayOptions ReplayOptionsFor(RuntimeKind runtime, PostgresEndpoint postgres, IReadOnlyList<string>? jwtValidationPubkeys) =>
+        runtime == RuntimeKind.K3d
+            ? new Replay.ReplayOptions
+            {
+                Postgres = postgres,
+                ConnectionUrl = $"postgresql://{{{{username}}}}:{{{{password}}}}@{VsoManifests.InClusterPostgresHost}:5432/postgres?sslmode=disable",
+                KubernetesHost = InClusterKubernetesHost,
+                InCluster = true,
+                JwtValidationPubkeys = jwtValidationPubkeys,
+            }
+            : new Replay.ReplayOptions { Postgres = postgres, JwtValidationPubkeys = jwtValidationPubkeys };
+
+    /// <summary>Writes each app's manifest (<c>manifests/app-&lt;slug&gt;.yaml</c>) and applies it.</summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="topology">The topology.</param>
+    /// <param name="cancellationToken">Cancels the apply.</param>
+    /// <exception cref="TopologyAppNameException">A name cannot be a Kubernetes name; nothing was applied.</exception>
+    public async Task ApplyAppsAsync(SandboxRun run, Topology.TopologySpec topology, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(topology);
+        VsoManifests.Validate(topology);
+        foreach (var app in topology.Apps)
+        {
+            var file = Path.Combine(ManifestsFolder(run), $"app-{app.Slug}.yaml");
+            await run.WriteFileAsync(file, VsoManifests.Render(topology, app), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await KubectlAsync(run, ["apply", "-f", file], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Fills <c>k3d/cluster.yaml</c>'s placeholders.</summary>
     /// <param name="template">The template.</param>
     /// <param name="paths">The sandbox's paths (name, home id).</param>

@@ -40,6 +40,11 @@ public static class SandboxPlanner
         }
 
         SandboxPlan.EnsureFolderUsable(folder);
+        if (options.Runtime == RuntimeKind.K3d && topology is not null)
+        {
+            K3d.VsoManifests.Validate(topology);
+        }
+
         var name = options.Name ?? SandboxName.Generate();
         var paths = SandboxPaths.ForPlan(manager.Home, name, folder);
         var plan = new SandboxPlan(options.Runtime, paths.RunFolder);
@@ -69,8 +74,12 @@ public static class SandboxPlanner
             {
                 using var http = new HttpClient(new VaultWriteRecorder(plan));
                 var vault = new VaultClient(new Uri(state.Address ?? "http://127.0.0.1:8200"), http).WithToken(SandboxPlan.Redacted);
-                var replayOptions = new ReplayOptions { Postgres = postgres, JwtValidationPubkeys = [IssuerKeyPlaceholder], Parallelism = 1, RecordOnly = true };
+                var replayOptions = K3d.K3dRuntime.ReplayOptionsFor(options.Runtime, postgres, [IssuerKeyPlaceholder]) with { Parallelism = 1, RecordOnly = true };
                 await new TopologyReplayer(vault, manager.Guard).ReplayAsync(topology, replayOptions, cancellationToken).ConfigureAwait(false);
+                if (runtime is K3d.K3dRuntime k3d)
+                {
+                    await k3d.ApplyAppsAsync(run, topology, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
