@@ -59,7 +59,7 @@ internal sealed partial class ScenarioRunner
 
         using var audit = GuardAuditLog.ToFile(Path.Combine(raw, "guard-audit-cli.jsonl"));
         var guard = new SandboxGuard(Denylist.Resolve(request.Denylist), audit);
-        var predicted = await PredictVaultAsync(request.Runtime, guard, cancellationToken);
+        var predicted = await PredictVaultAsync(request, guard, cancellationToken);
         Banner(request.Runtime, predicted, "running");
         _console.MarkupLine($"[grey]report folder:[/] {Markup.Escape(report)}");
         _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\" [grey](builds the suites first; every test is listed as it ends)[/]");
@@ -257,8 +257,21 @@ internal sealed partial class ScenarioRunner
         return report;
     }
 
-    private static async Task<VaultInfo> PredictVaultAsync(string runtime, SandboxGuard guard, CancellationToken cancellationToken)
+    private static async Task<VaultInfo> PredictVaultAsync(ScenarioRunRequest request, SandboxGuard guard, CancellationToken cancellationToken)
     {
+        var runtime = request.Runtime;
+        if (runtime == "docker")
+        {
+            // The image the suites will run: --vault-image, else $SANDBOX_VAULT_IMAGE, else the pinned one.
+            var image = request.Variables.TryGetValue(Harness.Runtimes.Docker.DockerRuntime.VaultImageVariable, out var chosen)
+                ? chosen
+                : Harness.Runtimes.Docker.DockerRuntime.VaultImageFor(new Harness.Runtimes.SandboxOptions());
+            return new VaultInfo(
+                image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.VaultDouble
+                : image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.HashiCorpVault,
+                null);
+        }
+
         // What the binary says of itself ('version'); unknown until a sandbox reports it, never a default.
         if (runtime is "process" or "auto" && VaultBinaryLocator.Find().Launch is { } launch)
         {

@@ -158,6 +158,38 @@ public sealed class SandboxLifecycleBadInputTests
     }
 
     [Test]
+    [CancelAfter(180000)]
+    public async Task VaultLicense_ReachesTheVaultChild_AndNotPostgres(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        const string licence = "02MV4UU43BK5HGYYTOJZWFQMTMNNEWU33JTEST";
+        Environment.SetEnvironmentVariable("VAULT_LICENSE", licence);
+        Environment.SetEnvironmentVariable("VAULT_LICENSE_PATH", "/etc/vault.d/test.hclic");
+        try
+        {
+            await using var home = new SandboxTestHome();
+            await using var sbx = await home.Manager.UpAsync(home.Options("licence"), cancellationToken);
+            var state = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(sbx.RunFolder, "sandbox.json"), cancellationToken)).RootElement;
+            var vaultPid = state.GetProperty("vaultPid").GetInt32();
+            var dataDir = state.GetProperty("postgresDataDirectory").GetString()!;
+            var pgPid = int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
+            static string[] Environ(int pid) => File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Multiple(() =>
+            {
+                Assert.That(Environ(vaultPid), Does.Contain("VAULT_LICENSE=" + licence), "the Vault child gets VAULT_LICENSE");
+                Assert.That(Environ(vaultPid), Does.Contain("VAULT_LICENSE_PATH=/etc/vault.d/test.hclic"));
+                Assert.That(Environ(pgPid).Where(e => e.StartsWith("VAULT_LICENSE", StringComparison.Ordinal)), Is.Empty, "PostgreSQL gets neither");
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VAULT_LICENSE", null);
+            Environment.SetEnvironmentVariable("VAULT_LICENSE_PATH", null);
+        }
+    }
+
+    [Test]
     public void ReservedPorts_LieBelowTheKernelsEphemeralRange()
     {
         var (low, _) = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.EphemeralRange();
