@@ -30,6 +30,9 @@ fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is missing (dotnet not on PATH)" >&2; exit 1; }
 # The docker-runtime tests need a daemon and the local stand-in images (no registry here).
 # A failure here does not stop the run: those tests then fail under CI=true with the reason.
+# build-images.sh rebuilds an image whenever its sandbox.source-hash label differs from the hash
+# of what it is made from (tests/standins/<image>/, the script, the double's sources), so a
+# machine that built older stand-ins gets the current ones here.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if "$here/start-docker.sh"; then
   "$here/../tests/standins/build-images.sh" || echo "setup: the stand-in images could not be built; the docker tests will say so" >&2

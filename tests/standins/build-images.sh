@@ -70,9 +70,13 @@ finish_image() {
   local tag="$1" folder="$2" root="$3" hash="$4" title="$5" base="${1%%:*}:rootfs-$4"
   install -m 755 "$folder/docker-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
   tar -C "$root" -c . | docker import - "$base" >/dev/null
-  DOCKER_BUILDKIT=0 docker build -q --network none --build-arg BASE="$base" \
+  # The classic builder needs no network for FROM a local image; its deprecation notice is noise.
+  local out
+  if ! out=$(DOCKER_BUILDKIT=0 docker build -q --network none --build-arg BASE="$base" \
     --label sandbox.standin=true --label "sandbox.source-hash=$hash" --label "org.opencontainers.image.title=$title" \
-    -t "$tag" "$folder" >/dev/null
+    -t "$tag" "$folder" 2>&1); then
+    echo "$out" >&2; docker rmi "$base" >/dev/null 2>&1 || true; return 1
+  fi
   docker rmi "$base" >/dev/null
   echo "standins: built $tag (source $hash)"
 }

@@ -49,7 +49,7 @@ internal sealed partial class ScenarioRunner
 
         var report = PrepareReportFolder(root, request);
         var raw = Path.Combine(report, "raw");
-        var predicted = PredictVault(request.Runtime);
+        var predicted = PredictVault(request);
         Banner(request.Runtime, predicted, "running");
         _console.MarkupLine($"[grey]report folder:[/] {Markup.Escape(report)}");
         _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\"");
@@ -239,8 +239,21 @@ internal sealed partial class ScenarioRunner
         return report;
     }
 
-    private static VaultInfo PredictVault(string runtime)
+    private static VaultInfo PredictVault(ScenarioRunRequest request)
     {
+        var runtime = request.Runtime;
+        if (runtime == "docker")
+        {
+            // The image the suites will run: --vault-image, else $SANDBOX_VAULT_IMAGE, else the pinned one.
+            var image = request.Variables.TryGetValue(Harness.Runtimes.Docker.DockerRuntime.VaultImageVariable, out var chosen)
+                ? chosen
+                : Harness.Runtimes.Docker.DockerRuntime.VaultImageFor(new Harness.Runtimes.SandboxOptions());
+            return new VaultInfo(
+                image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.VaultDouble
+                : image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.HashiCorpVault,
+                null);
+        }
+
         if (runtime is "process" or "auto")
         {
             var launch = VaultBinaryLocator.Find().Launch;

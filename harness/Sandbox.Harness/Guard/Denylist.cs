@@ -159,7 +159,9 @@ public sealed class Denylist
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            // The denylist file itself goes through the file guard of the denylist in force (the built-in
+            // one before any other is read): a --denylist naming the key file is refused unopened.
+            text = SandboxGuard.ForFiles.ReadAllText(path, "denylist loader");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -198,8 +200,18 @@ public sealed class Denylist
             throw DenylistException.Unreadable("--denylist", "the option was given an empty path");
         }
 
-        return path is null ? BuiltIn : BuiltIn.Merge(Load(path));
+        var resolved = path is null ? BuiltIn : BuiltIn.Merge(Load(path));
+        s_inForce = resolved;
+        return resolved;
     }
+
+    /// <summary>
+    /// The denylist of this process's command: the last one <see cref="Resolve"/> returned, else the
+    /// built-in one. The file loaders (topology, NO-GO rules, change files) check their files against it.
+    /// </summary>
+    public static Denylist InForce => s_inForce ?? BuiltIn;
+
+    private static Denylist? s_inForce;
 
     /// <summary>Returns a denylist holding the entries of both (the union).</summary>
     /// <param name="other">The other denylist.</param>
@@ -332,9 +344,10 @@ public sealed class Denylist
     /// <summary>Whether any URL rule names this canonical host (so the URL needs a full canonical key).</summary>
     internal bool HasUrlRuleFor(string canonicalHost)
     {
+        var key = UrlKey.AddressKey(canonicalHost);
         foreach (var (prefix, _) in _urls)
         {
-            if (prefix.Host == canonicalHost)
+            if (prefix.Host == key)
             {
                 return true;
             }

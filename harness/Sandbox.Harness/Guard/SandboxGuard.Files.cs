@@ -7,6 +7,57 @@ public sealed partial class SandboxGuard
 {
     private const int MaxLinkHops = 40;
 
+    private static readonly Lazy<SandboxGuard> BuiltInFilesLazy = new(() => new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()));
+
+    private static SandboxGuard? s_forFiles;
+
+    /// <summary>The file guard of the built-in denylist (used to read a denylist file, before any other exists).</summary>
+    public static SandboxGuard BuiltInFiles => BuiltInFilesLazy.Value;
+
+    /// <summary>
+    /// The file guard every loader of Sandbox reads through (topology and its policy templates, NO-GO
+    /// rules, change files): a guard of <see cref="Denylist.InForce"/>, the denylist of this process's command.
+    /// </summary>
+    public static SandboxGuard ForFiles
+    {
+        get
+        {
+            var inForce = Denylist.InForce;
+            var current = s_forFiles;
+            if (current is null || !ReferenceEquals(current.Denylist, inForce))
+            {
+                current = ReferenceEquals(inForce, Denylist.BuiltIn) ? BuiltInFiles : new SandboxGuard(inForce, GuardAuditLog.InMemory());
+                s_forFiles = current;
+            }
+
+            return current;
+        }
+    }
+
+    /// <summary>
+    /// Reads a text file through the file guard: checked before any file-system call names it, opened,
+    /// and checked again by the opened file's real path and identity (a hard link is caught here).
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <param name="caller">Who reads, for the audit log.</param>
+    /// <exception cref="GuardBlockedException">The path is, leads to, or is a hard link of a denylisted file.</exception>
+    public string ReadAllText(string path, string caller)
+    {
+        using var stream = OpenFile(path, FileMode.Open, FileAccess.Read, caller);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>True when <paramref name="path"/> is allowed and exists (the check comes before the file-system call).</summary>
+    /// <param name="path">The path.</param>
+    /// <param name="caller">Who asks, for the audit log.</param>
+    /// <exception cref="GuardBlockedException">The path is denylisted.</exception>
+    public bool FileExists(string path, string caller)
+    {
+        EnsureFileAllowed(path, caller);
+        return File.Exists(GuardPaths.Normalize(path));
+    }
+
     /// <summary>
     /// Throws unless <paramref name="path"/> may be opened. A denylisted path is refused before any
     /// file-system call on it, so the production key file is never opened, not even to test that it exists.
@@ -39,6 +90,12 @@ public sealed partial class SandboxGuard
                 {
                     throw GuardBlockedException.Blocked(Record(caller, again), caller);
                 }
+            }
+
+            // The opened file's identity (stat of the descriptor): a hard link made between the check and the open.
+            if (OperatingSystem.IsLinux() && Posix.StatIdentity($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}") is { } opened && DeniedIdentity(opened, out var linkRule))
+            {
+                throw GuardBlockedException.Blocked(Record(caller, GuardDecision.Block(path, linkRule, $"'{path}' is a hard link of the denylisted production file; it was closed unread.")), caller);
             }
 
             return stream;
@@ -78,22 +135,73 @@ public sealed partial class SandboxGuard
             return GuardDecision.Block(path, rule, $"'{lexical}' is a denylisted production file; it was not opened or touched.");
         }
 
-        // 2. Through symlinks: resolve the parent directories, then the final component if it is a
-        //    link, checking every intermediate path before the next file-system call.
-        var current = lexical;
-        for (var hop = 0; hop < MaxLinkHops; hop++)
+        // 2. As the kernel walks it: component by component from the root, a symlink replaced by its
+        //    target before any later '..' is applied (so 'link/../x' is judged where it really leads),
+        //    every intermediate path checked before the next lstat/readlink names it.
+        var raw = path.Trim();
+        if (raw == "~" || raw.StartsWith("~/", StringComparison.Ordinal))
         {
-            var parent = Path.GetDirectoryName(current);
-            var resolvedParent = parent is null ? "/" : ResolveDirectory(parent, 0, out rule);
-            if (resolvedParent is null)
+            raw = GuardPaths.Home + raw[1..];
+        }
+        else if (!Path.IsPathRooted(raw))
+        {
+            raw = Path.Join(Directory.GetCurrentDirectory(), raw);
+        }
+
+        // .NET's own file APIs collapse '..' on the text before the kernel sees the path; children do
+        // not. Both readings are walked, and both must pass.
+        var final = string.Empty;
+        foreach (var start in raw == lexical ? new[] { raw } : new[] { raw, lexical })
+        {
+            var walked = WalkPath(path, start, lexical, out final);
+            if (walked is not null)
             {
-                return GuardDecision.Block(path, rule, "A parent directory of the path is, or leads to, a denylisted production file.");
+                return walked;
             }
 
-            var candidate = Path.Join(resolvedParent, Path.GetFileName(current));
-            if (MatchFile(candidate, out rule))
+            // 3. The file's identity (lstat: the directory entry only, the file is not opened): a hard link to
+            //    a denied file has another name but the same device and inode.
+            if (_deniedIdentities.Count > 0 && Posix.Identity(final) is { } identity && DeniedIdentity(identity, out rule))
             {
-                return GuardDecision.Block(path, rule, $"'{path}' leads to the denylisted production file '{candidate}' through a symlinked directory; it was not opened.");
+                return GuardDecision.Block(path, rule, $"'{final}' is a hard link of a denylisted production file (same device and inode); it was not opened.");
+            }
+        }
+
+        return GuardDecision.Allow(path, GuardRules.NotDenylisted, $"'{final}' matches no denylisted file.");
+    }
+
+    /// <summary>Walks <paramref name="start"/> as the kernel does; a refusing decision, or null with the resolved path.</summary>
+    private GuardDecision? WalkPath(string path, string start, string lexical, out string final)
+    {
+        final = start;
+        var pending = new LinkedList<string>(start.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        var resolved = new List<string>();
+        var hops = 0;
+        while (pending.First is { } node)
+        {
+            pending.RemoveFirst();
+            var part = node.Value;
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (resolved.Count > 0)
+                {
+                    resolved.RemoveAt(resolved.Count - 1);
+                }
+
+                continue;
+            }
+
+            var candidate = "/" + string.Join('/', resolved.Append(part));
+            if (MatchFile(candidate, out var rule))
+            {
+                return GuardDecision.Block(path, rule, candidate == lexical
+                    ? $"'{lexical}' is a denylisted production file; it was not opened or touched."
+                    : $"'{path}' leads to the denylisted production file '{candidate}' (symlinks followed before '..'); it was not opened.");
             }
 
             string? target;
@@ -108,70 +216,84 @@ public sealed partial class SandboxGuard
 
             if (target is null)
             {
-                return GuardDecision.Allow(path, GuardRules.NotDenylisted, $"'{candidate}' matches no denylisted file.");
-            }
-
-            current = GuardPaths.Normalize(Path.IsPathRooted(target) ? target : Path.Join(resolvedParent, target));
-            if (MatchFile(current, out rule))
-            {
-                return GuardDecision.Block(path, rule, $"'{path}' is a symlink to the denylisted production file '{current}'; it was not opened.");
-            }
-        }
-
-        return GuardDecision.Block(path, GuardRules.InvalidTarget, $"'{path}' goes through more than {MaxLinkHops} symlinks.");
-    }
-
-    /// <summary>Resolves symlinks in a directory path, component by component; null when a component is denylisted.</summary>
-    private string? ResolveDirectory(string directory, int depth, out string rule)
-    {
-        rule = string.Empty;
-        if (depth > MaxLinkHops)
-        {
-            return directory;
-        }
-
-        var current = "/";
-        var parts = directory.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 0; i < parts.Length; i++)
-        {
-            var next = Path.Join(current, parts[i]);
-            if (MatchFile(next, out rule))
-            {
-                return null;
-            }
-
-            string? target;
-            try
-            {
-                target = new DirectoryInfo(next).LinkTarget;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                target = null;
-            }
-
-            if (target is null)
-            {
-                current = next;
+                resolved.Add(part);
                 continue;
             }
 
-            var linked = GuardPaths.Normalize(Path.IsPathRooted(target) ? target : Path.Join(current, target));
-            if (MatchFile(linked, out rule))
+            if (++hops > MaxLinkHops)
             {
-                return null;
+                return GuardDecision.Block(path, GuardRules.InvalidTarget, $"'{path}' goes through more than {MaxLinkHops} symlinks.");
             }
 
-            var resolved = ResolveDirectory(linked, depth + 1, out rule);
-            if (resolved is null)
+            if (target.StartsWith('/'))
             {
-                return null;
+                resolved.Clear();
             }
 
-            current = resolved;
+            foreach (var t in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                pending.AddFirst(t);
+            }
         }
 
-        return current;
+        final = "/" + string.Join('/', resolved);
+        return null;
+    }
+
+    private bool DeniedIdentity((ulong Device, ulong Inode) identity, out string rule)
+    {
+        foreach (var (denied, r) in _deniedIdentities)
+        {
+            if (denied == identity)
+            {
+                rule = r;
+                return true;
+            }
+        }
+
+        rule = string.Empty;
+        return false;
+    }
+
+    /// <summary>
+    /// The device and inode of every denied file that exists, from lstat (the file is never opened),
+    /// and of every entry of a denied folder (the folder is listed, its files are not opened): so a
+    /// hard link made elsewhere is recognised. Taken once, when the guard is built.
+    /// </summary>
+    private static List<((ulong, ulong) Identity, string Rule)> DeniedIdentities(List<FileRule> rules)
+    {
+        var result = new List<((ulong, ulong), string)>();
+        foreach (var rule in rules)
+        {
+            if (rule.Pattern is not null)
+            {
+                continue;
+            }
+
+            if (rule.IsDirectory)
+            {
+                try
+                {
+                    foreach (var entry in Directory.EnumerateFiles(rule.Normalized, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 4, AttributesToSkip = FileAttributes.ReparsePoint }).Take(1000))
+                    {
+                        if (Posix.Identity(entry) is { } id)
+                        {
+                            result.Add((id, rule.Rule));
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A folder that cannot be listed holds nothing this account could link to.
+                }
+            }
+            else if (Posix.Identity(rule.Normalized) is { } id)
+            {
+                result.Add((id, rule.Rule));
+            }
+        }
+
+        return result;
     }
 
     private bool MatchFile(string normalized, out string rule)

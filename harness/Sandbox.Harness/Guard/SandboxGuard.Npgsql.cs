@@ -56,7 +56,48 @@ public sealed partial class SandboxGuard
         }
 
         builder.Host = string.Join(',', checkedHosts);
+
+        // Npgsql takes what the connection string leaves out from PG* variables (PGPASSWORD, PGPASSFILE,
+        // PGSSLCERT, PGSSLROOTCERT, PGUSER, PGOPTIONS...) and ~/.pgpass. The guard removes every PG*
+        // variable from this process and points Passfile at an empty file of its own, so nothing but the
+        // checked connection string decides where and how Npgsql connects.
+        RemoveLibpqVariables();
+        if (string.IsNullOrWhiteSpace(builder.Passfile))
+        {
+            builder.Passfile = EmptyPassfile();
+        }
+
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    private static void RemoveLibpqVariables()
+    {
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && name.StartsWith("PG", StringComparison.Ordinal))
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+    }
+
+    private string EmptyPassfile()
+    {
+        var file = Path.Combine(PrivateFolder(), "pgpass-empty");
+        lock (_privateLock)
+        {
+            if (!File.Exists(file) || new FileInfo(file).Length != 0)
+            {
+                File.WriteAllBytes(file, []);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        return file;
     }
 
     private static (string Host, string? Port) SplitNpgsqlHost(string raw)

@@ -17,6 +17,7 @@ public sealed partial class SandboxGuard
 
     private readonly TimeProvider _time;
     private readonly List<FileRule> _fileRules;
+    private readonly List<((ulong Device, ulong Inode) Identity, string Rule)> _deniedIdentities;
 
     /// <summary>Creates the guard.</summary>
     /// <param name="denylist">The denylist (see <see cref="Denylist.Resolve"/>).</param>
@@ -30,6 +31,7 @@ public sealed partial class SandboxGuard
         Audit = audit;
         _time = timeProvider ?? TimeProvider.System;
         _fileRules = ResolveFileRules(denylist.FileRules);
+        _deniedIdentities = DeniedIdentities(_fileRules);
     }
 
     /// <summary>The denylist in force.</summary>

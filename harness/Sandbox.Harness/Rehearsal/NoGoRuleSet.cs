@@ -2,6 +2,7 @@ using Sandbox.Harness.Policies;
 using Sandbox.Harness.Topology;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Rehearsal;
 
@@ -66,12 +67,12 @@ public sealed class NoGoRuleSet
     public static NoGoRuleSet Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
+        if (!SandboxGuard.ForFiles.FileExists(path, "NO-GO rules loader"))
         {
             throw RehearsalChangeException.Missing(path, "rules file");
         }
 
-        return Parse(File.ReadAllText(path), path);
+        return Parse(SandboxGuard.ForFiles.ReadAllText(path, "NO-GO rules loader"), path);
     }
 
     /// <summary>The built-in rules plus those of a rules text.</summary>

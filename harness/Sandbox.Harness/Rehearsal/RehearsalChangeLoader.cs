@@ -68,6 +68,12 @@ public static partial class RehearsalChangeLoader
                 if (Directory.Exists(full))
                 {
                     var files = Directory.GetFiles(full, "*.hcl").Order(StringComparer.Ordinal).ToArray();
+                    foreach (var file in files)
+                    {
+                        // A change folder's entry may be a symlink or a hard link: each file is checked itself.
+                        guard.EnsureFileAllowed(file, "sandbox rehearse: --change folder");
+                    }
+
                     if (files.Length == 0)
                     {
                         throw RehearsalChangeException.At(change, 0, 0, "the directory holds no policy files (*.hcl)",
@@ -194,7 +200,7 @@ public static partial class RehearsalChangeLoader
         string text;
         try
         {
-            text = File.ReadAllText(full);
+            text = SandboxGuard.ForFiles.ReadAllText(full, "change loader");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -290,7 +296,7 @@ public static partial class RehearsalChangeLoader
         {
             var rel = (hn as YamlScalarNode)?.Value is { Length: > 0 } h ? h : throw WrongType(shown, hn, "rehearse.helmValues", "a file path relative to this file");
             helm = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, rel));
-            if (!File.Exists(helm))
+            if (!SandboxGuard.ForFiles.FileExists(helm, "change loader: helmValues"))
             {
                 throw RehearsalChangeException.At(shown, (int)hn.Start.Line, (int)hn.Start.Column, $"Helm values file \"{rel}\" does not exist",
                     "give a path relative to this change file, e.g. helmValues: vault-values.yaml.");

@@ -146,6 +146,13 @@ public sealed class TopologyReplayer
         }
 
         changes.AddRange(await TransitKeysAsync(plan, degree, cancellationToken).ConfigureAwait(false));
+        // A kv v2 mount enabled moments ago (by this replay, which already waited, or by whoever
+        // made the sandbox) may still answer Vault's upgrade 400: wait it out before the first seed.
+        foreach (var mount in plan.Seeds.Select(s => s.Mount).Distinct(StringComparer.Ordinal))
+        {
+            await _vault.WaitForKvV2ReadyAsync(mount, cancellationToken).ConfigureAwait(false);
+        }
+
         changes.AddRange(await EachAsync(plan.Seeds, degree, SeedAsync, cancellationToken).ConfigureAwait(false));
 
         var result = new ReplayResult(changes, parts);

@@ -50,6 +50,12 @@ public sealed class SandboxState
     /// <summary>Vault's loopback port.</summary>
     public int? VaultPort { get; set; }
 
+    /// <summary>
+    /// The port reserved for Vault's cluster listener (process runtime), written as the listener's
+    /// <c>cluster_address</c> and as <c>cluster_addr</c>; Vault binds it at every unseal.
+    /// </summary>
+    public int? VaultClusterPort { get; set; }
+
     /// <summary>Vault's process id (process runtime).</summary>
     public int? VaultPid { get; set; }
 

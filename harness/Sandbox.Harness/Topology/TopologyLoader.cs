@@ -3,6 +3,7 @@ using Sandbox.Harness.Policies;
 using Sandbox.Harness.Topology.Internal;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Topology;
 
@@ -87,7 +88,7 @@ public static partial class TopologyLoader
 
     private static YamlMappingNode ReadDocument(YamlContext ctx, string path, bool isOverlay)
     {
-        if (!File.Exists(path))
+        if (!SandboxGuard.ForFiles.FileExists(path, "topology loader"))
         {
             throw TopologyException.FileMissing(path);
         }
@@ -127,7 +128,9 @@ public static partial class TopologyLoader
     {
         try
         {
-            return File.ReadAllText(path);
+            // Through the file guard: checked before it is named to the file system, opened, checked again
+            // by real path and identity (a symlinked template or a hard link of the key file is refused).
+            return SandboxGuard.ForFiles.ReadAllText(path, "topology loader");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -557,7 +560,7 @@ public static partial class TopologyLoader
                 return cached;
             }
 
-            if (!File.Exists(full))
+            if (!SandboxGuard.ForFiles.FileExists(full, "topology loader: policy template"))
             {
                 throw ctx.Error(node, (f, l, c) => TopologyException.TemplateFileMissing(f, l, c, node.Value!));
             }

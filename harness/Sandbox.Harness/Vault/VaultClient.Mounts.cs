@@ -1,4 +1,8 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using Sandbox.Harness.Vault.Internal;
 using Sandbox.Harness.Vault.Models;
 
@@ -7,7 +11,20 @@ namespace Sandbox.Harness.Vault;
 /// <summary>Secrets engines (<c>sys/mounts</c>) and auth methods (<c>sys/auth</c>), spec §6.</summary>
 public sealed partial class VaultClient
 {
-    /// <summary>Enables a secrets engine at <paramref name="path"/> (<c>POST sys/mounts/:path</c>). Sent once.</summary>
+    /// <summary>
+    /// Vault's answer while a freshly enabled kv v2 mount upgrades itself in the background
+    /// (vault-plugin-secrets-kv upgrade.go); every versioned path of the mount answers it with 400.
+    /// </summary>
+    public const string KvUpgradingMessage = "Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.";
+
+    /// <summary>The name of the pipeline that waits out a kv v2 mount's upgrade.</summary>
+    public const string KvUpgradePipelineName = "vault-kv-upgrade-wait";
+
+    /// <summary>
+    /// Enables a secrets engine at <paramref name="path"/> (<c>POST sys/mounts/:path</c>). Sent once.
+    /// For a kv v2 mount it then waits until the mount serves (<see cref="WaitForKvV2ReadyAsync"/>),
+    /// so the caller's first write does not meet Vault's upgrade answer.
+    /// </summary>
     /// <exception cref="VaultApiException">Vault refused, e.g. 400 <c>path is already in use at kv/</c>.</exception>
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
@@ -16,7 +33,62 @@ public sealed partial class VaultClient
     {
         ArgumentNullException.ThrowIfNull(request);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("sys/mounts", RequireName(path, nameof(path))), RequestKind.SingleAttempt, MountBody(request), cancellationToken).ConfigureAwait(false);
+        if (request.Type is "kv-v2" || (request.Type == "kv" && request.Options?.GetValueOrDefault("version") == "2"))
+        {
+            await WaitForKvV2ReadyAsync(path, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>
+    /// Polls <c>GET &lt;mount&gt;/config</c> until it answers anything but Vault's kv v2 upgrade
+    /// answer (400 <see cref="KvUpgradingMessage"/>), which alone is retried, every
+    /// <see cref="VaultClientOptions.KvUpgradePollInterval"/> for up to
+    /// <see cref="VaultClientOptions.KvUpgradeTimeout"/>.
+    /// </summary>
+    /// <param name="mount">The kv v2 mount (no slashes).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many upgrade answers were seen (0 when the mount served at once).</returns>
+    /// <exception cref="VaultApiException">Vault answered another error, or still the upgrade answer when the time ran out.</exception>
+    /// <exception cref="VaultSealedException">Vault is sealed.</exception>
+    /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public async Task<int> WaitForKvV2ReadyAsync(string mount, CancellationToken cancellationToken = default)
+    {
+        var path = VaultPath(RequireName(mount, nameof(mount)), "config");
+        var seen = 0;
+        var pipeline = new ResiliencePipelineBuilder { Name = KvUpgradePipelineName, TimeProvider = _time }
+            .AddTimeout(new TimeoutStrategyOptions { Name = KvUpgradePipelineName + "-timeout", Timeout = _options.KvUpgradeTimeout })
+            .AddRetry(new RetryStrategyOptions
+            {
+                Name = KvUpgradePipelineName + "-retry",
+                ShouldHandle = new PredicateBuilder().Handle<VaultApiException>(IsKvUpgrading),
+                MaxRetryAttempts = int.MaxValue,
+                Delay = _options.KvUpgradePollInterval,
+                BackoffType = DelayBackoffType.Constant,
+                OnRetry = _ =>
+                {
+                    seen++;
+                    return default;
+                },
+            })
+            .Build();
+        try
+        {
+            await pipeline.ExecuteAsync(async ct => await ReadEnvelopeOrNullAsync<JsonObject>(path, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException)
+        {
+            throw VaultApiException.FromResponse("GET", path, HttpStatusCode.BadRequest,
+                [$"{KvUpgradingMessage} (still answered after {_options.KvUpgradeTimeout.TotalSeconds:0} s of polling; raise VaultClientOptions.KvUpgradeTimeout if the mount holds much kv v1 data)"], bodyWasJson: true);
+        }
+
+        return seen;
+    }
+
+    /// <summary>Whether <paramref name="e"/> is exactly Vault's kv v2 upgrade answer.</summary>
+    /// <param name="e">The error.</param>
+    public static bool IsKvUpgrading(VaultApiException e) =>
+        e is { StatusCode: HttpStatusCode.BadRequest } && e.Errors.Any(x => string.Equals(x.Trim(), KvUpgradingMessage, StringComparison.Ordinal));
 
     /// <summary>Lists the secrets engines (<c>GET sys/mounts</c>), keyed by path with its trailing '/'. Retried on transient failures.</summary>
     /// <exception cref="VaultApiException">Vault answered with an error.</exception>

@@ -38,6 +38,19 @@ public sealed record VaultClientOptions
     /// </summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long <see cref="VaultClient.WaitForKvV2ReadyAsync"/> keeps retrying Vault's kv v2 upgrade
+    /// answer (400 "Upgrading from non-versioned to versioned data…") after a kv v2 mount is
+    /// enabled. The default value is 30 seconds.
+    /// </summary>
+    public TimeSpan KvUpgradeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The pause between two polls of a kv v2 mount's <c>config</c> while it upgrades.
+    /// The default value is 50 milliseconds.
+    /// </summary>
+    public TimeSpan KvUpgradePollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The smallest timeout accepted (Polly's lower bound).</summary>
     public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
 
@@ -51,6 +64,8 @@ public sealed record VaultClientOptions
         CheckTimeout(ReadAttemptTimeout, nameof(ReadAttemptTimeout));
         CheckTimeout(ReadTotalTimeout, nameof(ReadTotalTimeout));
         CheckTimeout(WriteTimeout, nameof(WriteTimeout));
+        CheckTimeout(KvUpgradeTimeout, nameof(KvUpgradeTimeout));
+        CheckTimeout(KvUpgradePollInterval, nameof(KvUpgradePollInterval));
         if (ReadRetryCount is < 0 or > 20)
         {
             throw new ArgumentOutOfRangeException(nameof(ReadRetryCount), ReadRetryCount, "VaultClientOptions.ReadRetryCount must be between 0 (no retries) and 20.");

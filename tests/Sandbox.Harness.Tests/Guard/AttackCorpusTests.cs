@@ -126,6 +126,36 @@ public sealed class AttackCorpusTests
         yield return Case("file:///etc/vault.d/vault.hcl", Blocked, "files:/etc/vault.d/", "file URL into a denied folder");
         yield return Case("file:/etc/vault.d/../vault.d/x", Blocked, "files:/etc/vault.d/", "denied folder with ..");
 
+        // URL prefixes compare addresses: localhost, [::1] and 127.0.0.1 are one loopback.
+        yield return Case("http://localhost:8300/v1/sys/seal", Blocked, SysUrl, "URL prefix, localhost for 127.0.0.1");
+        yield return Case("http://[::1]:8300/v1/sys/seal", Blocked, SysUrl, "URL prefix, [::1] for 127.0.0.1");
+        yield return Case("http://LocalHost.:8300/v1/sys/unseal", Blocked, SysUrl, "URL prefix, odd localhost spelling");
+        yield return Case("http://vault.localhost:8300/v1/sys/seal", Blocked, SysUrl, "URL prefix, *.localhost for 127.0.0.1");
+        yield return Case("http://[0:0:0:0:0:0:0:1]:8300/v1/sys/seal", Blocked, SysUrl, "URL prefix, long ::1");
+        yield return Case("http://localhost:8300/v1/./sys/seal", Blocked, SysUrl, "URL prefix, localhost and a dot segment");
+
+        // UTS #46: what a resolver or a child maps to the production name is the production name.
+        yield return Case("http://vault.\u24D0rcodange.lab/", Blocked, VaultHost, "circled letter");
+        yield return Case("http://\u24E5\u24D0\u24E4\u24DB\u24E3.arcodange.lab/", Blocked, VaultHost, "circled letters");
+        yield return Case("http://\U0001D42F\U0001D41A\U0001D42E\U0001D425\U0001D42D.arcodange.lab/", Blocked, VaultHost, "mathematical bold letters");
+        yield return Case("vault.arcodange.\u2112ab", Blocked, VaultHost, "script capital L");
+        yield return Case("vault.arcodange\uFF61lab", Blocked, VaultHost, "halfwidth ideographic full stop");
+        yield return Case("vault.\u1D2Crcodange.lab", Blocked, VaultHost, "modifier capital A");
+        yield return Case("http://vault.arcodange.lab\u3002/", Blocked, VaultHost, "ideographic full stop as the trailing dot");
+        yield return Case("gitea.arcodange.l\u24D0b", Blocked, "hosts:gitea.arcodange.lab", "circled a in the TLD");
+        yield return Case("\u2474.arcodange.lab", Blocked, GuardRules.InvalidTarget, "parenthesised digit maps to '(1)', no host");
+
+        // Kube contexts: the production context anywhere in a name, as whole segments.
+        yield return Case("context:admin@arcodange", Blocked, "kubeContexts:arcodange*", "user@context");
+        yield return Case("context:k3s-arcodange-admin", Blocked, "kubeContexts:arcodange*", "context between segments");
+        yield return Case("context:cluster/arcodange", Blocked, "kubeContexts:arcodange*", "path-like context");
+        yield return Case("context:admin@prod", Blocked, "kubeContexts:prod", "user@prod");
+        yield return Case("context:prod-admin", Blocked, "kubeContexts:prod", "prod as the first segment");
+        yield return Case("context:a.prod.b", Blocked, "kubeContexts:prod", "prod between dots");
+        yield return Case("context:PROD", Blocked, "kubeContexts:prod", "upper case");
+        yield return Case("context:myprod", Allowed, GuardRules.NotDenylisted, "prod inside a word is not the production context");
+        yield return Case("context:k3d-sbx-product", Allowed, GuardRules.NotDenylisted, "a segment that only starts like prod");
+
         // Honest targets that must keep working.
         yield return Case("http://127.0.0.1:8200/v1/sys/health", Allowed, GuardRules.Loopback, "loopback");
         yield return Case("http://localhost:8200/", Allowed, GuardRules.Loopback, "localhost");
@@ -164,6 +194,16 @@ public sealed class AttackCorpusTests
     public void Corpus_HasAtLeastSixtyHostileInputs(CancellationToken cancellationToken)
     {
         Assert.That(Corpus().Count(c => !(bool)c.Arguments[1]!), Is.GreaterThanOrEqualTo(60));
+    }
+
+    [Test]
+    [CancelAfter(5000)]
+    public void WholeCorpus_TargetsAndCommandLines_HasAtLeastThreeHundredHostileInputs(CancellationToken cancellationToken)
+    {
+        var targets = Corpus().Count(c => !(bool)c.Arguments[1]!);
+        var commandLines = ChildArgumentCorpusTests.Hostile().Count();
+
+        Assert.That(targets + commandLines, Is.GreaterThanOrEqualTo(300), $"{targets} targets + {commandLines} command lines");
     }
 
     private static TestCaseData Case(string target, bool allowed, string rule, string name) =>

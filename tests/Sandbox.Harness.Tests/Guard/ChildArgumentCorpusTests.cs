@@ -212,6 +212,33 @@ public sealed class ChildArgumentCorpusTests
         yield return C("runuser", "-u postgres -- sh -c \"psql -h 192.168.1.5\"", Shell);
         yield return C("/bin/sh", "-c \"log=$1; true\" x /tmp/log vault", Shell);
 
+        // more spellings across the tools
+        yield return C("kubectl", "--server=https://10.43.0.10:6443 get ns", "addresses:10.43.0.10");
+        yield return C("kubectl", "-s https://[::ffff:192.168.1.5]:6443 get ns", LabLan);
+        yield return C("kubectl", "--context=ARCODANGE get ns", Arcodange);
+        yield return C("kubectl", "--cluster=admin@prod get ns", Prod);
+        yield return C("docker", "-H tcp://127.0.0.2:2375 ps", Canary);
+        yield return C("docker", "-H tcp://0.0.0.0:2375 ps", Deny);
+        yield return C("docker", "run -v /etc/vault.d/:/x alpine", VaultD);
+        yield return C("docker", "run -v /etc:/x alpine", VaultD);
+        yield return C("docker", "run --mount type=bind,source=/etc,target=/x alpine", VaultD);
+        yield return C("curl", "-x http://127.0.0.2:3128 http://127.0.0.1/", Canary);
+        yield return C("curl", "http://localhost:8300/v1/sys/seal", "urls:http://127.0.0.1:8300/v1/sys/");
+        yield return C("curl", "-d @~/.arcodange/cluster-keys.json http://127.0.0.1/", KeyFile);
+        yield return C("curl", "--cacert /etc/vault.d/ca.pem https://127.0.0.1/", VaultD);
+        yield return C("vault", "status -address=https://127.0.0.2:8200", Canary);
+        yield return C("vault", "status -address=http://0.0.0.0:8200", Deny);
+        yield return C("vault", "login -address=http://example.com", Deny);
+        yield return C("helm", "--kube-apiserver=https://192.168.1.10:6443 list", LabLan);
+        yield return C("helm", "list --kube-context arcodange-prod", Arcodange);
+        yield return C("k3d", "cluster create x --kubeconfig-update-default=false --kubeconfig-switch-context=false --api-port 192.168.1.10:6550", LabLan);
+        yield return C("psql", "-h 127.0.0.2 -p 5432", Canary);
+        yield return C("psql", "\"host=localhost hostaddr=10.9.9.9\"", Deny);
+        yield return C("pg_isready", "-d \"host=10.9.9.9\"", Deny);
+        yield return C("initdb", "-D /etc/vault.d/pg", VaultD);
+        yield return C("pg_ctl", "-D /tmp/x -o \"-k /etc/vault.d\" start", VaultD);
+        yield return C("dotnet", "test x --results-directory /etc/vault.d", VaultD);
+
         // dotnet
         yield return C("dotnet", "test x --settings /etc/vault.d/x.runsettings", VaultD);
         yield return C("dotnet", "test x --bogus", Unknown);

@@ -159,13 +159,21 @@ public sealed class ChildEnvironmentTests
     {
         var guard = TestDenylists.Guard();
         var log = Path.Combine(_bin, "vault.log");
+
+        // A stand-in that stays a shell (no exec), so it can be found by its command line however
+        // setsid started it.
+        var detached = Directory.CreateDirectory(Path.Combine(_bin, "detached")).FullName;
+        var vault = Path.Combine(detached, "vault");
+        File.WriteAllText(vault, "#!/bin/sh\nsleep 30\n");
+        File.SetUnixFileMode(vault, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var command = guard.GuardCommand(
-            Cli.Wrap("/bin/sh").WithArguments(["-c", SandboxGuard.DetachedLaunchScript, "sandbox-vault", log, Path.Combine(_bin, "vault"), "server", "-config", "/tmp/sbx-run/vault.hcl"])
+            Cli.Wrap("/bin/sh").WithArguments(["-c", SandboxGuard.DetachedLaunchScript, "sandbox-vault", log, vault, "server", "-config", "/tmp/sbx-run/vault.hcl"])
                 .WithValidation(CommandResultValidation.None),
             "env-test");
 
         var result = await command.ExecuteBufferedAsync(cancellationToken);
-        var pid = int.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture);
+        Assert.That(int.TryParse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture, out _), Is.True, result.StandardError);
+        var pid = await FindByCommandLineAsync(vault, cancellationToken);
         try
         {
             var environment = ReadEnviron(pid);
@@ -247,6 +255,32 @@ public sealed class ChildEnvironmentTests
             {
                 // The stand-in was stopped on purpose.
             }
+        }
+    }
+
+    private static async Task<int> FindByCommandLineAsync(string marker, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
+                {
+                    try
+                    {
+                        if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal))
+                        {
+                            return pid;
+                        }
+                    }
+                    catch (IOException)
+                    {
+                        // The process ended meanwhile.
+                    }
+                }
+            }
+
+            await Task.Delay(50, cancellationToken);
         }
     }
 

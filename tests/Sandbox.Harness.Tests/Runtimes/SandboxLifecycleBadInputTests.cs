@@ -126,6 +126,99 @@ public sealed class SandboxLifecycleBadInputTests
 
     [Test]
     [CancelAfter(180000)]
+    public async Task Up_WithTheApiPortPlusOneTaken_UnsealsOnTheReservedClusterPort_AgainAfterARestart(CancellationToken cancellationToken)
+    {
+        // Vault binds its cluster listener at every unseal, at the API port + 1 unless told otherwise.
+        SandboxTestHome.RequireProcessRuntime();
+        var (api, squatter) = PortWithNeighbourTaken();
+        using var held = squatter;
+        await using var home = new SandboxTestHome();
+        var manager = new SandboxManager(home.Guard, home.Folder) { RuntimeFactory = _ => new ProcessRuntime { PortSource = () => api } };
+
+        await using var sbx = await manager.UpAsync(home.Options("cluster-port"), cancellationToken);
+        Assert.That((await sbx.StatusAsync(cancellationToken)).Sealed, Is.False, "unseal worked although the API port + 1 is taken");
+        await sbx.RestartVaultAsync(kill: false, cancellationToken);
+        var unsealed = await sbx.UnsealFromKeyFileAsync(cancellationToken);
+
+        var config = await File.ReadAllTextAsync(sbx.Paths.VaultConfig, cancellationToken);
+        var cluster = System.Text.RegularExpressions.Regex.Match(config, @"cluster_address\s*=\s*""127\.0\.0\.1:(\d+)""");
+        Assert.Multiple(() =>
+        {
+            Assert.That(unsealed.Sealed, Is.False, "a restarted Vault unseals again: the cluster port is still reserved");
+            Assert.That(sbx.Address.Port, Is.EqualTo(api));
+            Assert.That(cluster.Success, Is.True, "the listener names its cluster_address:\n" + config);
+            Assert.That(config, Does.Contain($"cluster_addr  = \"https://127.0.0.1:{cluster.Groups[1].Value}\""));
+            Assert.That(int.Parse(cluster.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Is.Not.EqualTo(api + 1).And.Not.EqualTo(api));
+        });
+        if (sbx.Vault.Kind == VaultKind.Double)
+        {
+            // the double binds the cluster listener at unseal as Vault does, so this is what the unseal used
+            Assert.That(await File.ReadAllTextAsync(sbx.VaultLog, cancellationToken), Does.Contain("starting cluster listeners: address=127.0.0.1:" + cluster.Groups[1].Value));
+        }
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task VaultLicense_ReachesTheVaultChild_AndNotPostgres(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        const string licence = "02MV4UU43BK5HGYYTOJZWFQMTMNNEWU33JTEST";
+        Environment.SetEnvironmentVariable("VAULT_LICENSE", licence);
+        Environment.SetEnvironmentVariable("VAULT_LICENSE_PATH", "/etc/vault.d/test.hclic");
+        try
+        {
+            await using var home = new SandboxTestHome();
+            await using var sbx = await home.Manager.UpAsync(home.Options("licence"), cancellationToken);
+            var state = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(sbx.RunFolder, "sandbox.json"), cancellationToken)).RootElement;
+            var vaultPid = state.GetProperty("vaultPid").GetInt32();
+            var dataDir = state.GetProperty("postgresDataDirectory").GetString()!;
+            var pgPid = int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
+            static string[] Environ(int pid) => File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Multiple(() =>
+            {
+                Assert.That(Environ(vaultPid), Does.Contain("VAULT_LICENSE=" + licence), "the Vault child gets VAULT_LICENSE");
+                Assert.That(Environ(vaultPid), Does.Contain("VAULT_LICENSE_PATH=/etc/vault.d/test.hclic"));
+                Assert.That(Environ(pgPid).Where(e => e.StartsWith("VAULT_LICENSE", StringComparison.Ordinal)), Is.Empty, "PostgreSQL gets neither");
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VAULT_LICENSE", null);
+            Environment.SetEnvironmentVariable("VAULT_LICENSE_PATH", null);
+        }
+    }
+
+    [Test]
+    public void ReservedPorts_LieBelowTheKernelsEphemeralRange()
+    {
+        var (low, _) = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.EphemeralRange();
+        var port = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.FreeReserved();
+
+        Assert.That(port, Is.LessThan(low), "a port the kernel never hands to an 'any free port' request");
+        Assert.That(Sandbox.Harness.Runtimes.Internal.LoopbackPorts.CanBind(port), Is.True);
+    }
+
+    private static (int Port, TcpListener Squatter) PortWithNeighbourTaken()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Sandbox.Harness.Runtimes.Internal.LoopbackPorts.Free();
+            var squatter = new TcpListener(IPAddress.Loopback, port + 1);
+            try
+            {
+                squatter.Start();
+                return (port, squatter);
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                squatter.Dispose();
+            }
+        }
+    }
+
+    [Test]
+    [CancelAfter(180000)]
     public async Task Up_WhenEveryPortIsTaken_FailsClearlyAndLeavesNothingHalfStarted(CancellationToken cancellationToken)
     {
         SandboxTestHome.RequireProcessRuntime();

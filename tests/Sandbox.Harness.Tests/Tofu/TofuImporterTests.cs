@@ -110,6 +110,18 @@ public sealed class TofuImporterTests
         Assert.That(result.Apps, Has.Count.EqualTo(3), "the rest is still imported");
     }
 
+    [Test]
+    public void Import_ASensitiveVariable_IsNeverRead_EvenWhereItIsUsedAsAName()
+    {
+        var dir = _ws.CopyFixture();
+        File.AppendAllText(Path.Combine(dir, "engines.tf"), "\nresource \"vault_policy\" \"leak\" {\n  name   = var.postgres_password\n  policy = \"\"\n}\n");
+
+        var result = TofuImporter.Import(dir, _ws.Guard, new TofuImportOptions { Vars = [new("postgres_password", "s3cr3t-value")] });
+
+        Assert.That(result.Notes, Has.Some.Contains("vault_policy.leak.name cannot be evaluated (variable \"postgres_password\" is sensitive; the import never reads it"));
+        Assert.That(result.TopologyYaml + string.Concat(result.Notes) + result.Describe(), Does.Not.Contain("s3cr3t-value"));
+    }
+
     private TofuException ImportFails(string dir)
     {
         var output = Path.Combine(_ws.Root, "out", "t.yaml");

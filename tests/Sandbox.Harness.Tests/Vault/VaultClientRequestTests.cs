@@ -115,14 +115,15 @@ public sealed class VaultClientRequestTests
             Assert.That(enable["options"]!["version"]!.GetValue<string>(), Is.EqualTo("2"));
             Assert.That(enable["config"]!["default_lease_ttl"]!.GetValue<string>(), Is.EqualTo("3600s"));
             Assert.That(enable["description"]!.GetValue<string>(), Is.EqualTo("app secrets"));
-            Assert.That(server.Requests[1].Path, Is.EqualTo("/v1/sys/auth/jwt"));
+            Assert.That(server.Requests[1].Path, Is.EqualTo("/v1/kvv2/config"), "a kv v2 mount is polled until its upgrade is done");
+            Assert.That(server.Requests[2].Path, Is.EqualTo("/v1/sys/auth/jwt"));
             Assert.That(listed.Keys, Is.EquivalentTo(new[] { "kvv2/", "kv1/", "sys/" }));
             Assert.That(listed["kvv2/"].KvVersion, Is.EqualTo(2));
             Assert.That(listed["kv1/"].KvVersion, Is.EqualTo(1));
             Assert.That(listed["kv1/"].Config!.MaxLeaseTtl, Is.EqualTo(TimeSpan.FromDays(1)));
             Assert.That(listed["sys/"].KvVersion, Is.Null);
-            Assert.That(server.Requests[3].Method, Is.EqualTo("DELETE"));
-            Assert.That(server.Requests[4].Path, Is.EqualTo("/v1/sys/auth/jwt"));
+            Assert.That(server.Requests[4].Method, Is.EqualTo("DELETE"));
+            Assert.That(server.Requests[5].Path, Is.EqualTo("/v1/sys/auth/jwt"));
         });
     }
 

@@ -13,6 +13,7 @@ public sealed class ConcurrencyTests : ConformanceFixture
     {
         DoubleOnly("seals its own server repeatedly");
         Assert.That((await Http.PostAsync("sys/mounts/kv", new JsonObject { ["type"] = "kv-v2" }, Root, ct)).Code, Is.EqualTo(204));
+        await KvUpgrade.WaitAsync(Http, Root, "kv", ct);
         var codes = new ConcurrentDictionary<int, int>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>

@@ -42,6 +42,7 @@ public sealed class FuzzTests : ConformanceFixture
     {
         DoubleOnly("fuzzes its own server");
         await Http.PostAsync("sys/mounts/kv", new System.Text.Json.Nodes.JsonObject { ["type"] = "kv-v2" }, Root, ct);
+        await KvUpgrade.WaitAsync(Http, Root, "kv", ct);
         await Http.PostAsync("sys/mounts/kv1", new System.Text.Json.Nodes.JsonObject { ["type"] = "kv" }, Root, ct);
         await Http.PostAsync("sys/mounts/transit", new System.Text.Json.Nodes.JsonObject { ["type"] = "transit" }, Root, ct);
         var random = new Random(20261128);

@@ -28,6 +28,7 @@ public sealed class RestartTests
         await Fresh.UnsealAsync(http, keys[0], ct);
         await Fresh.UnsealAsync(http, keys[2], ct);
         Assert.That((await http.PostAsync("sys/mounts/kvv2", new JsonObject { ["type"] = "kv-v2" }, root, ct)).Code, Is.EqualTo(204));
+        await KvUpgrade.WaitAsync(http, root, "kvv2", ct);
         await http.PostAsync("kvv2/data/app/config", new JsonObject { ["data"] = new JsonObject { ["v"] = 1 } }, root, ct);
         await http.PostAsync("kvv2/data/app/config", new JsonObject { ["data"] = new JsonObject { ["v"] = 2 } }, root, ct);
         await http.PutAsync("sys/policies/acl/app", new JsonObject { ["policy"] = """path "kvv2/data/app/*" { capabilities = ["read"] }""" }, root, ct);
@@ -81,6 +82,7 @@ public sealed class RestartTests
         var rootA = initA["root_token"]!.GetValue<string>();
         await Fresh.UnsealAsync(httpA, initA["keys"]![0]!.GetValue<string>(), ct);
         await httpA.PostAsync("sys/mounts/kvv2", new JsonObject { ["type"] = "kv-v2" }, rootA, ct);
+        await KvUpgrade.WaitAsync(httpA, rootA, "kvv2", ct);
         await httpA.PostAsync("kvv2/data/app/config", new JsonObject { ["data"] = new JsonObject { ["password"] = Secret } }, rootA, ct);
         await httpA.PostAsync("sys/mounts/kv1", new JsonObject { ["type"] = "kv" }, rootA, ct);
         await httpA.PutAsync("kv1/app", new JsonObject { ["password"] = Secret }, rootA, ct);

@@ -17,7 +17,7 @@ public abstract class ConformanceFixture
     public async Task StartTargetAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _target = await VaultTarget.StartAsync(cts.Token);
+        _target = await VaultTarget.StartAsync(cts.Token, ServerEnvironment);
     }
 
     [OneTimeTearDown]
@@ -28,6 +28,9 @@ public abstract class ConformanceFixture
             await _target.DisposeAsync();
         }
     }
+
+    /// <summary>Variables set (or, when null, removed) for the double's process; none by default.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? ServerEnvironment => null;
 
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
@@ -47,6 +50,11 @@ public abstract class ConformanceFixture
 
         var r = await Http.PostAsync("sys/mounts/" + path, body, Root, ct);
         Assert.That(r.Code, Is.EqualTo(204), r.ToString());
+        if (type == "kv-v2" || (type == "kv" && options?["version"]?.GetValue<string>() == "2"))
+        {
+            await KvUpgrade.WaitAsync(Http, Root, path, ct);
+        }
+
         return path;
     }
 

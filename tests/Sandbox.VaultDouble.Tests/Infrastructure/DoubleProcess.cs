@@ -16,6 +16,7 @@ public sealed class DoubleProcess : IAsyncDisposable
     private readonly Lock _gate = new();
     private Process? _process;
     private bool _ownsFolder;
+    private IReadOnlyDictionary<string, string?>? _environment;
 
     private DoubleProcess(string folder, int port)
     {
@@ -80,7 +81,12 @@ public sealed class DoubleProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static string Config(string storage, int port, string extraListener = "", string extraConfig = "")
+    /// <summary>
+    /// A config as the process runtime writes it: api_addr plus a reserved cluster port (written as
+    /// the listener's cluster_address and as cluster_addr), because Vault binds its cluster
+    /// listener at every unseal and would otherwise take the API port + 1.
+    /// </summary>
+    public static string Config(string storage, int port, string extraListener = "", string extraConfig = "", int? clusterPort = null)
         => $$"""
            storage "file" {
              path = "{{storage}}"
@@ -88,6 +94,7 @@ public sealed class DoubleProcess : IAsyncDisposable
            listener "tcp" {
              address     = "127.0.0.1:{{port}}"
              tls_disable = true
+             cluster_address = "127.0.0.1:{{clusterPort ?? FreePort()}}"
              {{extraListener}}
            }
            api_addr      = "http://127.0.0.1:{{port}}"
@@ -97,14 +104,14 @@ public sealed class DoubleProcess : IAsyncDisposable
            """;
 
     /// <summary>Starts a double on a fresh folder (or an existing one, for restarts).</summary>
-    public static async Task<DoubleProcess> StartAsync(CancellationToken cancellationToken, string? existingFolder = null, string extraListener = "", string extraConfig = "")
+    public static async Task<DoubleProcess> StartAsync(CancellationToken cancellationToken, string? existingFolder = null, string extraListener = "", string extraConfig = "", IReadOnlyDictionary<string, string?>? environment = null, int? clusterPort = null)
     {
         var folder = existingFolder ?? Directory.CreateTempSubdirectory("vault-double-test-").FullName;
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            var proc = new DoubleProcess(folder, port) { _ownsFolder = existingFolder is null };
-            await File.WriteAllTextAsync(proc.ConfigPath, Config(proc.StoragePath, port, extraListener, extraConfig), cancellationToken);
+            var proc = new DoubleProcess(folder, port) { _ownsFolder = existingFolder is null, _environment = environment };
+            await File.WriteAllTextAsync(proc.ConfigPath, Config(proc.StoragePath, port, extraListener, extraConfig, clusterPort), cancellationToken);
             try
             {
                 await proc.LaunchAsync(cancellationToken);
@@ -157,6 +164,18 @@ public sealed class DoubleProcess : IAsyncDisposable
         psi.ArgumentList.Add("-config");
         psi.ArgumentList.Add(ConfigPath);
         psi.Environment["SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS"] = RevokeRetryBaseMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in _environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
+
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) =>

@@ -29,14 +29,14 @@ public sealed class VaultTarget : IAsyncDisposable
 
     public DoubleProcess? Server { get; }
 
-    public static async Task<VaultTarget> StartAsync(CancellationToken cancellationToken)
+    public static async Task<VaultTarget> StartAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null)
     {
         if (RealAddress is { } addr)
         {
             return new VaultTarget(new VaultHttp(new Uri(addr)), Environment.GetEnvironmentVariable("VAULT_TOKEN")!, Environment.GetEnvironmentVariable("VAULT_UNSEAL_KEY"), null);
         }
 
-        var process = await DoubleProcess.StartAsync(cancellationToken);
+        var process = await DoubleProcess.StartAsync(cancellationToken, environment: environment);
         var http = new VaultHttp(process.Address);
         var init = await http.PutAsync("sys/init", new JsonObject { ["secret_shares"] = 1, ["secret_threshold"] = 1 }, null, cancellationToken);
         if (init.Code != 200)

@@ -47,6 +47,25 @@ async function failure(promise) {
   throw new assert.AssertionError({ message: 'the call succeeded, an error answer was expected' });
 }
 
+// A fresh kv v2 mount upgrades in the background and answers 400 "Upgrading from non-versioned
+// to versioned data..." meanwhile (vault-plugin-secrets-kv upgrade.go), on Vault as on the double:
+// poll its config, retrying exactly that answer, before the first write.
+const KV_UPGRADING = 'Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.';
+async function kvReady(mount) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      return await vault.read(`${mount}/config`);
+    } catch (e) {
+      const upgrading = e.response && e.response.statusCode === 400 && e.message === KV_UPGRADING;
+      if (!upgrading || Date.now() > deadline) {
+        throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
 const checks = {
   'sys.seal-status.uninitialized': async () => {
     const s = await vault.status();
@@ -104,6 +123,7 @@ const checks = {
   },
   'kv2.write-read': async () => {
     await vault.mount({ mount_point: 'kvv2', type: 'kv', options: { version: '2' } });
+    await kvReady('kvv2');
     const w1 = await vault.write(`kvv2/data/${app}/config`, { data: { password: 'first' } });
     assert.equal(w1.data.version, 1);
     const w2 = await vault.write(`kvv2/data/${app}/config`, { data: { password: 'second' }, options: { cas: 1 } });

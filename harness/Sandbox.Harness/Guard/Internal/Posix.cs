@@ -39,6 +39,18 @@ internal static partial class Posix
         return (BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8));
     }
 
+    /// <summary>The device and inode of what <paramref name="path"/> leads to (stat(2), following links), or null.</summary>
+    public static (ulong Device, ulong Inode)? StatIdentity(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var buffer = new byte[256];
+        return stat(path, buffer) == 0 ? (BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8)) : null;
+    }
+
     private static string? ReadAccountHome()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
@@ -69,4 +81,8 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static partial int lstat(string path, [Out] byte[] buffer);
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static partial int stat(string path, [Out] byte[] buffer);
 }

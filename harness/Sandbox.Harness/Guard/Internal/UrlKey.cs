@@ -38,10 +38,18 @@ internal readonly record struct UrlKey(string Scheme, string Host, int Port, str
         }
 
         var port = uri.IsDefaultPort ? DefaultPort(scheme) : uri.Port;
-        key = new UrlKey(scheme, host, port, CanonicalPath(uri.AbsolutePath));
+        key = new UrlKey(scheme, AddressKey(host), port, CanonicalPath(uri.AbsolutePath));
         why = string.Empty;
         return true;
     }
+
+    /// <summary>
+    /// The host as URL prefixes compare it: the names and literals of this machine's loopback
+    /// (<c>localhost</c>, <c>*.localhost</c>, <c>::1</c>, <c>127.0.0.1</c>) are one address, so a prefix
+    /// written with any of them matches a request written with another. Other hosts compare as canonicalised.
+    /// </summary>
+    public static string AddressKey(string canonicalHost) =>
+        canonicalHost is "localhost" or "::1" or "127.0.0.1" || canonicalHost.EndsWith(".localhost", StringComparison.Ordinal) ? "127.0.0.1" : canonicalHost;
 
     public static int DefaultPort(string scheme) => scheme switch
     {

@@ -26,22 +26,43 @@ public sealed class ProcessRuntime : ISandboxRuntime
     /// <inheritdoc />
     public RuntimeKind Kind => RuntimeKind.Process;
 
+    /// <summary>The guard that runs <c>vault version</c> during preflight; a guard on the built-in denylist when null.</summary>
+    public SandboxGuard? PreflightGuard { get; init; }
+
     /// <summary>Test hook: where Vault's port comes from (default: a free loopback port).</summary>
     internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
 
+    /// <summary>Test hook: where the cluster port comes from (default: a free port below the ephemeral range, not the API port).</summary>
+    internal Func<int, int> ClusterPortSource { get; init; } = apiPort => LoopbackPorts.FreeReserved(apiPort);
+
     /// <inheritdoc />
-    public Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    public async Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var found = new List<string>();
         var problems = new List<PreflightProblem>();
 
         var vault = VaultBinaryLocator.Find(options.VaultBinary);
-        if (vault.Launch is { } launch)
+        if (vault.Launch is { Kind: VaultKind.Double } launch)
         {
-            found.Add(launch.Kind == VaultKind.Double
-                ? $"Vault: Sandbox Vault double (NOT HashiCorp Vault) at {launch.Source}"
-                : $"Vault: {(launch.Kind == VaultKind.OpenBao ? "OpenBao" : "HashiCorp Vault")} binary {launch.Source}");
+            found.Add($"Vault: Sandbox Vault double (NOT HashiCorp Vault) at {launch.Source}");
+        }
+        else if (vault.Launch is { } binary)
+        {
+            // what the binary says it is decides, not its file name
+            var from = !string.IsNullOrWhiteSpace(options.VaultBinary) ? "--vault-binary"
+                : !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(VaultBinaryLocator.BinaryVariable)) ? VaultBinaryLocator.BinaryVariable
+                : "PATH";
+            var guard = PreflightGuard ?? new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
+            var (report, problem) = await VaultVersionCheck.CheckAsync(guard, binary.Source, from, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                problems.Add(problem);
+            }
+            else
+            {
+                found.Add($"Vault: {(report!.Product == "OpenBao" ? "OpenBao" : "HashiCorp Vault")} binary {binary.Source} ({report.Line})");
+            }
         }
         else
         {
@@ -63,7 +84,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("setsid and kill", "not found on PATH", "apt-get install -y util-linux procps"));
         }
 
-        return Task.FromResult(new RuntimePreflight(RuntimeKind.Process, found, problems));
+        return new RuntimePreflight(RuntimeKind.Process, found, problems);
     }
 
     /// <inheritdoc />
@@ -144,6 +165,12 @@ public sealed class ProcessRuntime : ISandboxRuntime
 
         // A plan shows the command even where no Vault is found yet: it names plain 'vault' then.
         var launch = location.Launch ?? (run.Plan is not null ? new VaultLaunch(VaultKind.Vault, "vault", [], "vault") : null) ?? throw SandboxRuntimeException.LaunchFailed("Vault", $"{location.Problem!.What}: {location.Problem.Detail}; {location.Problem.HowToGet}");
+        if (run.Plan is null && launch.Kind != VaultKind.Double && launch.Source != run.State.VaultSource
+            && (await VaultVersionCheck.CheckAsync(run.Guard, launch.Source, "--vault-binary or SANDBOX_VAULT_BINARY", cancellationToken).ConfigureAwait(false)).Problem is { } unsuitable)
+        {
+            throw SandboxRuntimeException.LaunchFailed("Vault", $"{unsuitable.Detail}; {unsuitable.HowToGet}");
+        }
+
         run.State.VaultKind = VaultFlavor.KindNameOf(launch.Kind);
         run.State.VaultSource = launch.Source;
         var what = new VaultFlavor(launch.Kind, run.State.VaultVersion, launch.Source).Describe();
@@ -158,7 +185,15 @@ public sealed class ProcessRuntime : ISandboxRuntime
         for (var attempt = 1; ; attempt++)
         {
             var port = run.State.VaultPort ?? PortSource();
-            await WriteConfigAsync(run, port, cancellationToken).ConfigureAwait(false);
+
+            // Vault binds its cluster listener at every unseal, at the API port + 1 unless told
+            // otherwise; a reserved port keeps that from failing when port + 1 belongs to someone
+            // else. A restart keeps the port unless something took it while Vault was down.
+            var clusterPort = run.State.VaultClusterPort is { } reserved && reserved != port && LoopbackPorts.CanBind(reserved)
+                ? reserved
+                : ClusterPortSource(port);
+            run.State.VaultClusterPort = clusterPort;
+            await WriteConfigAsync(run, port, clusterPort, cancellationToken).ConfigureAwait(false);
             var logOffset = File.Exists(run.Paths.VaultLog) ? new FileInfo(run.Paths.VaultLog).Length : 0;
             var pid = await LaunchAsync(run, launch, cancellationToken).ConfigureAwait(false);
             var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
@@ -187,6 +222,7 @@ public sealed class ProcessRuntime : ISandboxRuntime
                 RuntimeLog.PortClash(run.Logger, port, attempt);
                 await StopVaultAsync(run, kill: true, cancellationToken).ConfigureAwait(false);
                 run.State.VaultPort = null;
+                run.State.VaultClusterPort = null;
             }
         }
     }
@@ -391,19 +427,22 @@ public sealed class ProcessRuntime : ISandboxRuntime
         return new PostgresEndpoint("127.0.0.1", port, "postgres", run.NewSecret());
     }
 
-    private static async Task WriteConfigAsync(SandboxRun run, int port, CancellationToken cancellationToken)
+    private static async Task WriteConfigAsync(SandboxRun run, int port, int clusterPort, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
+        var c = clusterPort.ToString(CultureInfo.InvariantCulture);
         var hcl = $$"""
             # Written by Sandbox for sandbox '{{run.Paths.Name}}'. Loopback only, file storage, not dev mode.
             storage "file" {
               path = "{{run.Paths.VaultData}}"
             }
             listener "tcp" {
-              address     = "127.0.0.1:{{p}}"
-              tls_disable = true
+              address         = "127.0.0.1:{{p}}"
+              cluster_address = "127.0.0.1:{{c}}"
+              tls_disable     = true
             }
             api_addr      = "http://127.0.0.1:{{p}}"
+            cluster_addr  = "https://127.0.0.1:{{c}}"
             disable_mlock = true
             ui            = false
 

@@ -166,7 +166,10 @@ internal sealed partial class TofuEvaluator
                     continue;
                 }
 
-                given[attr.Name] = new Scope(constant, parsed.Path).Eval(attr.Expr);
+                if (!IsSensitive(source.Variables[attr.Name].Block))
+                {
+                    given[attr.Name] = new Scope(constant, parsed.Path).Eval(attr.Expr);
+                }
             }
         }
 
@@ -208,6 +211,13 @@ internal sealed partial class TofuEvaluator
         {
             var constant = new ModuleInstance(this, new ModuleSource(source.Dir, []), "", new Dictionary<string, object?>(), null);
             object? value;
+            if (IsSensitive(declared.Block))
+            {
+                // A sensitive variable holds a secret: its value is never read into the import.
+                values[name] = new Unknown($"variable \"{name}\" is sensitive; the import never reads it", At(declared.File, declared.Block.Pos));
+                continue;
+            }
+
             if (given.TryGetValue(name, out var g))
             {
                 value = g;
@@ -307,6 +317,9 @@ internal sealed partial class TofuEvaluator
         var dir = Path.GetFullPath(Path.Combine(callerDir, src));
         return Source(dir) ?? throw TofuException.ModuleMissing(file, attr.Pos.Line, attr.Pos.Column, name, src);
     }
+
+    private static bool IsSensitive(HclBlock variable) =>
+        variable.Body.Attribute("sensitive")?.Expr is HclLiteral { Value: true };
 
     internal static bool IsSecret(string name) =>
         SecretAttributes.Contains(name, StringComparer.Ordinal) || name.Contains("password", StringComparison.Ordinal) || name.EndsWith("_secret", StringComparison.Ordinal);
