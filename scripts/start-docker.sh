@@ -11,7 +11,8 @@ if ! command -v dockerd >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
 fi
 mkdir -p /var/log
-nohup dockerd --bridge=none --iptables=false --ip-masq=false >/var/log/sandbox-dockerd.log 2>&1 &
+# setsid: the daemon outlives the shell (and the process group) that started it.
+setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false >/var/log/sandbox-dockerd.log 2>&1 &
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then echo "docker: started dockerd ($(docker version -f '{{.Server.APIVersion}}') API)"; exit 0; fi
   sleep 0.5

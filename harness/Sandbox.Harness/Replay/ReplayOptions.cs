@@ -59,6 +59,14 @@ public sealed record ReplayOptions
     public bool InCluster { get; init; }
 
     /// <summary>
+    /// With <see cref="InCluster"/>: the exact service names of the sandbox's own cluster that the sandbox
+    /// itself runs (its PostgreSQL Service, the cluster's API). Only these are accepted by the config guard;
+    /// any other cluster name (another namespace's service, an ExternalName alias) is refused like any
+    /// endpoint the sandbox does not run. The default value is empty.
+    /// </summary>
+    public IReadOnlyCollection<string> InClusterServices { get; init; } = [];
+
+    /// <summary>
     /// Planning only (<c>up --plan</c>): the PostgreSQL group roles are listed, not created, so that
     /// replay needs no PostgreSQL. The default value is false.
     /// </summary>

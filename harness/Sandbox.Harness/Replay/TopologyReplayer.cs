@@ -60,12 +60,12 @@ public sealed class TopologyReplayer
         var file = topology.SourceFiles.Count > 0 ? topology.SourceFiles[^1] : "(topology)";
         if (parts.HasFlag(ReplayParts.Database) && ConnectionUrl(options) is { } url)
         {
-            Check(guard, $"{topology.Database.Mount}/config/{topology.Database.Connection} connection_url", url, $"database.connection '{topology.Database.Connection}' in {file}", options.InCluster);
+            Check(guard, $"{topology.Database.Mount}/config/{topology.Database.Connection} connection_url", url, $"database.connection '{topology.Database.Connection}' in {file}", options.InCluster ? options.InClusterServices : null);
         }
 
         if (parts.HasFlag(ReplayParts.KubernetesAuth) && options.KubernetesHost is { } host)
         {
-            Check(guard, $"auth/{topology.Kubernetes.Path}/config kubernetes_host", host, $"auth.kubernetes (path {topology.Kubernetes.Path}) in {file}", options.InCluster);
+            Check(guard, $"auth/{topology.Kubernetes.Path}/config kubernetes_host", host, $"auth.kubernetes (path {topology.Kubernetes.Path}) in {file}", options.InCluster ? options.InClusterServices : null);
         }
 
         if (parts.HasFlag(ReplayParts.JwtAuth))
@@ -162,7 +162,7 @@ public sealed class TopologyReplayer
 
     internal static string? ConnectionUrl(ReplayOptions options) => options.ConnectionUrl ?? options.Postgres?.ConnectionUrlTemplate();
 
-    private static void Check(SandboxGuard guard, string key, string value, string source, bool inCluster = false)
+    private static void Check(SandboxGuard guard, string key, string value, string source, IReadOnlyCollection<string>? clusterServices = null)
     {
         // Vault fills {{username}} and {{password}} itself; the guard checks where the URL points.
         var probe = value.Replace("{{username}}", "user", StringComparison.Ordinal).Replace("{{password}}", "password", StringComparison.Ordinal);
@@ -172,10 +172,11 @@ public sealed class TopologyReplayer
         }
 
         var decision = guard.CheckUrl(probe, GuardCaller);
-        if (!decision.Allowed && inCluster && decision.Rule == GuardRules.DefaultDeny && IsClusterServiceName(uri.Host))
+        if (!decision.Allowed && clusterServices is not null && decision.Rule == GuardRules.DefaultDeny && IsOwnClusterService(uri.Host, clusterServices))
         {
-            // Resolved by the sandbox cluster's DNS, inside that cluster: the loopback rule is about
-            // this machine's connections; the denylist did not match (it would have refused first).
+            // One of the sandbox cluster's own services, resolved by that cluster's DNS from inside it:
+            // the loopback rule is about this machine's connections; the denylist did not match (it
+            // would have refused first). Any other cluster name stays refused.
             return;
         }
 
@@ -185,11 +186,8 @@ public sealed class TopologyReplayer
         }
     }
 
-    private static bool IsClusterServiceName(string host)
-    {
-        var labels = host.TrimEnd('.').Split('.');
-        return (labels.Length == 3 && labels[2] == "svc") || (labels.Length == 5 && labels[2] == "svc" && labels[3] == "cluster" && labels[4] == "local");
-    }
+    private static bool IsOwnClusterService(string host, IReadOnlyCollection<string> services) =>
+        services.Any(s => string.Equals(s.TrimEnd('.'), host.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
 
     private static string WithoutUserInfo(Uri uri) =>
         uri.UserInfo.Length == 0 ? uri.GetLeftPart(UriPartial.Path) : new UriBuilder(uri) { UserName = "", Password = "" }.Uri.GetLeftPart(UriPartial.Path);

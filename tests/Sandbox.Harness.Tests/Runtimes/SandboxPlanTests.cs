@@ -239,7 +239,7 @@ public sealed class SandboxPlanTests
     }
 
     [Test]
-    public void ConfigGuard_InCluster_AcceptsTheClustersOwnServiceNames_ButStillRefusesTheDenylist()
+    public void ConfigGuard_InCluster_AcceptsOnlyTheServicesTheSandboxRuns_AndStillRefusesTheDenylist()
     {
         var topology = Topology;
         var inCluster = new Sandbox.Harness.Replay.ReplayOptions
@@ -247,6 +247,7 @@ public sealed class SandboxPlanTests
             ConnectionUrl = "postgresql://{{username}}:{{password}}@postgres.tools.svc.cluster.local:5432/postgres",
             KubernetesHost = "https://kubernetes.default.svc",
             InCluster = true,
+            InClusterServices = ["postgres.tools.svc.cluster.local", "kubernetes.default.svc"],
         };
 
         Assert.Multiple(() =>
@@ -261,6 +262,9 @@ public sealed class SandboxPlanTests
             Assert.Throws<Sandbox.Harness.Replay.ReplayConfigGuardException>(
                 () => Sandbox.Harness.Replay.TopologyReplayer.Validate(topology, inCluster with { KubernetesHost = "https://api.example.com" }, _manager.Guard),
                 "only cluster service names are accepted in-cluster, not any host");
+            Assert.Throws<Sandbox.Harness.Replay.ReplayConfigGuardException>(
+                () => Sandbox.Harness.Replay.TopologyReplayer.Validate(topology, inCluster with { KubernetesHost = "https://vault-proxy.other.svc" }, _manager.Guard),
+                "a cluster name the sandbox does not run (another service, an ExternalName alias) is refused");
         });
     }
 

@@ -272,6 +272,7 @@ public sealed class K3dRuntime : ISandboxRuntime
                 ConnectionUrl = $"postgresql://{{{{username}}}}:{{{{password}}}}@{VsoManifests.InClusterPostgresHost}:5432/postgres?sslmode=disable",
                 KubernetesHost = InClusterKubernetesHost,
                 InCluster = true,
+                InClusterServices = [VsoManifests.InClusterPostgresHost, new Uri(InClusterKubernetesHost).Host],
                 JwtValidationPubkeys = jwtValidationPubkeys,
             }
             : new Replay.ReplayOptions { Postgres = postgres, JwtValidationPubkeys = jwtValidationPubkeys };
