@@ -242,6 +242,9 @@ public sealed class ChildEnvironmentTests
         var task = command.ExecuteAsync(cts.Token);
         try
         {
+            // The stand-in is a script that execs sleep: read its environment once the last exec is
+            // done, not while the kernel swaps its image (then /proc/PID/environ can read empty).
+            await WaitUntilRunningAsync(task.ProcessId, "sleep", cancellationToken);
             return ReadEnviron(task.ProcessId);
         }
         finally
@@ -282,6 +285,22 @@ public sealed class ChildEnvironmentTests
 
             await Task.Delay(50, cancellationToken);
         }
+    }
+
+    private static async Task WaitUntilRunningAsync(int pid, string program, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            if (cmdline.StartsWith(program + "\0", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        Assert.Fail($"process {pid} did not become '{program}' within 10 s");
     }
 
     private static Dictionary<string, string> ReadEnviron(int pid)
