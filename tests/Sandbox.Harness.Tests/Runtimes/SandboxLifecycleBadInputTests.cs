@@ -86,7 +86,8 @@ public sealed class SandboxLifecycleBadInputTests
         await using var home = new SandboxTestHome();
         var fake = Path.Combine(home.Folder, "bin", "vault");
         Directory.CreateDirectory(Path.GetDirectoryName(fake)!);
-        await File.WriteAllTextAsync(fake, "#!/bin/sh\necho 'Error parsing config: fake vault for a test'\nexit 1\n", cancellationToken);
+        // A Vault by its own word (preflight asks 'vault version') whose server then dies at start.
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'Vault v1.21.1 (sha), built 2026-06-01T00:00:00Z'; exit 0; fi\necho 'Error parsing config: fake vault for a test'\nexit 1\n", cancellationToken);
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => home.Manager.UpAsync(home.Options("broken-vault") with { VaultBinary = fake }, cancellationToken));
