@@ -271,7 +271,11 @@ public sealed class ChildEnvironmentTests
                 {
                     try
                     {
-                        if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal))
+                        // The stand-in script itself, as the kernel runs it ("/bin/sh SCRIPT args" or
+                        // "SCRIPT args"): not the launcher shell or setsid, whose arguments also name it,
+                        // and not a forked child before its exec (its command line is still the parent's).
+                        var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                        if (argv[0] == marker || (argv.Length > 1 && argv[0].EndsWith("sh", StringComparison.Ordinal) && argv[1] == marker))
                         {
                             return pid;
                         }
