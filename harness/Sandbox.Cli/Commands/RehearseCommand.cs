@@ -337,7 +337,11 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
             }
 
             console?.MarkupLine($"[grey]›[/] {Markup.Escape(text)}");
-            status?.Status(Markup.Escape(text));
+            if (!text.StartsWith(' '))
+            {
+                // A step (not a verdict line under it) is what runs now.
+                status?.Status(Markup.Escape(text));
+            }
         }
     }
 }
