@@ -46,6 +46,7 @@ public sealed class DrillCommandTests
     [TestCase("broken-unseal", "TestCategory=BrokenUnseal")]
     [TestCase("name-parity", "TestCategory=NameParity")]
     [TestCase("denylist", "TestCategory=Denylist")]
+    [TestCase("recovery-order", "TestCategory=RecoveryOrder")]
     [CancelAfter(5_000)]
     public void FilterFor_MapsEachDrillToItsSuiteCategory(string drill, string filter, CancellationToken cancellationToken) =>
         Assert.That(DrillSuites.FilterFor(drill), Is.EqualTo(filter));
