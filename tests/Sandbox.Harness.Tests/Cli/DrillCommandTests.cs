@@ -16,7 +16,7 @@ public sealed class DrillCommandTests
         var (code, _, error) = await CliRunner.RunAsync(cancellationToken, "drill", "sealed-restrat");
 
         Assert.That(code, Is.EqualTo((int)ExitCode.Usage));
-        Assert.That(error, Does.Contain("'sealed-restrat' is not a drill").And.Contain("sealed-restart|lease-expiry|lost-key|broken-unseal|name-parity|denylist|all"));
+        Assert.That(error, Does.Contain("'sealed-restrat' is not a drill").And.Contain("sealed-restart|lease-expiry|lost-key|broken-unseal|name-parity|denylist|recovery-order|all"));
     }
 
     [Test]
