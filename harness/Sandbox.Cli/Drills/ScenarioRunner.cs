@@ -263,13 +263,12 @@ internal sealed partial class ScenarioRunner
         if (runtime == "docker")
         {
             // The image the suites will run: --vault-image, else $SANDBOX_VAULT_IMAGE, else the pinned one.
+            // What that image's binary says of itself, never its name; unknown when it cannot be asked.
             var image = request.Variables.TryGetValue(Harness.Runtimes.Docker.DockerRuntime.VaultImageVariable, out var chosen)
                 ? chosen
                 : Harness.Runtimes.Docker.DockerRuntime.VaultImageFor(new Harness.Runtimes.SandboxOptions());
-            return new VaultInfo(
-                image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.VaultDouble
-                : image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.HashiCorpVault,
-                null);
+            var (said, saidVersion) = await new Harness.Runtimes.Docker.DockerRuntime(guard: guard).AskVaultImageAsync(image, cancellationToken);
+            return new VaultInfo(ToReportingKind(said), saidVersion);
         }
 
         // What the binary says of itself ('version'); unknown until a sandbox reports it, never a default.

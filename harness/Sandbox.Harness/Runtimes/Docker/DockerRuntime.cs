@@ -438,6 +438,23 @@ public sealed class DockerRuntime : ISandboxRuntime
         return answer.Kind;
     }
 
+    /// <summary>What the image's binary says it is (<see cref="VaultImageProbe"/>): Unknown when it is absent or says something else.</summary>
+    /// <param name="image">The image reference.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>The kind and the version it reported.</returns>
+    public async Task<(VaultKind Kind, string? Version)> AskVaultImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(image);
+        if (FindDocker() is not { } docker)
+        {
+            return (VaultKind.Unknown, null);
+        }
+
+        var guard = _guard ?? new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
+        var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(guard, docker, a, ct), guard, image, null, cancellationToken).ConfigureAwait(false);
+        return (answer.Kind, answer.Version);
+    }
+
     private static PreflightProblem NotAVault(string image, VaultImageProbe.Answer answer) => new(
         $"the image {image}",
         $"is not a Vault: 'docker {string.Join(' ', VaultImageProbe.Arguments(image))}' {(answer.Said.StartsWith("exited", StringComparison.Ordinal) || answer.Said.StartsWith("the image", StringComparison.Ordinal) ? answer.Said : $"printed '{answer.Said}'")}",
