@@ -214,6 +214,7 @@ public sealed partial class K3dRuntimeFakeToolsTests
             {
                 Postgres = sbx.Postgres,
                 KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+                SandboxEndpoints = [reviewer.Address],
                 KubernetesCaCert = reviewer.CaCertificatePem,
                 JwtValidationPubkeys = [issuer.PublicKeyPem],
             };
