@@ -57,6 +57,9 @@ public sealed class DockerRuntime : ISandboxRuntime
     /// <summary>Test hook: where ports come from (default: free loopback ports).</summary>
     internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
 
+    /// <summary>Test hook: where Vault's cluster port comes from, given its API port (default: a free port below the ephemeral range).</summary>
+    internal Func<int, int> ClusterPortSource { get; init; } = apiPort => LoopbackPorts.FreeReserved(apiPort);
+
     /// <inheritdoc />
     public async Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
@@ -196,7 +199,11 @@ public sealed class DockerRuntime : ISandboxRuntime
         if (!await ExistsAsync(run, container, cancellationToken).ConfigureAwait(false))
         {
             var port = run.State.VaultPort ?? PortSource();
-            await WriteVaultConfigAsync(run, layout, port, cancellationToken).ConfigureAwait(false);
+            // Vault binds a cluster listener at every unseal (api_addr's port + 1 unless told): reserve one below the
+            // ephemeral range, as the process runtime does, so that no other sandbox's "any free port" lands on it.
+            var clusterPort = run.State.VaultClusterPort ?? ClusterPortSource(port);
+            run.State.VaultClusterPort = clusterPort;
+            await WriteVaultConfigAsync(run, layout, port, clusterPort, cancellationToken).ConfigureAwait(false);
             var mounts = await VolumesForAsync(run, image, container, layout.StoragePath, layout.DeclaredVolumes, cancellationToken).ConfigureAwait(false);
             if (!run.State.ContainerIds.Contains(container))
             {
@@ -464,19 +471,22 @@ public sealed class DockerRuntime : ISandboxRuntime
     /// vault.hcl, readable by the container's user (the image's entrypoint drops to vault/openbao,
     /// uid 100): 0644 set explicitly, so that a 077 umask cannot make it unreadable. It holds no secret.
     /// </summary>
-    private static async Task WriteVaultConfigAsync(SandboxRun run, VaultImageLayout layout, int port, CancellationToken cancellationToken)
+    private static async Task WriteVaultConfigAsync(SandboxRun run, VaultImageLayout layout, int port, int clusterPort, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
+        var c = clusterPort.ToString(CultureInfo.InvariantCulture);
         await run.WriteFileAsync(run.Paths.VaultConfig, $$"""
             # Written by Sandbox for sandbox '{{run.Paths.Name}}' (docker runtime). Loopback only, file storage on a named volume, not dev mode.
             storage "file" {
               path = "{{layout.StoragePath}}"
             }
             listener "tcp" {
-              address     = "127.0.0.1:{{p}}"
-              tls_disable = true
+              address         = "127.0.0.1:{{p}}"
+              cluster_address = "127.0.0.1:{{c}}"
+              tls_disable     = true
             }
             api_addr      = "http://127.0.0.1:{{p}}"
+            cluster_addr  = "https://127.0.0.1:{{c}}"
             disable_mlock = true
             ui            = false
 
