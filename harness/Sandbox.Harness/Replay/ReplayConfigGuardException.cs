@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Replay;
 /// <c>oidc_discovery_url</c>). Replay checks every such value before its first write, so when this
 /// is thrown nothing was written.
 /// </summary>
-public sealed class ReplayConfigGuardException : SandboxException
+internal sealed class ReplayConfigGuardException : SandboxException
 {
     private ReplayConfigGuardException(string key, string source, GuardDecision decision, string message)
         : base(message)

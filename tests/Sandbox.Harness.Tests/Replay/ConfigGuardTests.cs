@@ -59,8 +59,10 @@ public sealed class ConfigGuardTests
 
     [TestCaseSource(nameof(Refused))]
     [CancelAfter(60_000)]
-    public async Task DenylistedEndpoint_IsRefusedBeforeAnyWrite(ReplayOptions options, string key, string section, CancellationToken cancellationToken)
+    // ReplayOptions is internal to the library and a test method is public: it arrives as object.
+    public async Task DenylistedEndpoint_IsRefusedBeforeAnyWrite(object replayOptions, string key, string section, CancellationToken cancellationToken)
     {
+        var options = (ReplayOptions)replayOptions;
         var mountsBefore = (await Sandbox.Root.ListSecretsEnginesAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToArray();
         var authBefore = (await Sandbox.Root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToArray();
         var policiesBefore = (await Sandbox.Root.ListPoliciesAsync(cancellationToken)).Order(StringComparer.Ordinal).ToArray();
