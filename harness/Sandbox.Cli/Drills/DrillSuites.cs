@@ -12,6 +12,7 @@ internal static class DrillSuites
         ["broken-unseal"] = "BrokenUnseal",
         ["name-parity"] = "NameParity",
         ["denylist"] = "Denylist",
+        ["recovery-order"] = "RecoveryOrder",
     };
 
     /// <summary>The chaos suite's category.</summary>

@@ -20,4 +20,13 @@ internal static class TimingNames
 
     /// <summary>From the restart command to the Vault process answering HTTP again.</summary>
     public const string TimeToRestart = "time_to_restart";
+
+    /// <summary>From the first unseal call to the consumer's (or VSO's) Kubernetes-auth login working again.</summary>
+    public const string TimeToReauth = "time_to_reauth";
+
+    /// <summary>From the first unseal call to the consumer (or VSO) holding a new database credential.</summary>
+    public const string TimeToNewSecret = "time_to_new_secret";
+
+    /// <summary>From the first unseal call to the app logging in to PostgreSQL with the new credential.</summary>
+    public const string TimeToAppReady = "time_to_app_ready";
 }

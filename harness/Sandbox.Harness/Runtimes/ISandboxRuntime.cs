@@ -21,10 +21,14 @@ internal interface ISandboxRuntime : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     Task<PostgresEndpoint> StartPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default);
 
-    /// <summary>Stops PostgreSQL, keeping its data.</summary>
+    /// <summary>
+    /// Stops PostgreSQL, keeping its data: a fast shutdown, or (<paramref name="kill"/>) an abort
+    /// without a shutdown checkpoint, as a power cut leaves it (the next start runs crash recovery).
+    /// </summary>
     /// <param name="run">The sandbox.</param>
+    /// <param name="kill">True to abort instead of shutting down.</param>
     /// <param name="cancellationToken">Cancels the stop.</param>
-    Task StopPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default);
+    Task StopPostgresAsync(SandboxRun run, bool kill, CancellationToken cancellationToken = default);
 
     /// <summary>Starts Vault on its storage (uninitialized the first time, sealed afterwards) and waits until it answers.</summary>
     /// <param name="run">The sandbox; its state gets the address.</param>

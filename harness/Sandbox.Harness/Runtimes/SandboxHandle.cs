@@ -138,7 +138,12 @@ internal sealed class SandboxHandle : IAsyncDisposable
 
     /// <summary>Stops PostgreSQL (data kept).</summary>
     /// <param name="cancellationToken">Cancels the stop.</param>
-    public Task StopPostgresAsync(CancellationToken cancellationToken = default) => _runtime.StopPostgresAsync(_run, cancellationToken);
+    public Task StopPostgresAsync(CancellationToken cancellationToken = default) => _runtime.StopPostgresAsync(_run, kill: false, cancellationToken);
+
+    /// <summary>Stops PostgreSQL (data kept): a fast shutdown, or an abort as in a power cut (<paramref name="kill"/>).</summary>
+    /// <param name="kill">True to abort without a shutdown checkpoint (process: <c>pg_ctl stop -m immediate</c>; docker: SIGKILL; k3d: a forced pod delete).</param>
+    /// <param name="cancellationToken">Cancels the stop.</param>
+    public Task StopPostgresAsync(bool kill, CancellationToken cancellationToken = default) => _runtime.StopPostgresAsync(_run, kill, cancellationToken);
 
     /// <summary>Starts PostgreSQL again and waits until it accepts logins.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>

@@ -130,6 +130,21 @@ internal sealed class AppWorld : IAsyncDisposable
         return Sandbox.Unauthenticated.WithToken(auth.ClientToken);
     }
 
+    /// <summary>
+    /// Logs in as the app's pods and the Vault Secrets Operator do: a service-account token of the
+    /// app's namespace and ServiceAccount (from the sandbox issuer the TokenReview stand-in trusts),
+    /// on the Kubernetes auth role <c>&lt;app&gt;</c>.
+    /// </summary>
+    /// <returns>A client holding the login's token (policy <c>&lt;app&gt;</c>).</returns>
+    public async Task<VaultClient> KubernetesLoginAsync(CancellationToken cancellationToken)
+    {
+        var app = Topology.Apps.FirstOrDefault(a => a.Slug == App)
+            ?? throw new InvalidOperationException($"The topology in force ({Topology.SourceFiles[^1]}) has no app '{App}'.");
+        var jwt = JwtIssuer.MintServiceAccountToken(new ServiceAccountIdentity(app.Namespace, app.ServiceAccount), audience: Topology.Kubernetes.Audience);
+        var auth = await Sandbox.Unauthenticated.KubernetesLoginAsync(Topology.Kubernetes.Path, app.KubernetesRole.Name, jwt, cancellationToken);
+        return Sandbox.Unauthenticated.WithToken(auth.ClientToken);
+    }
+
     /// <summary>New database credentials for the app.</summary>
     /// <param name="client">Who asks; <see langword="null"/> for the root token.</param>
     /// <param name="cancellationToken">Cancels the request.</param>

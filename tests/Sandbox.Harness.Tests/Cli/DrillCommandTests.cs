@@ -16,7 +16,7 @@ public sealed class DrillCommandTests
         var (code, _, error) = await CliRunner.RunAsync(cancellationToken, "drill", "sealed-restrat");
 
         Assert.That(code, Is.EqualTo((int)ExitCode.Usage));
-        Assert.That(error, Does.Contain("'sealed-restrat' is not a drill").And.Contain("sealed-restart|lease-expiry|lost-key|broken-unseal|name-parity|denylist|all"));
+        Assert.That(error, Does.Contain("'sealed-restrat' is not a drill").And.Contain("sealed-restart|lease-expiry|lost-key|broken-unseal|name-parity|denylist|recovery-order|all"));
     }
 
     [Test]
@@ -46,6 +46,7 @@ public sealed class DrillCommandTests
     [TestCase("broken-unseal", "TestCategory=BrokenUnseal")]
     [TestCase("name-parity", "TestCategory=NameParity")]
     [TestCase("denylist", "TestCategory=Denylist")]
+    [TestCase("recovery-order", "TestCategory=RecoveryOrder")]
     [CancelAfter(5_000)]
     public void FilterFor_MapsEachDrillToItsSuiteCategory(string drill, string filter, CancellationToken cancellationToken) =>
         Assert.That(DrillSuites.FilterFor(drill), Is.EqualTo(filter));

@@ -46,7 +46,7 @@ public sealed class DrillDockerTests
                 Assert.That(code, Is.Zero, $"{string.Join("\n", failures)}\n{output}\n{error}");
                 Assert.That(summary["runtime"]!.GetValue<string>(), Is.EqualTo("docker"));
                 Assert.That(summary["vault"]!["kind"]!.GetValue<string>(), Is.EqualTo("double"), "the stand-in is the double, and the report says so");
-                Assert.That(suites, Is.SupersetOf(new[] { "sealed-restart", "lease-expiry", "lost-key", "broken-unseal", "name-parity", "denylist" }));
+                Assert.That(suites, Is.SupersetOf(new[] { "sealed-restart", "lease-expiry", "lost-key", "broken-unseal", "name-parity", "denylist", "recovery-order" }));
                 Assert.That(summary["counts"]!["failed"]!.GetValue<int>(), Is.Zero);
             });
         }

@@ -163,8 +163,8 @@ internal sealed class DockerRuntime : ISandboxRuntime
     }
 
     /// <inheritdoc />
-    public Task StopPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default) =>
-        DockerAsync(run, ["stop", "-t", "10", ContainerName(run, "postgres")], cancellationToken);
+    public Task StopPostgresAsync(SandboxRun run, bool kill, CancellationToken cancellationToken = default) =>
+        DockerAsync(run, kill ? ["kill", "--signal", "KILL", ContainerName(run, "postgres")] : ["stop", "-t", "10", ContainerName(run, "postgres")], cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> IsPostgresRunningAsync(SandboxRun run, CancellationToken cancellationToken = default) =>

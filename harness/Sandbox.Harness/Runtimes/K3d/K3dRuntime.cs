@@ -152,8 +152,14 @@ internal sealed class K3dRuntime : ISandboxRuntime
     }
 
     /// <inheritdoc />
-    public Task StopPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default) =>
-        KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "scale", "statefulset/postgres", "--replicas=0"], cancellationToken);
+    public async Task StopPostgresAsync(SandboxRun run, bool kill, CancellationToken cancellationToken = default)
+    {
+        await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "scale", "statefulset/postgres", "--replicas=0"], cancellationToken).ConfigureAwait(false);
+        if (kill)
+        {
+            await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "delete", "pod", "postgres-0", "--grace-period=0", "--force", "--ignore-not-found"], cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<bool> IsPostgresRunningAsync(SandboxRun run, CancellationToken cancellationToken = default) =>

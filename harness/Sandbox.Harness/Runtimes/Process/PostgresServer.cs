@@ -20,7 +20,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// and the folder is handed to that user.
 /// </summary>
 /// <remarks>
-/// Create it with <see cref="StartNewAsync"/>. <see cref="StopAsync"/> and <see cref="StartAsync"/>
+/// Create it with <see cref="StartNewAsync"/>. <see cref="StopAsync(CancellationToken)"/> and <see cref="StartAsync"/>
 /// stop and restart the same cluster on the same port (the "stop/start PostgreSQL" fault).
 /// <see cref="DisposeAsync"/> stops it fast and removes the folder when asked to.
 /// </remarks>
@@ -174,14 +174,25 @@ internal sealed class PostgresServer : IAsyncDisposable
     /// <summary>Stops the cluster (<c>pg_ctl stop -m fast</c>); the data stays. Idempotent.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="PostgresServerException">pg_ctl failed.</exception>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
+    public Task StopAsync(CancellationToken cancellationToken = default) => StopAsync(immediate: false, cancellationToken);
+
+    /// <summary>
+    /// Stops the cluster; the data stays. Idempotent. <paramref name="immediate"/> is
+    /// <c>pg_ctl stop -m immediate</c>: every server process aborts without a shutdown checkpoint and
+    /// the next start runs crash recovery, as after a power cut (PostgreSQL docs, "pg_ctl" and
+    /// "Shutting Down the Server").
+    /// </summary>
+    /// <param name="immediate">True for an abort instead of a fast shutdown.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="PostgresServerException">pg_ctl failed.</exception>
+    public async Task StopAsync(bool immediate, CancellationToken cancellationToken = default)
     {
         if (!_running)
         {
             return;
         }
 
-        var result = await RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "30"], cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0 && File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
         {
             throw PostgresServerException.CommandFailed("pg_ctl stop", result.ExitCode, Tail(result.StandardOutput + result.StandardError));

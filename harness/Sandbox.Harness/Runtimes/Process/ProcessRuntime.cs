@@ -119,16 +119,16 @@ internal sealed class ProcessRuntime : ISandboxRuntime
     }
 
     /// <inheritdoc />
-    public async Task StopPostgresAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    public async Task StopPostgresAsync(SandboxRun run, bool kill, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         if (_postgres is not null)
         {
-            await _postgres.StopAsync(cancellationToken).ConfigureAwait(false);
+            await _postgres.StopAsync(immediate: kill, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await StopPostmasterFromStateAsync(run, cancellationToken).ConfigureAwait(false);
+        await StopPostmasterFromStateAsync(run, kill, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -314,7 +314,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             _postgres = null;
         }
 
-        await StopPostmasterFromStateAsync(run, cancellationToken).ConfigureAwait(false);
+        await StopPostmasterFromStateAsync(run, immediate: false, cancellationToken).ConfigureAwait(false);
 
         // A killed 'up' leaves its children (initdb, pg_ctl, a Vault launcher) running: stop every
         // process whose command line names this sandbox's own folders, and nothing else.
@@ -416,12 +416,14 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         }
     }
 
-    private static async Task StopPostmasterFromStateAsync(SandboxRun run, CancellationToken cancellationToken)
+    private static async Task StopPostmasterFromStateAsync(SandboxRun run, bool immediate, CancellationToken cancellationToken)
     {
-        // SIGINT is PostgreSQL's "fast" shutdown (roll back, disconnect, stop); SIGKILL after the timeout.
-        if (PostmasterPid(run) is { } pid && await ProcessTable.StopAsync(run.Guard, pid, run.State.PostgresDataDirectory!, kill: false, "INT", run.Options.StopTimeout, run.Time, cancellationToken).ConfigureAwait(false))
+        // SIGINT is PostgreSQL's "fast" shutdown (roll back, disconnect, stop); SIGQUIT its "immediate"
+        // one (every server process aborts, no checkpoint: the next start runs crash recovery, as after
+        // a power cut; PostgreSQL docs, "Shutting Down the Server"); SIGKILL after the timeout.
+        if (PostmasterPid(run) is { } pid && await ProcessTable.StopAsync(run.Guard, pid, run.State.PostgresDataDirectory!, kill: false, immediate ? "QUIT" : "INT", run.Options.StopTimeout, run.Time, cancellationToken).ConfigureAwait(false))
         {
-            RuntimeLog.Stopped(run.Logger, pid, "PostgreSQL fast shutdown");
+            RuntimeLog.Stopped(run.Logger, pid, immediate ? "PostgreSQL immediate shutdown" : "PostgreSQL fast shutdown");
         }
     }
 
