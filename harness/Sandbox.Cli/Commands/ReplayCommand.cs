@@ -75,7 +75,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         public string? TokenFile { get; init; }
 
         [CommandOption("--kubernetes-host <URL>")]
-        [Description("Kubernetes auth's kubernetes_host: the sandbox cluster's API, or a loopback TokenReview endpoint. Without it Kubernetes config and roles are skipped.")]
+        [Description("Kubernetes auth's kubernetes_host. The config guard accepts only an endpoint the sandbox runs (docs/replay.md); anything else, other loopback ports included, exits 3. Without it Kubernetes config and roles are skipped.")]
         public string? KubernetesHost { get; init; }
 
         [CommandOption("--jwt-pubkey <FILE>")]

@@ -46,6 +46,34 @@ internal static class GuardRules
     /// <summary>A connection-string parameter that takes the target from somewhere the guard cannot judge (a libpq <c>service</c>).</summary>
     public const string ConnectionParameter = "connection-parameter";
 
+    /// <summary>
+    /// Config guard: a value the sandbox Vault dials itself names a host and port that the sandbox does not
+    /// run (any other loopback port included: whatever listens there, a redirect to production among them,
+    /// is outside the guard's reach once Vault dials it).
+    /// </summary>
+    public const string ConfigNotSandboxEndpoint = "config-guard:not-sandbox-endpoint";
+
+    /// <summary>Config guard: a <c>*.localhost</c> name, which the sandbox Vault would resolve with its own resolver.</summary>
+    public const string ConfigLocalhostName = "config-guard:localhost-name";
+
+    /// <summary>Config guard: a connection string with more than one host, address or port (libpq and pgx try each in turn).</summary>
+    public const string ConfigMultiHost = "config-guard:multi-host";
+
+    /// <summary>Config guard: a connection-string parameter that names a file (<c>sslrootcert</c>, <c>sslcert</c>, <c>sslkey</c>, <c>passfile</c>, <c>servicefile</c>, ...).</summary>
+    public const string ConfigFileParameter = "config-guard:connection-file-parameter";
+
+    /// <summary>Config guard: a connection-string <c>service</c>, whose host and port come from a service file.</summary>
+    public const string ConfigServiceParameter = "config-guard:connection-service";
+
+    /// <summary>Config guard: a connection string that names no host (the driver would pick one from its environment or a default socket).</summary>
+    public const string ConfigNoHost = "config-guard:no-host";
+
+    /// <summary>Config guard: a value that is neither an absolute URL nor a connection string the guard can read.</summary>
+    public const string ConfigNotAUrl = "config-guard:not-a-url";
+
+    /// <summary>Config guard: the value names an endpoint the sandbox itself runs (allowed).</summary>
+    public const string ConfigSandboxEndpoint = "config-guard:sandbox-endpoint";
+
     /// <summary>Prefix of the rules that come from a denylist <c>allow</c> entry.</summary>
     public const string AllowPrefix = "allow:";
 }

@@ -54,6 +54,29 @@ internal sealed partial class SandboxGuard
     /// </summary>
     internal Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; set; } = Dns.GetHostAddressesAsync;
 
+    /// <summary>
+    /// The addresses to dial for a name the guard has already allowed: a literal is itself; <c>localhost</c>
+    /// and <c>*.localhost</c> are loopback by definition (RFC 6761 §6.3: "The domain localhost. and any names
+    /// falling within .localhost. ... SHOULD always return the IP loopback address") and are never handed to
+    /// a resolver — glibc would send a <c>*.localhost</c> query to the configured DNS server, whose answer
+    /// nobody controls; any other name goes to <see cref="Resolver"/>. A name the guard refuses never gets
+    /// here: it is refused before any lookup.
+    /// </summary>
+    internal async ValueTask<IPAddress[]> AddressesOfCheckedAsync(string host, IPAddress? literal, CancellationToken cancellationToken)
+    {
+        if (literal is not null)
+        {
+            return [literal];
+        }
+
+        if (HostCanonicalizer.TryCanonicalize(host, out var canonical, out _) && (canonical == "localhost" || canonical.EndsWith(".localhost", StringComparison.Ordinal)))
+        {
+            return [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        }
+
+        return await Resolver(host, cancellationToken).ConfigureAwait(false);
+    }
+
     internal async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, string caller, CancellationToken cancellationToken)
     {
         var host = endPoint.Host;
@@ -63,15 +86,7 @@ internal sealed partial class SandboxGuard
             throw GuardBlockedException.Blocked(Record(caller, byName), caller);
         }
 
-        IPAddress[] addresses;
-        if (literal is not null)
-        {
-            addresses = [literal];
-        }
-        else
-        {
-            addresses = await Resolver(host, cancellationToken).ConfigureAwait(false);
-        }
+        var addresses = await AddressesOfCheckedAsync(host, literal, cancellationToken).ConfigureAwait(false);
 
         // Every resolved address is checked before any is dialled: a name that resolves to a
         // production address anywhere in its answer is refused outright.

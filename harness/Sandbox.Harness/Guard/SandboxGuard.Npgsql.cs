@@ -38,7 +38,7 @@ internal sealed partial class SandboxGuard
 
             var byName = Record(caller, CheckHostCore(host, host, out var literal));
             Ensure(byName, caller);
-            var addresses = literal is not null ? [literal] : Resolver(host, CancellationToken.None).GetAwaiter().GetResult();
+            var addresses = AddressesOfCheckedAsync(host, literal, CancellationToken.None).AsTask().GetAwaiter().GetResult();
             foreach (var address in addresses)
             {
                 Ensure(Record(caller, CheckEndPointCore(host, address)), caller);

@@ -144,6 +144,7 @@ public sealed class VaultSandboxBuilder
                 {
                     Postgres = handle.Postgres,
                     KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+                    SandboxEndpoints = [reviewer.Address],
                     KubernetesCaCert = reviewer.CaCertificatePem,
                     JwtValidationPubkeys = [issuer.PublicKeyPem],
                 };

@@ -51,9 +51,10 @@ internal sealed record RehearsalChange
     public bool ChangesVersion => VaultBinary is not null || VaultImage is not null;
 
     /// <summary>
-    /// Has the production guard judge every endpoint the change names (with the full egress
-    /// policy of <see cref="SandboxGuard.CheckUrl(string, string)"/>, as replay's config guard
-    /// would) and the registry host of <see cref="VaultImage"/> (denylist entries only).
+    /// Has the production guard judge every endpoint the change names (the config guard's checks that
+    /// hold before a sandbox exists: the denylist, the full egress policy, <c>*.localhost</c> names,
+    /// connection-string hosts and file parameters; replay later refuses any endpoint the sandbox does
+    /// not run) and the registry host of <see cref="VaultImage"/> (denylist entries only).
     /// </summary>
     /// <param name="guard">The guard.</param>
     /// <exception cref="RehearsalGuardException">A value is refused; nothing may be applied.</exception>
@@ -62,7 +63,11 @@ internal sealed record RehearsalChange
         ArgumentNullException.ThrowIfNull(guard);
         foreach (var endpoint in Endpoints)
         {
-            var decision = guard.CheckUrl(endpoint.Value, "sandbox rehearse: " + endpoint.Key);
+            // The config guard's checks that hold before a sandbox exists (denylist, egress policy,
+            // *.localhost names, connection-string hosts and file parameters); whether the value names an
+            // endpoint the sandbox runs is judged when the change is applied, by replay.
+            var kind = endpoint.VaultField == "connection_url" ? VaultDialledValue.PostgresConnection : VaultDialledValue.Url;
+            var decision = guard.CheckVaultDialled(endpoint.Value, kind, sandbox: null, "sandbox rehearse: " + endpoint.Key);
             if (!decision.Allowed)
             {
                 throw RehearsalGuardException.Refused(endpoint, decision);

@@ -80,7 +80,8 @@ internal sealed class NameParityCheck
             {
                 reviewer = TokenReviewServer.Start(options.Issuer!);
                 var host = reviewer.Address.ToString().TrimEnd('/');
-                _guard.Ensure(_guard.CheckUrl(host, TopologyReplayer.GuardCaller));
+                // The config guard, as for replay: the stand-in this check just started is the only endpoint allowed.
+                _guard.Ensure(_guard.CheckVaultDialled(host, VaultDialledValue.Url, new Guard.Internal.SandboxEndpointSet().Add(reviewer.Address, "the check's TokenReview stand-in"), TopologyReplayer.GuardCaller));
                 previousConfig = await _root.KubernetesReadConfigAsync(topology.Kubernetes.Path, cancellationToken).ConfigureAwait(false);
                 await _root.KubernetesWriteConfigAsync(topology.Kubernetes.Path, (previousConfig ?? new KubernetesAuthConfig()) with { KubernetesHost = host, KubernetesCaCert = reviewer.CaCertificatePem, DisableLocalCaJwt = true, TokenReviewerJwt = null }, cancellationToken).ConfigureAwait(false);
                 notes.Add($"kubernetes_host pointed at the check's own TokenReview stand-in {host} during the check, then restored");

@@ -3,9 +3,9 @@ using Sandbox.Harness.Guard;
 namespace Sandbox.Harness.Replay;
 
 /// <summary>
-/// The config guard refused a value that would make the sandbox Vault itself connect to a
-/// denylisted endpoint (<c>connection_url</c>, <c>kubernetes_host</c>, <c>jwks_url</c>,
-/// <c>oidc_discovery_url</c>). Replay checks every such value before its first write, so when this
+/// The config guard refused a value that the sandbox Vault would dial itself
+/// (<c>connection_url</c>, <c>kubernetes_host</c>, <c>jwks_url</c>, <c>oidc_discovery_url</c>): it
+/// names production, or anything but an endpoint the sandbox runs. Replay checks every such value before its first write, so when this
 /// is thrown nothing was written.
 /// </summary>
 internal sealed class ReplayConfigGuardException : SandboxException
@@ -32,20 +32,19 @@ internal sealed class ReplayConfigGuardException : SandboxException
 
     /// <summary>A refused value.</summary>
     /// <param name="key">The Vault config key.</param>
-    /// <param name="shownValue">The value with any userinfo removed.</param>
+    /// <param name="shownValue">The value with any userinfo and password removed.</param>
     /// <param name="source">The topology section and file (and line when known).</param>
-    /// <param name="decision">The guard's block decision.</param>
+    /// <param name="decision">The guard's block decision: its target is the host (or parameter) that decided, its detail says why and the fix.</param>
     /// <returns>The exception.</returns>
     public static ReplayConfigGuardException Refused(string key, string shownValue, string source, GuardDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
         return new ReplayConfigGuardException(key, source, decision,
             $"""
-            Config guard: {key} = '{shownValue}' would make the sandbox Vault connect to '{decision.Target}', which the production guard blocks; rule {decision.Rule}.
+            Config guard: {key} = '{shownValue}' would make the sandbox Vault connect to '{decision.Target}'; refused by rule {decision.Rule}.
             {decision.Detail}
             Topology: {source}.
-            Nothing was written to the sandbox Vault. Point {key} at the sandbox's own endpoint (loopback, or the sandbox cluster);
-            if that endpoint is not production, add it to the 'allow' list of your denylist (--denylist FILE or SANDBOX_DENYLIST).
+            Nothing was written to the sandbox Vault.
             """);
     }
 

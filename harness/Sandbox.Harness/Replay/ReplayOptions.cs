@@ -43,6 +43,17 @@ internal sealed record ReplayOptions
     /// <summary>JWT auth's <c>oidc_discovery_url</c>, instead of public keys (checked by the guard).</summary>
     public string? OidcDiscoveryUrl { get; init; }
 
+    /// <summary>
+    /// The endpoints this sandbox runs itself besides <see cref="Postgres"/>: its TokenReview stand-in
+    /// (<see cref="TokenReviewServer.Address"/>), its cluster's API as this machine reaches it, its issuer's
+    /// JWKS or discovery server. The config guard lets <c>kubernetes_host</c>, <c>jwks_url</c>,
+    /// <c>oidc_discovery_url</c> and <c>connection_url</c> name only these (host and port exactly), the
+    /// PostgreSQL of <see cref="Postgres"/> and, with <see cref="InCluster"/>, <see cref="InClusterServices"/>;
+    /// any other endpoint, loopback ports included, is refused. Declare only what the sandbox started:
+    /// the denylist is checked first either way. The default value is empty.
+    /// </summary>
+    public IReadOnlyCollection<Uri> SandboxEndpoints { get; init; } = [];
+
     /// <summary>Parts to leave out even when their inputs are given. The default value is <see cref="ReplayParts.None"/>.</summary>
     public ReplayParts Exclude { get; init; }
 

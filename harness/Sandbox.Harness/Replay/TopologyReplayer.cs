@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sandbox.Harness.Guard;
+using Sandbox.Harness.Guard.Internal;
 using Sandbox.Harness.Policies;
 using Sandbox.Harness.Replay.Internal;
 using Sandbox.Harness.Topology;
@@ -43,14 +44,18 @@ internal sealed class TopologyReplayer
     }
 
     /// <summary>
-    /// The config guard: checks every value that would make the sandbox Vault connect somewhere
-    /// (<c>connection_url</c>, <c>kubernetes_host</c>, <c>jwks_url</c>, <c>oidc_discovery_url</c>)
-    /// with <see cref="SandboxGuard.CheckUrl(string, string)"/>. Writes nothing.
+    /// The config guard: checks every value that the sandbox Vault would dial itself
+    /// (<c>connection_url</c>, <c>kubernetes_host</c>, <c>jwks_url</c>, <c>oidc_discovery_url</c>):
+    /// the denylist first, then the egress policy, then that it names an endpoint the sandbox runs
+    /// (<see cref="ReplayOptions.Postgres"/>, <see cref="ReplayOptions.SandboxEndpoints"/>, the cluster's
+    /// own services with <see cref="ReplayOptions.InCluster"/>); libpq parameters that name a host, an
+    /// address or a file are judged too. Resolves no name, writes nothing. JWT auth's <c>bound_issuer</c>
+    /// is not checked: Vault compares it with a token's <c>iss</c> claim and never dials it.
     /// </summary>
     /// <param name="topology">The topology (its file names the source of each value).</param>
     /// <param name="options">The sandbox's inputs.</param>
     /// <param name="guard">The guard.</param>
-    /// <exception cref="ReplayConfigGuardException">A value points at a denylisted (or non-loopback, not allowed) endpoint, or is not a URL.</exception>
+    /// <exception cref="ReplayConfigGuardException">A value names production or an endpoint the sandbox does not run, or cannot be read.</exception>
     public static void Validate(TopologySpec topology, ReplayOptions options, SandboxGuard guard)
     {
         ArgumentNullException.ThrowIfNull(topology);
@@ -58,28 +63,54 @@ internal sealed class TopologyReplayer
         ArgumentNullException.ThrowIfNull(guard);
         var parts = options.Parts;
         var file = topology.SourceFiles.Count > 0 ? topology.SourceFiles[^1] : "(topology)";
+        var sandbox = EndpointsOf(options);
         if (parts.HasFlag(ReplayParts.Database) && ConnectionUrl(options) is { } url)
         {
-            Check(guard, $"{topology.Database.Mount}/config/{topology.Database.Connection} connection_url", url, $"database.connection '{topology.Database.Connection}' in {file}", options.InCluster ? options.InClusterServices : null);
+            Check(guard, $"{topology.Database.Mount}/config/{topology.Database.Connection} connection_url", url, VaultDialledValue.PostgresConnection, $"database.connection '{topology.Database.Connection}' in {file}", sandbox);
         }
 
         if (parts.HasFlag(ReplayParts.KubernetesAuth) && options.KubernetesHost is { } host)
         {
-            Check(guard, $"auth/{topology.Kubernetes.Path}/config kubernetes_host", host, $"auth.kubernetes (path {topology.Kubernetes.Path}) in {file}", options.InCluster ? options.InClusterServices : null);
+            Check(guard, $"auth/{topology.Kubernetes.Path}/config kubernetes_host", host, VaultDialledValue.Url, $"auth.kubernetes (path {topology.Kubernetes.Path}) in {file}", sandbox);
         }
 
         if (parts.HasFlag(ReplayParts.JwtAuth))
         {
             if (options.JwksUrl is { } jwks)
             {
-                Check(guard, $"auth/{topology.Jwt.Path}/config jwks_url", jwks, $"auth.jwt (path {topology.Jwt.Path}) in {file}");
+                Check(guard, $"auth/{topology.Jwt.Path}/config jwks_url", jwks, VaultDialledValue.Url, $"auth.jwt (path {topology.Jwt.Path}) in {file}", sandbox);
             }
 
             if (options.OidcDiscoveryUrl is { } discovery)
             {
-                Check(guard, $"auth/{topology.Jwt.Path}/config oidc_discovery_url", discovery, $"auth.jwt (path {topology.Jwt.Path}) in {file}");
+                Check(guard, $"auth/{topology.Jwt.Path}/config oidc_discovery_url", discovery, VaultDialledValue.Url, $"auth.jwt (path {topology.Jwt.Path}) in {file}", sandbox);
             }
         }
+    }
+
+    /// <summary>The endpoints the sandbox of <paramref name="options"/> runs itself.</summary>
+    internal static SandboxEndpointSet EndpointsOf(ReplayOptions options)
+    {
+        var set = new SandboxEndpointSet();
+        if (options.Postgres is { } postgres)
+        {
+            set.Add(postgres.Host, postgres.Port, "the sandbox's PostgreSQL");
+        }
+
+        foreach (var endpoint in options.SandboxEndpoints)
+        {
+            set.Add(endpoint, "run by the sandbox");
+        }
+
+        if (options.InCluster)
+        {
+            foreach (var service in options.InClusterServices)
+            {
+                set.AddClusterService(service);
+            }
+        }
+
+        return set;
     }
 
     /// <summary>Validates (<see cref="Validate"/>), then applies the topology.</summary>
@@ -162,35 +193,26 @@ internal sealed class TopologyReplayer
 
     internal static string? ConnectionUrl(ReplayOptions options) => options.ConnectionUrl ?? options.Postgres?.ConnectionUrlTemplate();
 
-    private static void Check(SandboxGuard guard, string key, string value, string source, IReadOnlyCollection<string>? clusterServices = null)
+    private static void Check(SandboxGuard guard, string key, string value, VaultDialledValue kind, string source, SandboxEndpointSet sandbox)
     {
-        // Vault fills {{username}} and {{password}} itself; the guard checks where the URL points.
-        var probe = value.Replace("{{username}}", "user", StringComparison.Ordinal).Replace("{{password}}", "password", StringComparison.Ordinal);
-        if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        var decision = guard.CheckVaultDialled(value, kind, sandbox, GuardCaller);
+        if (decision.Allowed)
+        {
+            return;
+        }
+
+        if (kind == VaultDialledValue.Url && decision.Rule == GuardRules.ConfigNotAUrl)
         {
             throw ReplayConfigGuardException.NotAUrl(key, source);
         }
 
-        var decision = guard.CheckUrl(probe, GuardCaller);
-        if (!decision.Allowed && clusterServices is not null && decision.Rule == GuardRules.DefaultDeny && IsOwnClusterService(uri.Host, clusterServices))
-        {
-            // One of the sandbox cluster's own services, resolved by that cluster's DNS from inside it:
-            // the loopback rule is about this machine's connections; the denylist did not match (it
-            // would have refused first). Any other cluster name stays refused.
-            return;
-        }
-
-        if (!decision.Allowed)
-        {
-            throw ReplayConfigGuardException.Refused(key, WithoutUserInfo(uri), source, decision);
-        }
+        var shown = kind == VaultDialledValue.PostgresConnection ? SandboxGuard.ShownConnection(value) : WithoutUserInfo(value);
+        throw ReplayConfigGuardException.Refused(key, shown, source, decision);
     }
 
-    private static bool IsOwnClusterService(string host, IReadOnlyCollection<string> services) =>
-        services.Any(s => string.Equals(s.TrimEnd('.'), host.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
-
-    private static string WithoutUserInfo(Uri uri) =>
-        uri.UserInfo.Length == 0 ? uri.GetLeftPart(UriPartial.Path) : new UriBuilder(uri) { UserName = "", Password = "" }.Uri.GetLeftPart(UriPartial.Path);
+    private static string WithoutUserInfo(string value) =>
+        !Uri.TryCreate(value, UriKind.Absolute, out var uri) ? value
+        : uri.UserInfo.Length == 0 ? uri.GetLeftPart(UriPartial.Path) : new UriBuilder(uri) { UserName = "", Password = "" }.Uri.GetLeftPart(UriPartial.Path);
 
     private static ReplayChange Skip(string category, string name, string why, int count) =>
         new(category, name, ReplayChangeKind.Skipped, $"{why}; {count} name{(count == 1 ? "" : "s")} of this engine not applied");

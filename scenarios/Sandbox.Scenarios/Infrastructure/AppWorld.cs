@@ -77,6 +77,7 @@ internal sealed class AppWorld : IAsyncDisposable
             {
                 Postgres = sandbox.Postgres,
                 KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+                SandboxEndpoints = [reviewer.Address],
 
                 // The stand-in's CA: with it replay sets disable_local_ca_jwt (never a pod's own token).
                 KubernetesCaCert = reviewer.CaCertificatePem,

@@ -22,7 +22,8 @@ internal sealed partial class SyscallTrace : IDisposable
 
     public static bool IsAvailable => File.Exists("/usr/bin/strace");
 
-    public static SyscallTrace Start()
+    /// <summary>Attaches strace, tracing <paramref name="syscalls"/> (an strace <c>-e trace=</c> set that includes <c>%file</c>, which the attach check needs).</summary>
+    public static SyscallTrace Start(string syscalls = "%file")
     {
         var output = Path.Combine(Path.GetTempPath(), $"guard-strace-{Guid.NewGuid():N}.txt");
         var info = new ProcessStartInfo("/usr/bin/strace")
@@ -30,7 +31,7 @@ internal sealed partial class SyscallTrace : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "-f", "-qq", "-s", "4096", "-e", "trace=%file", "-o", output, "-p", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { "-f", "-qq", "-s", "4096", "-e", "trace=" + syscalls, "-o", output, "-p", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
         }
@@ -78,6 +79,17 @@ internal sealed partial class SyscallTrace : IDisposable
         }
 
         return calls;
+    }
+
+    /// <summary>Detaches strace and returns every traced line as strace wrote it.</summary>
+    public IReadOnlyList<string> StopLines()
+    {
+        if (!_stopped)
+        {
+            Stop();
+        }
+
+        return File.ReadAllLines(_output);
     }
 
     public void Dispose()

@@ -52,9 +52,49 @@ public sealed class ConfigGuardTests
         yield return new TestCaseData(new ReplayOptions { KubernetesHost = "https://api.example.com:6443" }, "auth/kubernetes/config kubernetes_host", "auth.kubernetes")
             .SetName("KubernetesHost_ToAnyNonLoopbackHostNotAllowed_IsRefused");
         yield return new TestCaseData(
-            new ReplayOptions { Postgres = new PostgresEndpoint("127.0.0.1", 5432, "postgres", "unused"), KubernetesHost = "http://127.0.0.1:6443", JwtValidationPubkeys = ["unused"], OidcDiscoveryUrl = "https://vault.arcodange.lab" },
+            new ReplayOptions { Postgres = new PostgresEndpoint("127.0.0.1", 5432, "postgres", "unused"), KubernetesHost = "http://127.0.0.1:6443", SandboxEndpoints = [new Uri("http://127.0.0.1:6443")], JwtValidationPubkeys = ["unused"], OidcDiscoveryUrl = "https://vault.arcodange.lab" },
             "auth/jwt/config oidc_discovery_url", "auth.jwt")
             .SetName("OneBadValue_AmongGoodOnes_StopsTheWholeReplay");
+    }
+
+    public static IEnumerable<TestCaseData> NotTheSandboxs()
+    {
+        var postgres = new PostgresEndpoint("127.0.0.1", 54321, "postgres", "unused");
+        yield return new TestCaseData(new ReplayOptions { ConnectionUrl = "host=pg.prod.example port=5432 dbname=app user={{username}} password={{password}}" }, "postgres/config/postgres connection_url", "hosts:pg.prod.example", "pg.prod.example")
+            .SetName("ConnectionUrl_LibpqKeyValueNamingProduction_IsRefused_NamingTheHostAndRule");
+        yield return new TestCaseData(new ReplayOptions { Postgres = postgres, ConnectionUrl = "postgresql://{{username}}:{{password}}@127.0.0.1:54321,pg.prod.example:5432/postgres" }, "postgres/config/postgres connection_url", "hosts:pg.prod.example", "pg.prod.example")
+            .SetName("ConnectionUrl_MultiHostUriWithProduction_IsRefused_NamingTheHost");
+        yield return new TestCaseData(new ReplayOptions { Postgres = postgres, ConnectionUrl = "postgresql://{{username}}:{{password}}@127.0.0.1:54321/postgres?sslrootcert=/etc/ssl/prod-ca.pem" }, "postgres/config/postgres connection_url", GuardRules.ConfigFileParameter, "sslrootcert=/etc/ssl/prod-ca.pem")
+            .SetName("ConnectionUrl_SslRootCertQueryParameter_IsRefused");
+        yield return new TestCaseData(new ReplayOptions { Postgres = postgres, ConnectionUrl = "host=127.0.0.1 port=54321 service=prod" }, "postgres/config/postgres connection_url", GuardRules.ConfigServiceParameter, "service=prod")
+            .SetName("ConnectionUrl_Service_IsRefused");
+        yield return new TestCaseData(new ReplayOptions { Postgres = postgres, KubernetesHost = "http://127.0.0.1:6443" }, "auth/kubernetes/config kubernetes_host", GuardRules.ConfigNotSandboxEndpoint, "127.0.0.1:6443")
+            .SetName("KubernetesHost_OnALoopbackPortTheSandboxDoesNotRun_IsRefused");
+        yield return new TestCaseData(new ReplayOptions { Postgres = postgres, ConnectionUrl = "postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres" }, "postgres/config/postgres connection_url", GuardRules.ConfigNotSandboxEndpoint, "127.0.0.1:5432")
+            .SetName("ConnectionUrl_OnAnotherLoopbackPort_IsRefused");
+        yield return new TestCaseData(new ReplayOptions { JwtValidationPubkeys = ["unused"], JwksUrl = "http://vault.localhost:8200/jwks" }, "auth/jwt/config jwks_url", GuardRules.ConfigLocalhostName, "vault.localhost:8200")
+            .SetName("JwksUrl_OnALocalhostName_IsRefused");
+    }
+
+    [TestCaseSource(nameof(NotTheSandboxs))]
+    [CancelAfter(60_000)]
+    public async Task AnEndpointTheSandboxDoesNotRun_IsRefused_NamingKeyHostRule_AndNothingIsWritten(ReplayOptions options, string key, string rule, string target, CancellationToken cancellationToken)
+    {
+        var policiesBefore = (await Sandbox.Root.ListPoliciesAsync(cancellationToken)).Order(StringComparer.Ordinal).ToArray();
+        var authBefore = (await Sandbox.Root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToArray();
+
+        var e = Assert.ThrowsAsync<ReplayConfigGuardException>(() => Sandbox.Replayer(ProductionGuard()).ReplayAsync(Sandbox.Topology, options, cancellationToken))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Key, Is.EqualTo(key));
+            Assert.That(e.Decision.Rule, Is.EqualTo(rule));
+            Assert.That(e.Decision.Target, Is.EqualTo(target));
+            Assert.That(e.Message, Does.Contain(key).And.Contain($"'{target}'").And.Contain("rule " + rule).And.Contain("Nothing was written").And.Not.Contain("does not parse"));
+            Assert.That(e.Message, Does.Not.Contain("unused").And.Not.Contain("{{password}}"));
+        });
+        Assert.That((await Sandbox.Root.ListPoliciesAsync(cancellationToken)).Order(StringComparer.Ordinal), Is.EqualTo(policiesBefore), "no policy was written");
+        Assert.That((await Sandbox.Root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal), Is.EqualTo(authBefore), "no auth method was written");
     }
 
     [TestCaseSource(nameof(Refused))]
@@ -92,7 +132,7 @@ public sealed class ConfigGuardTests
 
     [Test]
     [CancelAfter(10_000)]
-    public void LoopbackEndpoints_PassTheGuard_AndEachCheckIsAudited(CancellationToken cancellationToken)
+    public void TheSandboxsOwnEndpoints_PassTheGuard_AndEachCheckIsAudited(CancellationToken cancellationToken)
     {
         using var audit = GuardAuditLog.InMemory();
         var guard = new SandboxGuard(Denylist.Parse(TestDenylist, "test denylist"), audit);
@@ -101,6 +141,7 @@ public sealed class ConfigGuardTests
             Postgres = new PostgresEndpoint("127.0.0.1", 54321, "postgres", "unused"),
             KubernetesHost = "http://127.0.0.1:6443",
             JwksUrl = "http://[::1]:8080/jwks",
+            SandboxEndpoints = [new Uri("http://127.0.0.1:6443"), new Uri("http://[::1]:8080/")],
         };
 
         Assert.DoesNotThrow(() => TopologyReplayer.Validate(Sandbox.Topology, options, guard));

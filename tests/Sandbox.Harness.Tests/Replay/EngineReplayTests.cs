@@ -47,6 +47,7 @@ public sealed class EngineReplayTests
             {
                 Postgres = new PostgresEndpoint(postgres.Host, postgres.Port, postgres.SuperuserName, postgres.SuperuserPassword),
                 KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+                SandboxEndpoints = [reviewer.Address],
                 KubernetesCaCert = reviewer.CaCertificatePem,
                 JwtValidationPubkeys = [issuer.PublicKeyPem],
             };
@@ -109,6 +110,9 @@ public sealed class EngineReplayTests
             {
                 Postgres = new PostgresEndpoint(postgres.Host, postgres.Port, postgres.SuperuserName, postgres.SuperuserPassword),
                 KubernetesHost = "http://127.0.0.1:1",
+
+                // A placeholder nobody listens on (no login is tried here), declared so the config guard accepts it.
+                SandboxEndpoints = [new Uri("http://127.0.0.1:1")],
                 JwtValidationPubkeys = [issuer.PublicKeyPem],
             };
             await sandbox.Replayer().ReplayAsync(sandbox.Topology, options, cancellationToken);

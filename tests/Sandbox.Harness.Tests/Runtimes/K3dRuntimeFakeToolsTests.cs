@@ -194,6 +194,7 @@ public sealed class K3dRuntimeFakeToolsTests
                 Assert.Multiple(async () =>
                 {
                     Assert.That(sbx.Runtime, Is.EqualTo(RuntimeKind.K3d));
+                    Assert.That(sbx.Vault.Kind, Is.EqualTo(VaultKind.Double), "what the pod's binary said ('vault version'), though the image is named hashicorp/vault");
                     Assert.That(sbx.Address.Port, Is.EqualTo(vaultPort));
                     Assert.That((await sbx.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.False, "initialized and unsealed through the NodePort");
                     Assert.That(File.ReadAllText(kubeconfig), Does.Contain("fake-k3d-cluster"));
@@ -236,7 +237,8 @@ public sealed class K3dRuntimeFakeToolsTests
             };
             var argv = calls.Select(c => c.Argv).ToList();
             Assert.That(argv.Take(expected.Length), Is.EqualTo(expected));
-            Assert.That(argv.Skip(expected.Length).SkipLast(1), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod status checks");
+            Assert.That(argv.Skip(expected.Length).SkipLast(2), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod status checks");
+            Assert.That(argv[^2], Is.EqualTo($"kubectl {kc} -n tools exec hashicorp-vault-0 -c vault -- vault version"), "then the pod's binary says what it is");
             Assert.That(argv.Skip(expected.Length).Count(a => a.EndsWith("-o json", StringComparison.Ordinal)), Is.GreaterThan(PendingAnswers),
                 "a Pending pod is 'not yet': up kept asking past the Pending answers instead of calling Vault dead");
             Assert.That(argv[^1], Is.EqualTo("k3d cluster delete k3d-fake"));
@@ -353,6 +355,8 @@ public sealed class K3dRuntimeFakeToolsTests
                   printf '{"status":{"phase":"Running"}}'
                 fi ;;
               *" get pod "*) printf 'Running' ;;
+              # The fake cluster's Vault is the Sandbox Vault double: its binary answers 'version' as the double does.
+              *" exec "*" -- vault version") echo 'Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)' ;;
             esac
             exit 0
             """;

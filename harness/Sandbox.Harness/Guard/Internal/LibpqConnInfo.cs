@@ -15,7 +15,7 @@ internal static class LibpqConnInfo
     public static readonly string[] HostKeys = ["host", "hostaddr"];
 
     /// <summary>The parameters that name a file libpq would read.</summary>
-    public static readonly string[] FileKeys = ["passfile", "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslcrldir", "servicefile"];
+    public static readonly string[] FileKeys = ["passfile", "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslcrldir", "servicefile", "sslkeylogfile"];
 
     /// <summary>The parameters that make libpq take connection parameters from somewhere the guard cannot see.</summary>
     public static readonly string[] IndirectKeys = ["service", "servicefile"];
@@ -145,9 +145,11 @@ internal static class LibpqConnInfo
         }
 
         var hosts = new List<string>();
+        var ports = new List<string>();
         foreach (var entry in authority.Split(',', StringSplitOptions.TrimEntries))
         {
             string host;
+            var port = string.Empty;
             if (entry.StartsWith('['))
             {
                 var close = entry.IndexOf(']', StringComparison.Ordinal);
@@ -158,23 +160,32 @@ internal static class LibpqConnInfo
                 }
 
                 host = entry[1..close];
+                port = entry[(close + 1)..].StartsWith(':') ? entry[(close + 2)..] : string.Empty;
             }
             else
             {
                 var colon = entry.IndexOf(':', StringComparison.Ordinal);
                 host = colon >= 0 ? entry[..colon] : entry;
+                port = colon >= 0 ? entry[(colon + 1)..] : string.Empty;
             }
 
             host = Uri.UnescapeDataString(host);
-            if (host.Length > 0)
+            if (host.Length > 0 || port.Length > 0)
             {
                 hosts.Add(host);
+                ports.Add(Uri.UnescapeDataString(port));
             }
         }
 
-        if (hosts.Count > 0)
+        if (hosts.Any(h => h.Length > 0))
         {
             parameters.Add(("host", string.Join(',', hosts)));
+        }
+
+        // The authority's ports, one per host (libpq: "a port for each host, or one for all").
+        if (ports.Any(p => p.Length > 0))
+        {
+            parameters.Add(("port", string.Join(',', ports)));
         }
 
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
