@@ -19,7 +19,7 @@ namespace Sandbox.Harness.Runtimes.K3d;
 /// (file storage on a PVC), PostgreSQL from <c>k3d/postgres.yaml</c>, and the Vault Secrets
 /// Operator chart. Helm's config, cache and data live in the run folder too.
 /// </summary>
-public sealed class K3dRuntime : ISandboxRuntime
+internal sealed class K3dRuntime : ISandboxRuntime
 {
     private const string Caller = "sandbox-k3d-runtime";
     private static readonly string[] Tools = ["k3d", "kubectl", "helm", "docker"];
