@@ -24,7 +24,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// <item><c>sealed-restart</c>: Vault restarts sealed, unseals from the key file, and the seeds read back.</item>
 /// </list>
 /// </summary>
-public static class LiveChecks
+internal static class LiveChecks
 {
     /// <summary>The scenario name of the restart check.</summary>
     public const string SealedRestart = "sealed-restart";

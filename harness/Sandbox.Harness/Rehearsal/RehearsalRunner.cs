@@ -14,7 +14,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// then GO or NO-GO, and the evidence pack. The sandbox is removed at the end. The change must
 /// have been loaded (and its endpoints judged by the guard) by <see cref="RehearsalChangeLoader"/>.
 /// </summary>
-public sealed class RehearsalRunner
+internal sealed class RehearsalRunner
 {
     private readonly SandboxManager _manager;
     private readonly TimeProvider _time;

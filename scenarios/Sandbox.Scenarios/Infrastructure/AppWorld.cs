@@ -19,7 +19,7 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// app's <c>kvv2/&lt;app&gt;/config</c>. Also the probes a consumer would use: log in to
 /// PostgreSQL (through the guard), look a role up in pg_roles, log in as CI.
 /// </summary>
-public sealed class AppWorld : IAsyncDisposable
+internal sealed class AppWorld : IAsyncDisposable
 {
     public const string App = "webapp";
     public const string KvMount = "kvv2";

@@ -16,7 +16,7 @@ namespace Sandbox.Harness.Runtimes.Docker;
 /// so that another process can stop and remove everything from the state file alone. Every
 /// container and volume carries the sandbox labels.
 /// </summary>
-public sealed class DockerRuntime : ISandboxRuntime
+internal sealed class DockerRuntime : ISandboxRuntime
 {
     /// <summary>The variable that names the Vault image when no option does.</summary>
     public const string VaultImageVariable = "SANDBOX_VAULT_IMAGE";
