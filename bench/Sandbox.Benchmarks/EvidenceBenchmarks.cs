@@ -57,5 +57,5 @@ public class EvidenceBenchmarks
     public string FilterLogLine() => SecretFilter.Redact(LogLine, out _);
 
     [Benchmark]
-    public ChaosPlan ChaosPlan1000Rounds() => ChaosPlan.Create(42, 1_000);
+    public object ChaosPlan1000Rounds() => ChaosPlan.Create(42, 1_000);
 }

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness;
 
 /// <summary>Finds the Sandbox checkout (the folder holding <c>Sandbox.sln</c>) above a folder.</summary>
-public static class SandboxCheckout
+internal static class SandboxCheckout
 {
     /// <summary>The solution file that marks the checkout's root.</summary>
     public const string SolutionFile = "Sandbox.sln";

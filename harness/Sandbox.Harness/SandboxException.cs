@@ -8,7 +8,7 @@ namespace Sandbox.Harness;
 public abstract class SandboxException : Exception
 {
     /// <summary>Creates the exception with a complete, user-facing message.</summary>
-    protected SandboxException(string message, Exception? innerException = null)
+    private protected SandboxException(string message, Exception? innerException = null)
         : base(message, innerException)
     {
     }

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using NUnit.Framework;
 using Sandbox.Harness.Keys;
 using Sandbox.Harness.Lab;
-using Sandbox.Harness.Reporting;
 using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Vault;
 
@@ -21,7 +20,7 @@ public sealed class LabScenarioTests
     private static readonly string ReportFolder = Path.Combine(Path.GetTempPath(), "lab-scenarios-" + Guid.NewGuid().ToString("N")[..8]);
     private static readonly string Home = Path.Combine(Path.GetTempPath(), "lab-home-" + Guid.NewGuid().ToString("N")[..8]);
     private static readonly List<string> Recorded = [];
-    private static RunInfo? _run;
+    private static RunDescription? _run;
 
     private static VaultSandboxBuilder Lab() => new VaultSandboxBuilder()
         .WithRuntime(RuntimeKind.Process)
@@ -42,19 +41,19 @@ public sealed class LabScenarioTests
             var before = await lab.IssueDatabaseCredentialsAsync("webapp", app, cancellationToken);
             Assert.That(await lab.TryDatabaseLoginAsync(before, cancellationToken), Is.Null, "webapp logs in to PostgreSQL");
 
-            scenario.Timeline.Fault("kill -9 Vault");
-            scenario.Timeline.Mark("killed");
+            scenario.Fault("kill -9 Vault");
+            scenario.Mark("killed");
             await lab.RestartVaultAsync(kill: true, cancellationToken);
             Assert.That((await lab.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.True, "Vault comes back sealed");
             Assert.That(await lab.TryDatabaseLoginAsync(before, cancellationToken), Is.Null, "credentials issued before the restart still log in while Vault is sealed");
 
             await lab.UnsealFromKeyFileAsync(cancellationToken);
-            scenario.Timeline.Mark("unsealed");
-            scenario.Timeline.Measure("time_sealed", "killed", "unsealed");
+            scenario.Mark("unsealed");
+            scenario.Measure("time_sealed", "killed", "unsealed");
             var again = await lab.LoginAsAppAsync("webapp", cancellationToken);
             var after = await lab.IssueDatabaseCredentialsAsync("webapp", again, cancellationToken);
             Assert.That(await lab.TryDatabaseLoginAsync(after, cancellationToken), Is.Null, "new credentials after the unseal log in");
-            scenario.Timeline.Asserted("old and new credentials log in; Vault unsealed from the key file");
+            scenario.Asserted("old and new credentials log in; Vault unsealed from the key file");
             passed = true;
         }
         finally
@@ -80,7 +79,7 @@ public sealed class LabScenarioTests
 
             var denied = Assert.ThrowsAsync<VaultApiException>(() => ci.KvV2ReadAsync("kvv2", "erp/config", cancellationToken: cancellationToken));
             Assert.That((int)denied!.StatusCode, Is.EqualTo(403), "gitea_cicd_webapp cannot read erp's config");
-            scenario.Timeline.Asserted("CI of webapp: write+read own config, 403 on erp's");
+            scenario.Asserted("CI of webapp: write+read own config, 403 on erp's");
             passed = true;
         }
         finally
@@ -99,14 +98,14 @@ public sealed class LabScenarioTests
         var passed = false;
         try
         {
-            scenario.Timeline.Fault("the key file is lost, then Vault restarts");
+            scenario.Fault("the key file is lost, then Vault restarts");
             lab.LoseKeyFile();
             await lab.RestartVaultAsync(cancellationToken: cancellationToken);
 
             var error = Assert.ThrowsAsync<KeyFileException>(() => lab.UnsealFromKeyFileAsync(cancellationToken));
             Assert.That(error!.Message, Does.Contain(lab.KeyFile), "the error names the key file");
             Assert.That((await lab.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.True, "without its key, Vault stays sealed");
-            scenario.Timeline.Asserted("unseal refused naming the key file; Vault sealed");
+            scenario.Asserted("unseal refused naming the key file; Vault sealed");
             passed = true;
         }
         finally
@@ -125,7 +124,7 @@ public sealed class LabScenarioTests
                 return;
             }
 
-            var pack = await EvidencePack.ComposeAsync(ReportFolder, _run);
+            var pack = await _run.ComposeReportAsync(ReportFolder);
             using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(pack.SummaryPath));
             var names = summary.RootElement.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
             Assert.That(names, Is.SupersetOf(Recorded), "every recorded scenario is in summary.json");

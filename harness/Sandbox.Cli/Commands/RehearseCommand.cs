@@ -127,18 +127,28 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
 
         // 3. The live flow.
         RehearsalRunner.EnsureSupported(change, runtime);
+        if (runtime is RuntimeKind.Process or RuntimeKind.Auto)
+        {
+            // On a fresh clone the double is not built yet: build it now, with its own progress, before the live line starts.
+            await VaultDoubleBuild.EnsureAsync(settings.Json ? CliOutput.StderrConsole : _console, null, cancellationToken).ConfigureAwait(false);
+        }
+
         var report = PrepareReport(settings.Report);
         using var audit = GuardAuditLog.ToFile(Path.Combine(report, "raw", "guard-audit.jsonl"));
         var guard = new SandboxGuard(denylist, audit);
         var manager = new SandboxManager(guard, settings.Home);
-        var progress = new Progress(settings.Json ? null : _console);
         var suites = Suites(settings, change, report);
-        var outcome = await new RehearsalRunner(manager).RunAsync(change, analysis, rules, new RehearsalRunOptions
+        var options = new RehearsalRunOptions
         {
             ReportDirectory = report,
             Runtime = runtime == RuntimeKind.Auto ? RuntimeKind.Auto : runtime,
             Suites = suites,
-        }, progress, cancellationToken).ConfigureAwait(false);
+        };
+        Task<RehearsalOutcome> Run(IProgress<string> progress) => new RehearsalRunner(manager).RunAsync(change, analysis, rules, options, progress, cancellationToken);
+        var outcome = !settings.Json && _console.Profile.Capabilities.Interactive
+            // A live line on a terminal: what runs now, under the lines of what has ended.
+            ? await _console.Status().StartAsync("rehearsing", ctx => Run(new Progress(_console, ctx))).ConfigureAwait(false)
+            : await Run(new Progress(settings.Json ? null : _console, null)).ConfigureAwait(false);
 
         if (settings.Json)
         {
@@ -310,9 +320,28 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         _ => "unknown",
     };
 
-    /// <summary>Prints each step of the live flow as it happens.</summary>
-    private sealed class Progress(IAnsiConsole? console) : IProgress<string>
+    /// <summary>
+    /// Prints each step of the live flow as it happens. A message that only says what runs now
+    /// (<see cref="LiveChecks.StatusPrefix"/>) becomes the live line on a terminal (<paramref name="status"/>)
+    /// and a plain line otherwise.
+    /// </summary>
+    internal sealed class Progress(IAnsiConsole? console, StatusContext? status) : IProgress<string>
     {
-        public void Report(string value) => console?.MarkupLine($"[grey]›[/] {Markup.Escape(SecretFilter.Redact(value, out _))}");
+        public void Report(string value)
+        {
+            var text = SecretFilter.Redact(value, out _);
+            if (status is not null && text.StartsWith(LiveChecks.StatusPrefix, StringComparison.Ordinal))
+            {
+                status.Status(Markup.Escape(text[LiveChecks.StatusPrefix.Length..]));
+                return;
+            }
+
+            console?.MarkupLine($"[grey]›[/] {Markup.Escape(text)}");
+            if (!text.StartsWith(' '))
+            {
+                // A step (not a verdict line under it) is what runs now.
+                status?.Status(Markup.Escape(text));
+            }
+        }
     }
 }

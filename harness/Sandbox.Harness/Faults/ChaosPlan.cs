@@ -15,7 +15,7 @@ namespace Sandbox.Harness.Faults;
 /// Destructive faults (<c>delete-key-file</c>, <c>corrupt-key-file</c>, <c>wipe-storage</c>) are
 /// excluded unless the caller names them in <c>allowed</c>; see <see cref="DestructiveExcludedNotice"/>.
 /// </remarks>
-public sealed partial class ChaosPlan : IEquatable<ChaosPlan>
+internal sealed partial class ChaosPlan : IEquatable<ChaosPlan>
 {
     /// <summary>The largest round count a plan accepts: 10 000.</summary>
     public const int MaxRounds = 10_000;

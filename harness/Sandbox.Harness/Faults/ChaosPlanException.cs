@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Faults;
 
 /// <summary>A chaos plan could not be made or read (bad rounds, unknown fault, malformed printed plan).</summary>
-public sealed class ChaosPlanException : SandboxException
+internal sealed class ChaosPlanException : SandboxException
 {
     private ChaosPlanException(string message)
         : base(message)

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Faults;
 /// <param name="WaitSeconds">Seconds of steady state before the fault.</param>
 /// <param name="HoldSeconds">Seconds the fault lasts before recovery (see <see cref="FaultCatalog.HoldSecondsRange"/>).</param>
 /// <param name="Corruption">How the key file is damaged; only for <see cref="FaultKind.CorruptKeyFile"/>.</param>
-public sealed record ChaosRound(int Number, FaultKind Fault, int WaitSeconds, int HoldSeconds, KeyCorruption? Corruption = null)
+internal sealed record ChaosRound(int Number, FaultKind Fault, int WaitSeconds, int HoldSeconds, KeyCorruption? Corruption = null)
 {
     /// <summary>The round's printed line, e.g. <c>round 2: seal wait=3s hold=7s</c>.</summary>
     /// <returns>The line, without a line break.</returns>

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Faults;
 /// <summary>
 /// Names, parameter ranges and the destructive flag of every <see cref="FaultKind"/>, in one place.
 /// </summary>
-public static class FaultCatalog
+internal static class FaultCatalog
 {
     private static readonly FrozenDictionary<FaultKind, string> Names = new Dictionary<FaultKind, string>
     {

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Faults;
 /// from <see cref="FaultCatalog.NameOf(FaultKind)"/>; destructive ones are marked and left out of chaos
 /// runs unless asked for (<see cref="FaultCatalog.IsDestructive"/>).
 /// </summary>
-public enum FaultKind
+internal enum FaultKind
 {
     /// <summary>Stop Vault with SIGTERM (or the runtime's graceful stop), then start it: it comes back sealed. Printed <c>restart-vault-graceful</c>.</summary>
     RestartVaultGraceful,

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Faults;
 
 /// <summary>How <see cref="FaultKind.CorruptKeyFile"/> damages the key file.</summary>
-public enum KeyCorruption
+internal enum KeyCorruption
 {
     /// <summary>Cut the file in half. Printed <c>truncate</c>.</summary>
     Truncate,

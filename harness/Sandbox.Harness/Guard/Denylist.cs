@@ -15,7 +15,7 @@ namespace Sandbox.Harness.Guard;
 /// (<see cref="DenylistException"/>) naming the file, line and column; there is never a silent
 /// fallback to "no denylist".
 /// </summary>
-public sealed class Denylist
+internal sealed class Denylist
 {
     /// <summary>The environment variable naming a user's denylist file.</summary>
     public const string EnvironmentVariable = "SANDBOX_DENYLIST";

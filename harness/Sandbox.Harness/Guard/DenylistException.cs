@@ -20,7 +20,7 @@ public sealed class DenylistException : SandboxException
     /// <param name="problem">What is wrong.</param>
     /// <param name="fix">How to fix it.</param>
     /// <param name="innerException">The parser's exception, if any.</param>
-    public static DenylistException At(string source, long line, long column, string problem, string fix, Exception? innerException = null) => new(
+    internal static DenylistException At(string source, long line, long column, string problem, string fix, Exception? innerException = null) => new(
         $"""
         Invalid denylist {source}:{line}:{column}: {problem}
         Fix: {fix}
@@ -32,7 +32,7 @@ public sealed class DenylistException : SandboxException
     /// <param name="path">The path that was given.</param>
     /// <param name="reason">The operating system's reason.</param>
     /// <param name="innerException">The I/O exception.</param>
-    public static DenylistException Unreadable(string path, string reason, Exception? innerException = null) => new(
+    internal static DenylistException Unreadable(string path, string reason, Exception? innerException = null) => new(
         $"""
         Cannot read denylist {path}: {reason}
         Fix: pass an existing, readable YAML file with --denylist FILE or SANDBOX_DENYLIST, or neither to use the built-in production denylist.

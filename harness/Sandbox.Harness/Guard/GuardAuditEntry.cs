@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Guard;
 /// <param name="Target">What was checked.</param>
 /// <param name="Allowed">The verdict.</param>
 /// <param name="Rule">The rule that decided (see <see cref="GuardDecision.Rule"/>).</param>
-public sealed record GuardAuditEntry(DateTimeOffset Time, string Caller, string Target, bool Allowed, string Rule)
+internal sealed record GuardAuditEntry(DateTimeOffset Time, string Caller, string Target, bool Allowed, string Rule)
 {
     /// <summary><c>allowed</c> or <c>blocked</c>.</summary>
     public string Verdict => Allowed ? "allowed" : "blocked";

@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Guard;
 /// <see cref="ToFile"/>, also appends every entry as one JSON object per line to a file that a
 /// run's evidence can include.
 /// </summary>
-public sealed class GuardAuditLog : IDisposable
+internal sealed class GuardAuditLog : IDisposable
 {
     /// <summary>The default number of entries kept in memory: 100 000.</summary>
     public const int DefaultCapacity = 100_000;

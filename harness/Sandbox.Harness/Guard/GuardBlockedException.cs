@@ -20,7 +20,7 @@ public sealed class GuardBlockedException : SandboxException
     /// <summary>Builds the exception for a refusing decision.</summary>
     /// <param name="decision">A decision whose <see cref="GuardDecision.Allowed"/> is false.</param>
     /// <param name="caller">Who asked (for example <c>vault-client</c> or <c>k3d-runtime</c>).</param>
-    public static GuardBlockedException Blocked(GuardDecision decision, string caller)
+    internal static GuardBlockedException Blocked(GuardDecision decision, string caller)
     {
         ArgumentNullException.ThrowIfNull(decision);
         return new GuardBlockedException(
@@ -38,7 +38,7 @@ public sealed class GuardBlockedException : SandboxException
     /// <param name="caller">Who asked to run the process.</param>
     /// <param name="executable">The program that was not started.</param>
     /// <param name="where">Which argument or variable carried the value.</param>
-    public static GuardBlockedException ChildRefused(GuardDecision decision, string caller, string executable, string where)
+    internal static GuardBlockedException ChildRefused(GuardDecision decision, string caller, string executable, string where)
     {
         ArgumentNullException.ThrowIfNull(decision);
         return new GuardBlockedException(

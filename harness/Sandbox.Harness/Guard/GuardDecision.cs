@@ -16,8 +16,8 @@ namespace Sandbox.Harness.Guard;
 public sealed record GuardDecision(bool Allowed, string Target, string Rule, string Detail)
 {
     /// <summary>Creates a permitting decision.</summary>
-    public static GuardDecision Allow(string target, string rule, string detail) => new(true, target, rule, detail);
+    internal static GuardDecision Allow(string target, string rule, string detail) => new(true, target, rule, detail);
 
     /// <summary>Creates a refusing decision.</summary>
-    public static GuardDecision Block(string target, string rule, string detail) => new(false, target, rule, detail);
+    internal static GuardDecision Block(string target, string rule, string detail) => new(false, target, rule, detail);
 }

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Guard;
 /// and in the audit log. Denylist matches use <c>KEY:ENTRY</c> instead (for example
 /// <c>hosts:*.arcodange.lab</c>), allow-list matches use <c>allow:ENTRY</c>.
 /// </summary>
-public static class GuardRules
+internal static class GuardRules
 {
     /// <summary>A loopback address (127.0.0.0/8, ::1) or the name <c>localhost</c>.</summary>
     public const string Loopback = "loopback";

@@ -2,7 +2,7 @@ using Sandbox.Harness.Guard.Internal;
 
 namespace Sandbox.Harness.Guard;
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     private static readonly string[] ContextFlags = ["--context", "--kube-context", "--kubecontext"];
 

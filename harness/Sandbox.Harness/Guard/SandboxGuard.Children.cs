@@ -6,7 +6,7 @@ using Sandbox.Harness.Guard.Internal;
 
 namespace Sandbox.Harness.Guard;
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     /// <summary>
     /// The one command string a shell is ever started with: the detached launcher of the process

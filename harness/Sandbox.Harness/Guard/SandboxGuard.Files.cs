@@ -3,7 +3,7 @@ using Sandbox.Harness.Guard.Internal;
 
 namespace Sandbox.Harness.Guard;
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     private const int MaxLinkHops = 40;
 

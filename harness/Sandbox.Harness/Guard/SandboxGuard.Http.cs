@@ -4,7 +4,7 @@ using Sandbox.Harness.Guard.Internal;
 
 namespace Sandbox.Harness.Guard;
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     /// <summary>
     /// The default request timeout of <see cref="CreateHttpClient"/>: 100 seconds (HttpClient's own default).

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Sandbox.Harness.Guard;
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     /// <summary>
     /// Builds an <see cref="NpgsqlDataSource"/> whose every host has been checked. Unix-socket

@@ -6,7 +6,7 @@ using Sandbox.Harness.Guard.Internal;
 
 namespace Sandbox.Harness.Guard;
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     /// <summary>
     /// Variables removed from every child process besides the denylist's <c>env</c> entries

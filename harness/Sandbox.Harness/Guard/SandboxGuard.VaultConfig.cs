@@ -13,7 +13,7 @@ internal enum VaultDialledValue
     PostgresConnection,
 }
 
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     private const int PostgresDefaultPort = 5432;
 

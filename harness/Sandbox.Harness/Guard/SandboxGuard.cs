@@ -11,7 +11,7 @@ namespace Sandbox.Harness.Guard;
 /// need an <c>allow</c> entry, and a denylist match always wins over an allow. Every decision is
 /// recorded in <see cref="Audit"/>. There is no switch, flag or variable that turns it off.
 /// </summary>
-public sealed partial class SandboxGuard
+internal sealed partial class SandboxGuard
 {
     private const string LoopbackDetail = "The address is loopback (127.0.0.0/8 or ::1).";
 

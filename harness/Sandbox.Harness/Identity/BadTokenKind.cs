@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Identity;
 
 /// <summary>The ways <see cref="SandboxJwtIssuer.MintBadToken"/> can spoil a token, each for one negative test.</summary>
-public enum BadTokenKind
+internal enum BadTokenKind
 {
     /// <summary><c>exp</c> 10 minutes in the past: beyond Vault's leeways (60 s clock skew, 150 s expiration).</summary>
     Expired,

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Identity;
 /// <c>ref_type</c>, <c>sha</c>, <c>actor</c>, <c>workflow</c>, <c>event_name</c>, <c>run_id</c>, ...).
 /// </summary>
 /// <param name="Repository">The repository, <c>owner/name</c>, for example <c>arcodange/app</c>.</param>
-public sealed record GiteaActionsClaims(string Repository)
+internal sealed record GiteaActionsClaims(string Repository)
 {
     /// <summary>The git ref the workflow runs for. The default value is <c>refs/heads/main</c>.</summary>
     public string Ref { get; init; } = "refs/heads/main";

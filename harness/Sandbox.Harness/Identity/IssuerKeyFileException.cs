@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Identity;
 /// The sandbox JWT issuer's key file (<c>jwt-issuer.pem</c>) is missing or unusable. The message names
 /// the file, the problem and the fix; it never contains key material.
 /// </summary>
-public sealed class IssuerKeyFileException : SandboxException
+internal sealed class IssuerKeyFileException : SandboxException
 {
     private IssuerKeyFileException(string message, string filePath, Exception? inner = null)
         : base(message, inner)

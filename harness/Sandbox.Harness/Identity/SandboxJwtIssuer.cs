@@ -17,7 +17,7 @@ namespace Sandbox.Harness.Identity;
 /// The private key leaves the process only through <see cref="SaveAsync"/> (a 0600 file in the run
 /// folder, so that later commands can mint tokens Vault trusts) and comes back through <see cref="LoadAsync"/>.
 /// </summary>
-public sealed class SandboxJwtIssuer : IDisposable
+internal sealed class SandboxJwtIssuer : IDisposable
 {
     /// <summary>The issuer of legacy service-account tokens.</summary>
     public const string LegacyServiceAccountIssuer = "kubernetes/serviceaccount";

@@ -3,7 +3,7 @@ namespace Sandbox.Harness.Identity;
 /// <summary>A Kubernetes service account a sandbox token stands for.</summary>
 /// <param name="Namespace">The namespace, for example the app slug.</param>
 /// <param name="Name">The service-account name, for example the app slug.</param>
-public sealed record ServiceAccountIdentity(string Namespace, string Name)
+internal sealed record ServiceAccountIdentity(string Namespace, string Name)
 {
     /// <summary>The service account's uid. The default value is a fresh random UUID.</summary>
     public string Uid { get; init; } = Guid.NewGuid().ToString();

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Identity;
 
 /// <summary>The two shapes of a Kubernetes service-account JWT.</summary>
-public enum ServiceAccountTokenForm
+internal enum ServiceAccountTokenForm
 {
     /// <summary>A bound, projected token: <c>aud</c>, <c>exp</c> and a nested <c>kubernetes.io</c> claim.</summary>
     Projected,

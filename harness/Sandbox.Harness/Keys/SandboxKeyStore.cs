@@ -13,7 +13,7 @@ namespace Sandbox.Harness.Keys;
 /// key file is refused without being touched. Writes are atomic (a temporary file in the same
 /// folder, flushed to disk, then renamed over the target) and create the file with mode 0600.
 /// </summary>
-public sealed class SandboxKeyStore
+internal sealed class SandboxKeyStore
 {
     /// <summary>Larger files are refused: a key file is well under a kilobyte.</summary>
     public const int MaxFileBytes = 1024 * 1024;

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Keys;
 /// prints (production's cluster-keys.json has the same shape). Every value is secret:
 /// <see cref="ToString"/> shows only counts.
 /// </summary>
-public sealed record SandboxKeys
+internal sealed record SandboxKeys
 {
     /// <summary>The unseal key shares, standard padded base64.</summary>
     [JsonPropertyName("unseal_keys_b64")]

@@ -4,7 +4,7 @@ using Sandbox.Harness.Vault.Models;
 namespace Sandbox.Harness.Keys;
 
 /// <summary>Unsealing a Vault with the shares of a key file.</summary>
-public static class SandboxKeysVaultExtensions
+internal static class SandboxKeysVaultExtensions
 {
     /// <summary>
     /// Submits the key file's shares, one unseal call each (never retried), until Vault reports

@@ -36,6 +36,7 @@ public sealed class VaultSandbox : IAsyncDisposable
         _issuer = issuer;
         _reviewer = reviewer;
         _evidence = evidence;
+        Guard = new VaultSandboxGuard(handle.Guard);
     }
 
     /// <summary>The sandbox's name.</summary>
@@ -56,11 +57,14 @@ public sealed class VaultSandbox : IAsyncDisposable
     /// <summary>A Vault client holding no token (seal status, unseal, health, logins).</summary>
     public VaultClient Unauthenticated => Handle.Unauthenticated;
 
-    /// <summary>The replayed topology, or <see langword="null"/> when the sandbox was started <see cref="VaultSandboxBuilder.WithoutReplay"/>.</summary>
-    public TopologySpec? Topology { get; }
+    /// <summary>The apps of the replayed topology (their slugs, for <see cref="LoginAsAppAsync"/> and <see cref="LoginAsCiAsync"/>); empty when the sandbox was started <see cref="VaultSandboxBuilder.WithoutReplay"/>.</summary>
+    public IReadOnlyList<string> Apps => Topology is null ? [] : [.. Topology.Apps.Select(a => a.Slug)];
+
+    /// <summary>The replayed topology, or <see langword="null"/> without replay.</summary>
+    internal TopologySpec? Topology { get; }
 
     /// <summary>What the replay wrote, or <see langword="null"/> without replay.</summary>
-    public ReplayResult? Replay { get; }
+    internal ReplayResult? Replay { get; }
 
     /// <summary>The sandbox's key file (<c>cluster-keys.json</c>, 0600), as the lab keeps its own.</summary>
     public string KeyFile => Handle.KeyFile;
@@ -68,14 +72,14 @@ public sealed class VaultSandbox : IAsyncDisposable
     /// <summary>PostgreSQL's superuser endpoint (the database engine's connection).</summary>
     public PostgresEndpoint Postgres => Handle.Postgres;
 
-    /// <summary>The production guard of this sandbox, for checks in the user's own code (<see cref="SandboxGuard.CheckUrl(Uri, string)"/>, <see cref="SandboxGuard.CreateHttpHandler"/>).</summary>
-    public SandboxGuard Guard => Handle.Guard;
+    /// <summary>The production guard of this sandbox, for the user's own HTTP and PostgreSQL connections (<see cref="VaultSandboxGuard.CheckUrl(Uri, string)"/>, <see cref="VaultSandboxGuard.CreateHttpClient"/>, <see cref="VaultSandboxGuard.CreateNpgsqlDataSource"/>).</summary>
+    public VaultSandboxGuard Guard { get; }
 
     /// <summary>The report folder the scenarios of <see cref="BeginScenario"/> write to.</summary>
     public string ReportDirectory => _evidence.ReportDirectory;
 
-    /// <summary>The underlying handle, for what this type does not wrap.</summary>
-    public SandboxHandle Handle { get; }
+    /// <summary>The underlying handle.</summary>
+    internal SandboxHandle Handle { get; }
 
     /// <summary>Restarts Vault gracefully (SIGTERM) or with kill -9; it comes back sealed, as the lab's Vault does.</summary>
     /// <param name="kill">True for kill -9.</param>
@@ -180,7 +184,7 @@ public sealed class VaultSandbox : IAsyncDisposable
             Pooling = false,
             Timeout = 10,
         };
-        var source = Guard.CreateNpgsqlDataSource(builder.ConnectionString, "library database login");
+        var source = Handle.Guard.CreateNpgsqlDataSource(builder.ConnectionString, "library database login");
         await using (source.ConfigureAwait(false))
         {
             try
@@ -210,26 +214,25 @@ public sealed class VaultSandbox : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var recorder = new ScenarioRecorder(name, suite ?? (name.Contains('/', StringComparison.Ordinal) ? name[..name.IndexOf('/', StringComparison.Ordinal)] : name), _evidence, TimeProvider.System);
-        recorder.Timeline.Step($"scenario starts on the {Runtime.ToString().ToLowerInvariant()} runtime against {Vault.Describe()}");
+        recorder.Step($"scenario starts on the {Runtime.ToString().ToLowerInvariant()} runtime against {Vault.Describe()}");
         return recorder;
     }
 
-    /// <summary>What this sandbox is, for a report's header: the runtime and the Vault (the double says it is the double).</summary>
+    /// <summary>What this sandbox is, for a report's header: the runtime and the Vault (the double says it is the double). It outlives the sandbox: compose the report with it after disposing.</summary>
     /// <param name="command">What produced the run, e.g. <c>dotnet test</c>.</param>
     /// <returns>The run's description.</returns>
-    public RunInfo DescribeRun(string command = "dotnet test") => new()
+    public RunDescription DescribeRun(string command = "dotnet test")
     {
-        Command = command,
-        Runtime = Runtime.ToString().ToLowerInvariant(),
-        Vault = Rehearsal.RehearsalRunner.ToVaultInfo(Vault),
-    };
+        ArgumentException.ThrowIfNullOrWhiteSpace(command);
+        return new RunDescription(command, Runtime, Vault);
+    }
 
     /// <summary>Composes the report folder into the evidence pack (<c>summary.json</c>, <c>junit.xml</c>, <c>report.html</c>).</summary>
     /// <param name="command">What produced the run, shown in the report header.</param>
     /// <param name="cancellationToken">Cancels the writes.</param>
     /// <returns>What was written.</returns>
     public Task<EvidencePackResult> ComposeReportAsync(string command = "dotnet test", CancellationToken cancellationToken = default) =>
-        EvidencePack.ComposeAsync(ReportDirectory, DescribeRun(command), cancellationToken);
+        DescribeRun(command).ComposeReportAsync(ReportDirectory, cancellationToken);
 
     /// <summary>Removes the sandbox. Safe to call twice.</summary>
     /// <returns>A task that completes when the sandbox is gone.</returns>

@@ -93,9 +93,10 @@ public sealed class VaultSandboxBuilder
     public VaultSandboxBuilder WithLogger(ILoggerFactory loggerFactory) => new(_settings with { LoggerFactory = loggerFactory });
 
     /// <summary>
-    /// Validates the options, starts the sandbox and replays the topology. Bad options fail here, before
-    /// anything starts, with the exceptions (and so the exit codes) the CLI reports; a failure after the
-    /// start removes what was started, so no half-made sandbox is left.
+    /// Validates the options, starts the sandbox and replays the topology as part of the start (as
+    /// <c>sandbox up</c> does: the sandbox is ready only once the replay is done). Bad options fail here,
+    /// before anything starts, with the exceptions (and so the exit codes) the CLI reports; a failure
+    /// after the start, the replay's included, removes what was started, so no half-made sandbox is left.
     /// </summary>
     /// <param name="cancellationToken">Cancels the start; what was started is removed.</param>
     /// <returns>The running sandbox; dispose it to remove it.</returns>
@@ -104,25 +105,14 @@ public sealed class VaultSandboxBuilder
     /// <exception cref="SandboxNameException">The name is not a DNS-1123 label of at most 30 characters.</exception>
     /// <exception cref="SandboxOptionsException">Shares or threshold are out of range.</exception>
     /// <exception cref="SandboxPreflightException">The machine cannot run the runtime (exit code 5); nothing was started.</exception>
-    /// <exception cref="SandboxRuntimeException">The name is in use, or a step failed; what was started was removed.</exception>
+    /// <exception cref="SandboxRuntimeException">The name is in use, or a step failed (the replay included: its error is the inner exception, its exit code this one's); what was started was removed.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public async Task<VaultSandbox> StartAsync(CancellationToken cancellationToken = default)
     {
         var s = _settings;
-        var options = new SandboxOptions
-        {
-            Runtime = s.Runtime,
-            Name = s.Name,
-            VaultBinary = s.VaultBinary,
-            VaultImage = s.VaultImage,
-            PostgresImage = s.PostgresImage,
-            Shares = s.Shares,
-            Threshold = s.Threshold,
-            LoggerFactory = s.LoggerFactory,
-        };
 
         // Everything that can be judged without starting anything is judged first.
-        options.Validate();
+        Options(s, prepare: null).Validate();
         var denylist = Denylist.Resolve(s.Denylist);
         var topology = s.Replay ? LoadTopology(s) : null;
         var evidence = s.ReportDirectory is null ? EvidenceWriter.FromEnvironment() : new EvidenceWriter(s.ReportDirectory);
@@ -130,27 +120,34 @@ public sealed class VaultSandboxBuilder
         var guard = new SandboxGuard(denylist, audit);
         var manager = new SandboxManager(guard, s.Home is null ? null : Path.GetFullPath(s.Home), s.LoggerFactory);
 
-        var handle = await manager.UpAsync(options, cancellationToken).ConfigureAwait(false);
+        // The replay is part of 'up' (SandboxOptions.Prepare), as in 'sandbox up': the sandbox is
+        // Ready only after it, and a replay that fails tears the sandbox down and fails with the
+        // CLI's error (SandboxRuntimeException naming the Prepare step, with the replay's exit code).
         SandboxJwtIssuer? issuer = null;
         TokenReviewServer? reviewer = null;
+        ReplayResult? replay = null;
         try
         {
-            ReplayResult? replay = null;
+            Func<SandboxHandle, CancellationToken, Task>? prepare = null;
             if (topology is not null)
             {
-                issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer);
-                reviewer = TokenReviewServer.Start(issuer);
-                var replayOptions = new ReplayOptions
+                var jwtIssuer = issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer);
+                var tokenReviewer = reviewer = TokenReviewServer.Start(jwtIssuer);
+                prepare = async (handle, ct) =>
                 {
-                    Postgres = handle.Postgres,
-                    KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
-                    SandboxEndpoints = [reviewer.Address],
-                    KubernetesCaCert = reviewer.CaCertificatePem,
-                    JwtValidationPubkeys = [issuer.PublicKeyPem],
+                    var replayOptions = new ReplayOptions
+                    {
+                        Postgres = handle.Postgres,
+                        KubernetesHost = tokenReviewer.Address.ToString().TrimEnd('/'),
+                        SandboxEndpoints = [tokenReviewer.Address],
+                        KubernetesCaCert = tokenReviewer.CaCertificatePem,
+                        JwtValidationPubkeys = [jwtIssuer.PublicKeyPem],
+                    };
+                    replay = await new TopologyReplayer(handle.Root, handle.Guard).ReplayAsync(topology, replayOptions, ct).ConfigureAwait(false);
                 };
-                replay = await new TopologyReplayer(handle.Root, guard).ReplayAsync(topology, replayOptions, cancellationToken).ConfigureAwait(false);
             }
 
+            var handle = await manager.UpAsync(Options(s, prepare), cancellationToken).ConfigureAwait(false);
             return new VaultSandbox(handle, topology, replay, issuer, reviewer, evidence);
         }
         catch
@@ -161,10 +158,27 @@ public sealed class VaultSandboxBuilder
             }
 
             issuer?.Dispose();
-            await handle.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
+
+    /// <summary>Test hook: called at the start of each step of the sandbox's <c>up</c> (see <see cref="SandboxOptions.StepHook"/>).</summary>
+    /// <param name="hook">The hook.</param>
+    internal VaultSandboxBuilder WithStepHook(Func<UpStep, CancellationToken, Task> hook) => new(_settings with { StepHook = hook });
+
+    private static SandboxOptions Options(VaultSandboxSettings s, Func<SandboxHandle, CancellationToken, Task>? prepare) => new()
+    {
+        Runtime = s.Runtime,
+        Name = s.Name,
+        VaultBinary = s.VaultBinary,
+        VaultImage = s.VaultImage,
+        PostgresImage = s.PostgresImage,
+        Shares = s.Shares,
+        Threshold = s.Threshold,
+        LoggerFactory = s.LoggerFactory,
+        Prepare = prepare,
+        StepHook = s.StepHook,
+    };
 
     private static TopologySpec LoadTopology(VaultSandboxSettings s)
     {
@@ -211,5 +225,7 @@ public sealed class VaultSandboxBuilder
         public int Threshold { get; init; } = 1;
 
         public ILoggerFactory? LoggerFactory { get; init; }
+
+        public Func<UpStep, CancellationToken, Task>? StepHook { get; init; }
     }
 }

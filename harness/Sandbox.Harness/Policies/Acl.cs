@@ -14,7 +14,7 @@ namespace Sandbox.Harness.Policies;
 /// <item>The root ACL grants everything.</item>
 /// </list>
 /// </summary>
-public sealed class Acl
+internal sealed class Acl
 {
     private readonly Dictionary<string, CapabilitySet> _exact = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CapabilitySet> _prefix = new(StringComparer.Ordinal);

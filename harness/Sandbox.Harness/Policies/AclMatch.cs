@@ -4,4 +4,4 @@ namespace Sandbox.Harness.Policies;
 /// <param name="Pattern">The rule's pattern as written (a prefix rule keeps its trailing <c>*</c>).</param>
 /// <param name="Kind">The kind of rule.</param>
 /// <param name="Capabilities">The capabilities of the rule, merged across policies.</param>
-public sealed record AclMatch(string Pattern, PolicyRuleKind Kind, CapabilitySet Capabilities);
+internal sealed record AclMatch(string Pattern, PolicyRuleKind Kind, CapabilitySet Capabilities);

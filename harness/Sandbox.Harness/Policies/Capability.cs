@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Policies;
 /// </summary>
 [Flags]
 #pragma warning disable CA1711 // "Capability" is Vault's own word; the Flags suffix rule does not fit it.
-public enum Capability
+internal enum Capability
 #pragma warning restore CA1711
 {
     /// <summary>No capability.</summary>

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Policies;
 /// normalised policy.
 /// </summary>
 /// <param name="Flags">The capabilities in the set.</param>
-public readonly record struct CapabilitySet(Capability Flags)
+internal readonly record struct CapabilitySet(Capability Flags)
 {
     private static readonly ImmutableArray<(Capability Flag, string Name)> NamesInOrder =
     [

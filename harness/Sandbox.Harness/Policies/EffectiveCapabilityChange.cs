@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Policies;
 /// <param name="Path">The probe path, e.g. <c>kvv2/data/other-app/config</c>.</param>
 /// <param name="Before">The effective capabilities before (<c>deny</c> counts as none).</param>
 /// <param name="After">The effective capabilities after.</param>
-public sealed record EffectiveCapabilityChange(string Path, CapabilitySet Before, CapabilitySet After)
+internal sealed record EffectiveCapabilityChange(string Path, CapabilitySet Before, CapabilitySet After)
 {
     /// <summary>What the token can newly do on the path.</summary>
     public CapabilitySet Gained => After.Except(Before);

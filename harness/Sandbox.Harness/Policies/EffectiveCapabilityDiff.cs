@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Policies;
 /// this for its path-by-path capability diff of each <c>&lt;app&gt;</c> and
 /// <c>&lt;app&gt;-ops</c> token.
 /// </summary>
-public sealed class EffectiveCapabilityDiff
+internal sealed class EffectiveCapabilityDiff
 {
     private EffectiveCapabilityDiff(IReadOnlyList<EffectiveCapabilityChange> changes)
     {

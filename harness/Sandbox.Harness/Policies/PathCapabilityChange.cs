@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Policies;
 /// <param name="Kind">Added, removed or changed.</param>
 /// <param name="Before">The capabilities before (empty when added).</param>
 /// <param name="After">The capabilities after (empty when removed).</param>
-public sealed record PathCapabilityChange(string Path, PathChangeKind Kind, CapabilitySet Before, CapabilitySet After)
+internal sealed record PathCapabilityChange(string Path, PathChangeKind Kind, CapabilitySet Before, CapabilitySet After)
 {
     /// <summary>Capabilities the new version has and the old one lacked.</summary>
     public CapabilitySet Gained => After.Except(Before);

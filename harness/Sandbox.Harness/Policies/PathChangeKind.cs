@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Policies;
 
 /// <summary>How one path of a policy changed between two versions.</summary>
-public enum PathChangeKind
+internal enum PathChangeKind
 {
     /// <summary>The path has a rule only in the new version.</summary>
     Added,

@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Policies;
 /// normalised first, so reordering, duplicate stanzas, comments and formatting make no
 /// difference.
 /// </summary>
-public sealed class PolicyDiff
+internal sealed class PolicyDiff
 {
     private PolicyDiff(IReadOnlyList<PathCapabilityChange> changes)
     {

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Policies;
 /// <see cref="Parse"/>; compare two policies by meaning with <see cref="Normalize"/> or
 /// <see cref="PolicyDiff.Compare"/>.
 /// </summary>
-public sealed class PolicyDocument
+internal sealed class PolicyDocument
 {
     private PolicyDocument(string sourceName, string? name, IReadOnlyList<PolicyRule> rules, string text)
     {

@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Policies;
 /// A Vault ACL policy (HCL or JSON) that does not parse. The message names the source, the
 /// line and column, Vault's own wording of the problem (<see cref="VaultMessage"/>) and the fix.
 /// </summary>
-public sealed class PolicyParseException : SandboxException
+internal sealed class PolicyParseException : SandboxException
 {
     private PolicyParseException(string sourceName, int line, int column, string vaultMessage, string fix)
         : base($"{sourceName}:{line}:{column}: {vaultMessage}{Environment.NewLine}Fix: {fix}")

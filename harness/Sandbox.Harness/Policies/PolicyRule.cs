@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Policies;
 /// <param name="Capabilities">The capabilities; a stanza holding <c>deny</c> holds only <c>deny</c>.</param>
 /// <param name="Line">The 1-based line of the stanza in its source (0 after normalisation).</param>
 /// <param name="Column">The 1-based column of the stanza in its source (0 after normalisation).</param>
-public sealed record PolicyRule(string Path, CapabilitySet Capabilities, int Line = 0, int Column = 0)
+internal sealed record PolicyRule(string Path, CapabilitySet Capabilities, int Line = 0, int Column = 0)
 {
     /// <summary>
     /// Keys of the stanza that Sandbox accepts, as Vault does, but does not evaluate

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Policies;
 
 /// <summary>How a policy path pattern matches request paths (Vault keeps one table per kind).</summary>
-public enum PolicyRuleKind
+internal enum PolicyRuleKind
 {
     /// <summary>No wildcard: the request path must be equal.</summary>
     Exact,

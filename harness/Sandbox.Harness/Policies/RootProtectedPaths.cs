@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Policies;
 /// (vault-api.md §5 and §6: <c>sys/seal</c>, <c>sys/auth/*</c>, <c>sys/leases/revoke-prefix/*</c>,
 /// <c>sys/leases/lookup/*</c>, and the system backend's other root paths that Sandbox touches).
 /// </summary>
-public static class RootProtectedPaths
+internal static class RootProtectedPaths
 {
     /// <summary>The patterns; a trailing <c>*</c> is a prefix match.</summary>
     public static IReadOnlyList<string> Patterns { get; } =

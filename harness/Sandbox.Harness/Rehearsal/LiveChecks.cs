@@ -24,10 +24,16 @@ namespace Sandbox.Harness.Rehearsal;
 /// <item><c>sealed-restart</c>: Vault restarts sealed, unseals from the key file, and the seeds read back.</item>
 /// </list>
 /// </summary>
-public static class LiveChecks
+internal static class LiveChecks
 {
     /// <summary>The scenario name of the restart check.</summary>
     public const string SealedRestart = "sealed-restart";
+
+    /// <summary>
+    /// How a progress message that only says what is running now begins: a terminal may draw it as a
+    /// live line that the next one replaces; plain output prints it as a line like the others.
+    /// </summary>
+    public const string StatusPrefix = "… ";
 
     /// <summary>Runs every check on a sandbox that has <paramref name="topology"/> replayed.</summary>
     /// <param name="sandbox">The running sandbox.</param>
@@ -41,6 +47,10 @@ public static class LiveChecks
     /// samples to measure the noise with (<see cref="TimingRule"/>); the result keeps every sample
     /// and the median. Checks without timings run once.
     /// </param>
+    /// <param name="progress">
+    /// Told what runs (a <see cref="StatusPrefix"/> message as each check and each timing sample starts)
+    /// and each check's verdict as it ends; null for none.
+    /// </param>
     /// <param name="cancellationToken">Cancels the checks.</param>
     /// <returns>One result per check.</returns>
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(
@@ -51,6 +61,7 @@ public static class LiveChecks
         TimeProvider timeProvider,
         string suite,
         int timingSamples,
+        IProgress<string>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timingSamples, 1);
@@ -62,14 +73,14 @@ public static class LiveChecks
         var results = new List<ScenarioResult>();
         foreach (var app in topology.Apps)
         {
-            results.Add(await CheckAsync($"name-parity/{app.Slug}", suite, timeProvider, timingSamples, t => NameParityAsync(sandbox, topology, plan, app, t, cancellationToken)).ConfigureAwait(false));
+            results.Add(await CheckAsync($"name-parity/{app.Slug}", suite, timeProvider, timingSamples, progress, t => NameParityAsync(sandbox, topology, plan, app, t, cancellationToken)).ConfigureAwait(false));
             if (parts.HasFlag(ReplayParts.Database))
             {
-                results.Add(await CheckAsync($"{TtlExpectations.Scenario}/{app.Slug}", suite, timeProvider, timingSamples, t => LeaseAsync(sandbox, topology, plan, app, ttl, t, cancellationToken)).ConfigureAwait(false));
+                results.Add(await CheckAsync($"{TtlExpectations.Scenario}/{app.Slug}", suite, timeProvider, timingSamples, progress, t => LeaseAsync(sandbox, topology, plan, app, ttl, t, cancellationToken)).ConfigureAwait(false));
             }
         }
 
-        results.Add(await CheckAsync(SealedRestart, suite, timeProvider, timingSamples, t => SealedRestartAsync(sandbox, topology, parts, t, cancellationToken)).ConfigureAwait(false));
+        results.Add(await CheckAsync(SealedRestart, suite, timeProvider, timingSamples, progress, t => SealedRestartAsync(sandbox, topology, parts, t, cancellationToken)).ConfigureAwait(false));
         return results;
     }
 
@@ -78,7 +89,15 @@ public static class LiveChecks
     /// <paramref name="samples"/> of each. The first run's timeline is the evidence; the result
     /// carries every sample and their medians. The first failing run decides the verdict.
     /// </summary>
-    private static async Task<ScenarioResult> CheckAsync(string name, string suite, TimeProvider clock, int samples, Func<ScenarioTimeline, Task> body)
+    private static async Task<ScenarioResult> CheckAsync(string name, string suite, TimeProvider clock, int samples, IProgress<string>? progress, Func<ScenarioTimeline, Task> body)
+    {
+        progress?.Report($"{StatusPrefix}{suite}: {name}");
+        var result = await SampleAsync(name, suite, clock, samples, progress, body).ConfigureAwait(false);
+        progress?.Report($"  {(result.Passed ? "passed" : "FAILED")} {name}{(result.TimingSamples is { Count: > 0 } ? $" ({samples} timing samples)" : string.Empty)}{(result.Passed ? string.Empty : ": " + result.FailureMessage)}");
+        return result;
+    }
+
+    private static async Task<ScenarioResult> SampleAsync(string name, string suite, TimeProvider clock, int samples, IProgress<string>? progress, Func<ScenarioTimeline, Task> body)
     {
         var first = await CheckOnceAsync(name, suite, clock, body).ConfigureAwait(false);
         if (!first.Passed || first.Timings.Count == 0 || samples <= 1)
@@ -89,6 +108,7 @@ public static class LiveChecks
         var runs = new List<ScenarioResult> { first };
         while (runs.Count < samples)
         {
+            progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{StatusPrefix}{suite}: {name}, timing sample {runs.Count + 1} of {samples}"));
             var again = await CheckOnceAsync(name, suite, clock, body).ConfigureAwait(false);
             if (!again.Passed)
             {

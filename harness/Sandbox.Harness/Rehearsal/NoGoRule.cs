@@ -21,7 +21,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// <param name="Capabilities">The capabilities it must not have (any of them is a violation).</param>
 /// <param name="Reason">Why, shown in the report; may be null.</param>
 /// <param name="Location">Where the rule was written; null for built-in rules.</param>
-public sealed record NoGoRule(string Id, string Subject, string? Path, CapabilitySet Capabilities, string? Reason, SourceLocation? Location)
+internal sealed record NoGoRule(string Id, string Subject, string? Path, CapabilitySet Capabilities, string? Reason, SourceLocation? Location)
 {
     /// <summary>The subject of every app's Kubernetes-role token: <c>&lt;app&gt;</c>.</summary>
     public const string AppToken = "<app>";

@@ -22,7 +22,7 @@ namespace Sandbox.Harness.Rehearsal;
 ///   refreshBudget: 30s        # lease-expiry expectation (default 20s)
 /// </code>
 /// </summary>
-public sealed class NoGoRuleSet
+internal sealed class NoGoRuleSet
 {
     private static readonly string[] RootKeys = ["deny", "foreignAccess", "ttl"];
     private static readonly string[] RuleKeys = ["policy", "path", "capability", "reason"];

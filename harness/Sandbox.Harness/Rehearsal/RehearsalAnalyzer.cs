@@ -11,7 +11,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// and the NO-GO rules, evaluated on both plans so that only what the change introduces counts
 /// against it. Needs no Vault.
 /// </summary>
-public static class RehearsalAnalyzer
+internal static class RehearsalAnalyzer
 {
     /// <summary>The rule id of the refetch-window TTL expectation.</summary>
     public const string TtlRefreshRuleId = "ttl-refresh-window";

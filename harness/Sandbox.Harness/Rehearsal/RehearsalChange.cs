@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// change names, and the Vault version and Helm values it switches to. Made by
 /// <see cref="RehearsalChangeLoader.Load"/>; nothing has been applied yet.
 /// </summary>
-public sealed record RehearsalChange
+internal sealed record RehearsalChange
 {
     /// <summary>One line for reports, e.g. <c>topology overlay fixtures/changes/short-ttl.yaml</c>.</summary>
     public required string Description { get; init; }

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// <c>--rules</c> file that cannot be used. The message names the file, the line and column
 /// (0 when the whole file is at fault), the problem and the fix. Nothing has been applied.
 /// </summary>
-public sealed class RehearsalChangeException : SandboxException
+internal sealed class RehearsalChangeException : SandboxException
 {
     private RehearsalChangeException(string file, int line, int column, string problem, string fix, Exception? inner = null)
         : base($"{file}:{line}:{column}: {problem}{Environment.NewLine}Fix: {fix}{Environment.NewLine}Nothing was applied.", inner)

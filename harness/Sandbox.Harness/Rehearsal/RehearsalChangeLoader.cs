@@ -15,7 +15,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// <see cref="TopologyException"/>) naming the file, the line and the fix; a denylisted endpoint raises
 /// <see cref="RehearsalGuardException"/>. See <c>docs/rehearse.md</c>.
 /// </summary>
-public static partial class RehearsalChangeLoader
+internal static partial class RehearsalChangeLoader
 {
     /// <summary>The top-level key of an overlay that holds rehearse's own settings: <c>rehearse</c>.</summary>
     public const string SectionKey = "rehearse";

@@ -11,4 +11,4 @@ namespace Sandbox.Harness.Rehearsal;
 /// <param name="VaultField">The Vault field it becomes, e.g. <c>connection_url</c>.</param>
 /// <param name="Value">The value as written (may hold a password: show it through <see cref="Reporting.SecretFilter"/> only).</param>
 /// <param name="Location">Where it was written.</param>
-public sealed record RehearsalEndpoint(string Key, string VaultField, string Value, SourceLocation Location);
+internal sealed record RehearsalEndpoint(string Key, string VaultField, string Value, SourceLocation Location);

@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// A change names an endpoint (or a Vault image registry) that the production guard refuses.
 /// Raised while the change is validated, before any sandbox exists or anything is applied.
 /// </summary>
-public sealed class RehearsalGuardException : SandboxException
+internal sealed class RehearsalGuardException : SandboxException
 {
     private RehearsalGuardException(string message, RehearsalEndpoint endpoint, GuardDecision decision)
         : base(message)

@@ -4,7 +4,7 @@ using Sandbox.Harness.Topology;
 namespace Sandbox.Harness.Rehearsal;
 
 /// <summary>The result of a live rehearsal: both runs, the drift check, the diff and the verdict, and the evidence pack.</summary>
-public sealed record RehearsalOutcome
+internal sealed record RehearsalOutcome
 {
     /// <summary>GO or NO-GO.</summary>
     public required RehearsalVerdict Verdict { get; init; }

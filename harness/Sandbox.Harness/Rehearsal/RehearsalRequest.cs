@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Rehearsal;
 
 /// <summary>What <c>sandbox rehearse</c> was asked to rehearse, before anything is read.</summary>
-public sealed record RehearsalRequest
+internal sealed record RehearsalRequest
 {
     /// <summary>
     /// The change paths, applied in order: topology overlays (<c>.yaml</c>/<c>.yml</c>), policy

@@ -3,7 +3,7 @@ using Sandbox.Harness.Runtimes;
 namespace Sandbox.Harness.Rehearsal;
 
 /// <summary>How <see cref="RehearsalRunner"/> runs a rehearsal.</summary>
-public sealed record RehearsalRunOptions
+internal sealed record RehearsalRunOptions
 {
     /// <summary>The report folder (absolute or relative to the current directory).</summary>
     public required string ReportDirectory { get; init; }

@@ -14,7 +14,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// then GO or NO-GO, and the evidence pack. The sandbox is removed at the end. The change must
 /// have been loaded (and its endpoints judged by the guard) by <see cref="RehearsalChangeLoader"/>.
 /// </summary>
-public sealed class RehearsalRunner
+internal sealed class RehearsalRunner
 {
     private readonly SandboxManager _manager;
     private readonly TimeProvider _time;
@@ -78,9 +78,9 @@ public sealed class RehearsalRunner
 
             var baseline = new List<ScenarioResult>(RehearsalAnalyzer.ToScenarioResults(analysis.BaselineViolations, analysis.RulesChecked, _time).Select(r => r with { Suite = "baseline" }));
             baseline.Add(await DriftCheckAsync(sandbox.Root, change.BasePlan, parts, "drift", "baseline", cancellationToken).ConfigureAwait(false));
-            progress?.Report("baseline: running the live checks");
-            baseline.AddRange(await LiveChecks.RunAsync(sandbox, change.BaseTopology, parts, rules.Ttl, _time, "baseline", options.TimingSamples, cancellationToken).ConfigureAwait(false));
             Report(progress, baseline);
+            progress?.Report("baseline: running the live checks");
+            baseline.AddRange(await LiveChecks.RunAsync(sandbox, change.BaseTopology, parts, rules.Ttl, _time, "baseline", options.TimingSamples, progress, cancellationToken).ConfigureAwait(false));
 
             progress?.Report("applying the change in place: " + change.Description);
             var after = new List<ScenarioResult>(RehearsalAnalyzer.ToScenarioResults(analysis.Violations, analysis.RulesChecked, _time).Select(r => r with { Suite = "after-change" }));
@@ -106,9 +106,9 @@ public sealed class RehearsalRunner
             }
 
             var vault = ToVaultInfo(sandbox.Vault);
-            progress?.Report("after the change: running the live checks");
-            after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", options.TimingSamples, cancellationToken).ConfigureAwait(false));
             Report(progress, after);
+            progress?.Report("after the change: running the live checks");
+            after.AddRange(await LiveChecks.RunAsync(sandbox, change.ChangedTopology, changedParts, rules.Ttl, _time, "after-change", options.TimingSamples, progress, cancellationToken).ConfigureAwait(false));
 
             if (options.Suites is { } suites)
             {

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Rehearsal;
 
 /// <summary>The change needs something this build of Sandbox cannot do live; raised before any sandbox is created.</summary>
-public sealed class RehearsalUnsupportedException : SandboxException
+internal sealed class RehearsalUnsupportedException : SandboxException
 {
     private RehearsalUnsupportedException(string message)
         : base(message)

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// <param name="Scenario">The scenario the rule stands for (<c>lease-expiry</c> for TTL rules), or null.</param>
 /// <param name="Message">A sentence naming policy, path and capability (or the TTLs).</param>
 /// <param name="New">True when the base topology does not break the rule this way (the change introduces it).</param>
-public sealed record RuleViolation(string RuleId, string Subject, string Path, string? Capability, string? Scenario, string Message, bool New)
+internal sealed record RuleViolation(string RuleId, string Subject, string Path, string? Capability, string? Scenario, string Message, bool New)
 {
     /// <summary>A key that is equal for the same violation in the base and the changed plan.</summary>
     internal string Key => $"{RuleId}|{Subject}|{Path}|{Capability}";

@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// What a change does to the names and the capabilities, and which NO-GO rules it breaks, worked
 /// out from the base and changed plans alone (no Vault). Made by <see cref="RehearsalAnalyzer.Analyze"/>.
 /// </summary>
-public sealed record StaticAnalysis
+internal sealed record StaticAnalysis
 {
     /// <summary>Vault names the change adds (<c>kvv2/</c>, <c>auth/jwt/role/gitea_cicd_billing</c>, <c>sys/policies/acl/billing</c>, ...).</summary>
     public required IReadOnlyList<string> NamesAdded { get; init; }

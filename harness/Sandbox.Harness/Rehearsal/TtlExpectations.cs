@@ -17,7 +17,7 @@ namespace Sandbox.Harness.Rehearsal;
 /// </summary>
 /// <param name="RefreshBudget">Time a consumer needs to refetch credentials and log in again.</param>
 /// <param name="Location">Where it was set; null for the default.</param>
-public sealed record TtlExpectations(VaultDuration RefreshBudget, SourceLocation? Location)
+internal sealed record TtlExpectations(VaultDuration RefreshBudget, SourceLocation? Location)
 {
     /// <summary>The scenario these expectations stand for: <c>lease-expiry</c>.</summary>
     public const string Scenario = "lease-expiry";

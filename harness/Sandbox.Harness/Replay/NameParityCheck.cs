@@ -20,7 +20,7 @@ namespace Sandbox.Harness.Replay;
 /// probe needs (a same-value write of the app's own config; a temporary <c>kubernetes_host</c>,
 /// restored afterwards) and revokes every token and lease it obtains.
 /// </summary>
-public sealed class NameParityCheck
+internal sealed class NameParityCheck
 {
     private const int ImpossibleVersion = 999_999_999;
 

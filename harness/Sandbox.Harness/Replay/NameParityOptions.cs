@@ -3,7 +3,7 @@ using Sandbox.Harness.Identity;
 namespace Sandbox.Harness.Replay;
 
 /// <summary>How the name parity check gets its tokens.</summary>
-public sealed record NameParityOptions
+internal sealed record NameParityOptions
 {
     /// <summary>
     /// The parts replay applied. With <see cref="ReplayParts.KubernetesAuth"/> (and an <see cref="Issuer"/>)

@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Replay;
 /// <summary>The outcome of the name parity check.</summary>
 /// <param name="Probes">Every probe, in the order run.</param>
 /// <param name="Notes">What the check used or could not do (stand-in tokens, a swapped <c>kubernetes_host</c>).</param>
-public sealed record NameParityResult(IReadOnlyList<ParityProbe> Probes, IReadOnlyList<string> Notes)
+internal sealed record NameParityResult(IReadOnlyList<ParityProbe> Probes, IReadOnlyList<string> Notes)
 {
     /// <summary>True when every probe passed (and there was at least one).</summary>
     public bool Passed => Probes.Count > 0 && Probes.All(p => p.Passed);

@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Replay;
 /// <see cref="DriftReport.Compare"/>: every mount, auth method and policy, and the roles, transit
 /// keys, JWT config and database connection under the topology's mounts. Only reads.
 /// </summary>
-public sealed class ObservedStateReader
+internal sealed class ObservedStateReader
 {
     private readonly VaultClient _vault;
 

@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Replay;
 /// <param name="Expected">What the topology's names should allow.</param>
 /// <param name="Actual">What Vault did.</param>
 /// <param name="Detail">The status or error text (never a token or a secret value).</param>
-public sealed record ParityProbe(string Who, string Operation, string Path, ProbeAccess Expected, ProbeAccess Actual, string Detail = "")
+internal sealed record ParityProbe(string Who, string Operation, string Path, ProbeAccess Expected, ProbeAccess Actual, string Detail = "")
 {
     /// <summary>True when Vault did what the names promise.</summary>
     public bool Passed => Expected == Actual;

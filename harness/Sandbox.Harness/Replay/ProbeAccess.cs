@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Replay;
 
 /// <summary>What a probe found.</summary>
-public enum ProbeAccess
+internal enum ProbeAccess
 {
     /// <summary>Vault let the request through (including a 404 for an absent secret, or a check-and-set mismatch: the ACL allowed it).</summary>
     Granted,

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Replay;
 /// <param name="Name">The Vault path or name, e.g. <c>auth/jwt/role/gitea_cicd_webapp</c>.</param>
 /// <param name="Kind">Created, updated, unchanged, kept or skipped.</param>
 /// <param name="Detail">Why (for updated: which fields differed; for kept and skipped: the reason), or empty. Never a secret.</param>
-public sealed record ReplayChange(string Category, string Name, ReplayChangeKind Kind, string Detail = "")
+internal sealed record ReplayChange(string Category, string Name, ReplayChangeKind Kind, string Detail = "")
 {
     /// <summary>True when replay wrote something.</summary>
     public bool IsWrite => Kind is ReplayChangeKind.Created or ReplayChangeKind.Updated;

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Replay;
 
 /// <summary>What replay did to one name.</summary>
-public enum ReplayChangeKind
+internal enum ReplayChangeKind
 {
     /// <summary>It was absent and replay created it.</summary>
     Created,

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Replay;
 /// names production, or anything but an endpoint the sandbox runs. Replay checks every such value before its first write, so when this
 /// is thrown nothing was written.
 /// </summary>
-public sealed class ReplayConfigGuardException : SandboxException
+internal sealed class ReplayConfigGuardException : SandboxException
 {
     private ReplayConfigGuardException(string key, string source, GuardDecision decision, string message)
         : base(message)

@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Replay;
 /// The sandbox Vault holds something under a topology name that replay will not overwrite
 /// because doing so would destroy data (a mount or transit key of another type).
 /// </summary>
-public sealed class ReplayException : SandboxException
+internal sealed class ReplayException : SandboxException
 {
     private ReplayException(string name, string message)
         : base(message)

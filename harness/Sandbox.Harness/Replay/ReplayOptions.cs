@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Replay;
 /// that engine's part (<see cref="ReplayParts"/>); every URL here goes through the config guard
 /// before anything is written.
 /// </summary>
-public sealed record ReplayOptions
+internal sealed record ReplayOptions
 {
     /// <summary>
     /// The sandbox PostgreSQL, as its superuser: replay creates the <c>&lt;app&gt;_role</c> group roles

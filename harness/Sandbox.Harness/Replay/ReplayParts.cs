@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Replay;
 /// skipped, and the result says so.
 /// </summary>
 [Flags]
-public enum ReplayParts
+internal enum ReplayParts
 {
     /// <summary>Nothing.</summary>
     None = 0,

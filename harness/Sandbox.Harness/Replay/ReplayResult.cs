@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Replay;
 /// <summary>Everything replay looked at, and what it did to each name.</summary>
 /// <param name="Changes">One entry per name, in the order replay applied them.</param>
 /// <param name="Parts">The parts that were applied.</param>
-public sealed record ReplayResult(IReadOnlyList<ReplayChange> Changes, ReplayParts Parts)
+internal sealed record ReplayResult(IReadOnlyList<ReplayChange> Changes, ReplayParts Parts)
 {
     /// <summary>How many names replay wrote (created or updated). 0 means the sandbox already matched.</summary>
     public int ChangeCount => Changes.Count(c => c.IsWrite);

@@ -17,7 +17,7 @@ namespace Sandbox.Harness.Replay;
 /// issuer, lifetime, audience) and answers as the API server does. It is a test fixture of the
 /// harness, not Kubernetes; Vault's Kubernetes auth points <c>kubernetes_host</c> at it.
 /// </summary>
-public sealed class TokenReviewServer : IAsyncDisposable
+internal sealed class TokenReviewServer : IAsyncDisposable
 {
     private readonly HttpListener _listener;
     private readonly SandboxJwtIssuer _issuer;

@@ -21,7 +21,7 @@ namespace Sandbox.Harness.Replay;
 /// nothing and says "0 changes". Seeds are written only when absent (check-and-set 0): an
 /// operator's newer value is never overwritten.
 /// </summary>
-public sealed class TopologyReplayer
+internal sealed class TopologyReplayer
 {
     /// <summary>The guard caller name of replay's checks and connections.</summary>
     public const string GuardCaller = "replay";

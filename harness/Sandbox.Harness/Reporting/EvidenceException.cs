@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Reporting;
 
 /// <summary>The evidence pack could not be read or written (a broken scenario file, an unwritable report folder).</summary>
-public sealed class EvidenceException : SandboxException
+internal sealed class EvidenceException : SandboxException
 {
     private EvidenceException(string message, Exception? innerException = null)
         : base(message, innerException)

@@ -11,7 +11,7 @@ namespace Sandbox.Harness.Reporting;
 /// <c>report.html</c> and <c>logs/</c>, from the <c>scenarios/*.json</c> that
 /// <see cref="EvidenceWriter"/> left there. See <c>docs/evidence.md</c>.
 /// </summary>
-public static class EvidencePack
+internal static class EvidencePack
 {
     /// <summary>The folder of per-scenario results: <c>scenarios</c>.</summary>
     public const string ScenariosFolder = "scenarios";

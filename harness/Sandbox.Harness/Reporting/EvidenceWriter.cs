@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Reporting;
 /// (in another) meet here: each scenario writes <c>scenarios/&lt;name&gt;.json</c>, and
 /// <see cref="EvidencePack.ComposeAsync"/> later turns the folder into the evidence pack.
 /// </summary>
-public sealed class EvidenceWriter
+internal sealed class EvidenceWriter
 {
     /// <summary>The environment variable that names the report folder: <c>SANDBOX_REPORT_DIR</c>.</summary>
     public const string ReportDirectoryVariable = "SANDBOX_REPORT_DIR";

@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Reporting;
 /// <c>testsuites/testsuite/testcase/failure</c>) from <see cref="ScenarioResult"/>s, for runs
 /// that are not NUnit tests: chaos rounds, rehearse verdicts, and the drill's composed pack.
 /// </summary>
-public static class JUnitWriter
+internal static class JUnitWriter
 {
     /// <summary>The suite name used for results without <see cref="ScenarioResult.Suite"/>.</summary>
     public const string DefaultSuite = "sandbox";

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Reporting;
 /// <param name="Path">The Vault path, e.g. <c>kvv2/data/*</c>.</param>
 /// <param name="Gained">Capabilities the change adds on that path.</param>
 /// <param name="Lost">Capabilities the change removes on that path.</param>
-public sealed record PolicyCapabilityChange(
+internal sealed record PolicyCapabilityChange(
     string Policy,
     string Path,
     IReadOnlyList<string> Gained,

@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Reporting;
 /// parts can be computed from the two runs with <see cref="FindScenarioRegressions"/> and
 /// <see cref="FindTimingRegressions"/>.
 /// </summary>
-public sealed record RehearsalDiff
+internal sealed record RehearsalDiff
 {
     /// <summary>Names (mounts, auth paths, roles, policies) the change adds. The default value is empty.</summary>
     public IReadOnlyList<string> NamesAdded { get; init; } = [];

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Reporting;
 
 /// <summary>Everything <see cref="EvidencePack.ComposeRehearsalAsync"/> puts side by side.</summary>
-public sealed record RehearsalEvidence
+internal sealed record RehearsalEvidence
 {
     /// <summary>GO or NO-GO.</summary>
     public required RehearsalVerdict Verdict { get; init; }

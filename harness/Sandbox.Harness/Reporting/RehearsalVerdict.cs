@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Reporting;
 
 /// <summary>The outcome of <c>sandbox rehearse</c>.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<RehearsalVerdict>))]
-public enum RehearsalVerdict
+internal enum RehearsalVerdict
 {
     /// <summary>The change may go to production.</summary>
     [JsonStringEnumMemberName("go")]

@@ -3,7 +3,7 @@ namespace Sandbox.Harness.Reporting;
 /// <summary>
 /// What <see cref="EvidencePack"/> needs to know about a run besides its scenario results.
 /// </summary>
-public sealed record RunInfo
+internal sealed record RunInfo
 {
     /// <summary>The command that produced the run, e.g. <c>drill all</c>, <c>chaos</c>, <c>rehearse</c>, <c>dotnet test</c>.</summary>
     public required string Command { get; init; }

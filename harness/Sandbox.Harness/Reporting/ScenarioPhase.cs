@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Reporting;
 /// The phase a scenario is in; the report colours its timeline by phase.
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ScenarioPhase>))]
-public enum ScenarioPhase
+internal enum ScenarioPhase
 {
     /// <summary>Before the steady state is established (sandbox start, data written).</summary>
     [JsonStringEnumMemberName("setup")]

@@ -14,7 +14,7 @@ namespace Sandbox.Harness.Reporting;
 /// <param name="EndedAt">When it ended.</param>
 /// <param name="Timings">Timing name → milliseconds (see <see cref="TimingNames"/>).</param>
 /// <param name="Events">The timeline.</param>
-public sealed record ScenarioResult(
+internal sealed record ScenarioResult(
     string Name,
     ScenarioVerdict Verdict,
     string? FailureMessage,

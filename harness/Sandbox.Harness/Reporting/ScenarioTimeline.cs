@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Reporting;
 /// looks like a secret is replaced by <see cref="SecretFilter"/> and counted in
 /// <see cref="Redactions"/>; a suite may assert that count is zero.
 /// </remarks>
-public sealed class ScenarioTimeline
+internal sealed class ScenarioTimeline
 {
     private readonly TimeProvider _timeProvider;
     private readonly Lock _gate = new();

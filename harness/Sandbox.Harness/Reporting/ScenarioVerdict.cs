@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Reporting;
 
 /// <summary>The outcome of one scenario (or one chaos round, or one rehearse check).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ScenarioVerdict>))]
-public enum ScenarioVerdict
+internal enum ScenarioVerdict
 {
     /// <summary>Every assertion held.</summary>
     [JsonStringEnumMemberName("passed")]

@@ -29,7 +29,7 @@ namespace Sandbox.Harness.Reporting;
 /// the report shows it in red, and a suite can assert it is zero.
 /// </para>
 /// </remarks>
-public static partial class SecretFilter
+internal static partial class SecretFilter
 {
     /// <summary>The replacement text for a token.</summary>
     public const string TokenMarker = "[redacted:vault-token]";

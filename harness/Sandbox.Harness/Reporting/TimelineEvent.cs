@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Reporting;
 /// <param name="Phase">The phase the scenario was in (for a <see cref="TimelineEventKind.Phase"/> entry: the phase it entered).</param>
 /// <param name="Text">A short human sentence; never a secret.</param>
 /// <param name="Data">Optional name/value details; never secrets.</param>
-public sealed record TimelineEvent(
+internal sealed record TimelineEvent(
     DateTimeOffset At,
     double OffsetMs,
     TimelineEventKind Kind,

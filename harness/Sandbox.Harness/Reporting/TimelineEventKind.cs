@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Reporting;
 
 /// <summary>What a <see cref="TimelineEvent"/> records.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TimelineEventKind>))]
-public enum TimelineEventKind
+internal enum TimelineEventKind
 {
     /// <summary>A step the scenario took (write a secret, issue a credential).</summary>
     [JsonStringEnumMemberName("step")]

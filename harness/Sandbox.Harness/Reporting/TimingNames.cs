@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Reporting;
 /// The timing names the suites share, so that <c>summary.json</c>, the report and
 /// rehearse's before/after comparison line up. Other names are allowed.
 /// </summary>
-public static class TimingNames
+internal static class TimingNames
 {
     /// <summary>From the fault that sealed Vault to the moment it answered unsealed again.</summary>
     public const string TimeSealed = "time_sealed";

@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Reporting;
 /// <param name="Timing">The timing name.</param>
 /// <param name="BeforeMs">Baseline milliseconds (the median of <see cref="BeforeSamplesMs"/>).</param>
 /// <param name="AfterMs">Milliseconds after the change (the median of <see cref="AfterSamplesMs"/>).</param>
-public sealed record TimingRegression(string Scenario, string Timing, double BeforeMs, double AfterMs)
+internal sealed record TimingRegression(string Scenario, string Timing, double BeforeMs, double AfterMs)
 {
     /// <summary>Every baseline sample, in milliseconds. The default value is empty.</summary>
     public IReadOnlyList<double> BeforeSamplesMs { get; init; } = [];

@@ -22,7 +22,7 @@ namespace Sandbox.Harness.Reporting;
 /// 1 in C(10,5) = 252 (the exact one-sided Mann–Whitney test at U = 0) even before the margin, and a
 /// single slow sample on the after side (or a single fast one before) is enough to keep the verdict.
 /// </summary>
-public sealed record TimingRule
+internal sealed record TimingRule
 {
     /// <summary>The scale that turns a median absolute deviation into a standard-deviation estimate for normal data.</summary>
     public const double MadScale = 1.4826;

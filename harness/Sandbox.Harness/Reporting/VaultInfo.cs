@@ -3,7 +3,7 @@ namespace Sandbox.Harness.Reporting;
 /// <summary>The Vault a run used, as <c>summary.json</c>'s <c>vault</c> object states it.</summary>
 /// <param name="Kind">Which server it was.</param>
 /// <param name="Version">Its version as it reported it (<c>sys/seal-status</c> <c>version</c>), or <see langword="null"/> when unknown.</param>
-public sealed record VaultInfo(VaultKind Kind, string? Version)
+internal sealed record VaultInfo(VaultKind Kind, string? Version)
 {
     /// <summary>The one-line statement every report header and console banner uses.</summary>
     /// <returns>For example <c>Vault double — NOT HashiCorp Vault (sandbox-double 0.1.0)</c>.</returns>

@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Reporting;
 
 /// <summary>Which server answered as "Vault" in a run. Reports state it in words a reader cannot miss.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<VaultKind>))]
-public enum VaultKind
+internal enum VaultKind
 {
     /// <summary>HashiCorp Vault (the binary or the <c>hashicorp/vault</c> image), what production runs.</summary>
     [JsonStringEnumMemberName("hashicorp-vault")]

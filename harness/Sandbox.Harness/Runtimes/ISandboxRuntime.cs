@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Runtimes;
 /// <see cref="SandboxRun.State"/> what it started, before waiting on it, so that another process
 /// can remove it (<see cref="DestroyAsync"/> works from the state alone).
 /// </summary>
-public interface ISandboxRuntime : IAsyncDisposable
+internal interface ISandboxRuntime : IAsyncDisposable
 {
     /// <summary>Which runtime this is.</summary>
     RuntimeKind Kind { get; }

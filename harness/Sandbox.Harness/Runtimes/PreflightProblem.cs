@@ -4,4 +4,4 @@ namespace Sandbox.Harness.Runtimes;
 /// <param name="What">What is missing (a tool, a daemon, an image).</param>
 /// <param name="Detail">What was looked at.</param>
 /// <param name="HowToGet">How to get it.</param>
-public sealed record PreflightProblem(string What, string Detail, string HowToGet);
+internal sealed record PreflightProblem(string What, string Detail, string HowToGet);

@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Runtimes;
 /// <param name="Runtime">The runtime.</param>
 /// <param name="Found">What was found, as readable lines (tool and version, images, the Vault it would run).</param>
 /// <param name="Problems">What is missing; empty when the runtime is usable.</param>
-public sealed record RuntimePreflight(RuntimeKind Runtime, IReadOnlyList<string> Found, IReadOnlyList<PreflightProblem> Problems)
+internal sealed record RuntimePreflight(RuntimeKind Runtime, IReadOnlyList<string> Found, IReadOnlyList<PreflightProblem> Problems)
 {
     /// <summary>True when nothing is missing.</summary>
     public bool Usable => Problems.Count == 0;

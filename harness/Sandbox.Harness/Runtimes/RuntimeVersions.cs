@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Runtimes;
 /// Every pinned image, chart and tool version, in one place. The Vault chart and image follow
 /// vault-helm 0.34.1 (appVersion 2.0.4); the operator follows vault-secrets-operator 1.4.1.
 /// </summary>
-public static class RuntimeVersions
+internal static class RuntimeVersions
 {
     /// <summary>The official HashiCorp Vault image repository.</summary>
     public const string VaultImageRepository = "hashicorp/vault";

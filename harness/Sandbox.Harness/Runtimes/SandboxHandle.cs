@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Runtimes;
 /// written. The fault methods are what the scenario suites break it with. Disposing it removes the
 /// sandbox (processes, containers, run folder) unless it was created detached.
 /// </summary>
-public sealed class SandboxHandle : IAsyncDisposable
+internal sealed class SandboxHandle : IAsyncDisposable
 {
     private readonly SandboxManager _manager;
     private readonly SandboxRun _run;

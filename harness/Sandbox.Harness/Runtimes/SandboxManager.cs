@@ -15,7 +15,7 @@ namespace Sandbox.Harness.Runtimes;
 /// <c>up</c>: preflight, run folder, PostgreSQL, Vault (waits until it answers), init, key file,
 /// unseal, ready; a failure midway tears down what was started and says which step failed.
 /// </summary>
-public sealed class SandboxManager
+internal sealed class SandboxManager
 {
     private static readonly ConcurrentDictionary<string, byte> LiveHandles = new(StringComparer.Ordinal);
     private static readonly VaultClientOptions StatusProbe = new() { ReadRetryCount = 0, ReadAttemptTimeout = TimeSpan.FromSeconds(3), ReadTotalTimeout = TimeSpan.FromSeconds(4) };

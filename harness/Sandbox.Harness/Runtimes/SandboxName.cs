@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Runtimes;
 /// letters, digits and '-', starting with a letter, not ending with '-'), so that it can name a
 /// folder, a container, a volume and a k3d cluster.
 /// </summary>
-public static partial class SandboxName
+internal static partial class SandboxName
 {
     /// <summary>The longest name accepted (k3d adds prefixes and suffixes to cluster names).</summary>
     public const int MaxLength = 30;

@@ -18,7 +18,7 @@ public sealed class SandboxNameException : SandboxException
     /// <summary>The name breaks a rule.</summary>
     /// <param name="name">The name.</param>
     /// <param name="problem">The rule broken.</param>
-    public static SandboxNameException Invalid(string name, string problem) => new(
+    internal static SandboxNameException Invalid(string name, string problem) => new(
         name,
         $"The sandbox name '{name}' is invalid: {problem}. Fix: use --name with 1-{SandboxName.MaxLength} characters such as 'lab-1', or omit --name for a generated one.");
 }

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes;
 
 /// <summary>No sandbox of that name exists under the sandbox home.</summary>
-public sealed class SandboxNotFoundException : SandboxException
+internal sealed class SandboxNotFoundException : SandboxException
 {
     private SandboxNotFoundException(string name, string message)
         : base(message)

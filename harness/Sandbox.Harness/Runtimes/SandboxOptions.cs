@@ -4,7 +4,7 @@ using Sandbox.Harness.Guard;
 namespace Sandbox.Harness.Runtimes;
 
 /// <summary>What <see cref="SandboxManager.UpAsync"/> creates.</summary>
-public sealed record SandboxOptions
+internal sealed record SandboxOptions
 {
     /// <summary>The runtime; <see cref="RuntimeKind.Auto"/> picks the most real usable one. The default value is Auto.</summary>
     public RuntimeKind Runtime { get; init; } = RuntimeKind.Auto;

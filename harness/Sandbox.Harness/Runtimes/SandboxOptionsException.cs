@@ -15,6 +15,6 @@ public sealed class SandboxOptionsException : SandboxException
     /// <param name="option">The option.</param>
     /// <param name="value">The value given.</param>
     /// <param name="rule">The rule and the fix.</param>
-    public static SandboxOptionsException Invalid(string option, string value, string rule) =>
+    internal static SandboxOptionsException Invalid(string option, string value, string rule) =>
         new($"{option} {value} is invalid: {rule}.");
 }

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes;
 
 /// <summary>The files of one sandbox's run folder <c>&lt;home&gt;/.sandbox/&lt;name&gt;/</c>.</summary>
-public sealed record SandboxPaths
+internal sealed record SandboxPaths
 {
     /// <summary>The folder under the home that holds every run folder.</summary>
     public const string RunsFolderName = ".sandbox";

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes;
 
 /// <summary>The life phase recorded in a sandbox's state file.</summary>
-public enum SandboxPhase
+internal enum SandboxPhase
 {
     /// <summary><c>up</c> is running (the state's <c>step</c> says where).</summary>
     Starting = 0,

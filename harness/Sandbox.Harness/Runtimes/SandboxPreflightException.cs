@@ -10,7 +10,7 @@ public sealed class SandboxPreflightException : SandboxException
     }
 
     /// <summary>The failed preflight.</summary>
-    public RuntimePreflight Preflight { get; }
+    internal RuntimePreflight Preflight { get; }
 
     /// <inheritdoc />
     public override ExitCode ExitCode => ExitCode.PreflightFailed;
@@ -18,7 +18,7 @@ public sealed class SandboxPreflightException : SandboxException
     /// <summary>The preflight of a runtime failed.</summary>
     /// <param name="preflight">The result, with its problems.</param>
     /// <param name="usableInstead">Runtimes that would work now.</param>
-    public static SandboxPreflightException Failed(RuntimePreflight preflight, IReadOnlyCollection<RuntimeKind> usableInstead)
+    internal static SandboxPreflightException Failed(RuntimePreflight preflight, IReadOnlyCollection<RuntimeKind> usableInstead)
     {
         ArgumentNullException.ThrowIfNull(preflight);
         ArgumentNullException.ThrowIfNull(usableInstead);

@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Runtimes;
 /// One sandbox as a runtime sees it: its paths, its state (saved after every change so that
 /// another process can finish or undo it), the guard and the clock.
 /// </summary>
-public sealed class SandboxRun : IDisposable
+internal sealed class SandboxRun : IDisposable
 {
     private HttpClient? _http;
 

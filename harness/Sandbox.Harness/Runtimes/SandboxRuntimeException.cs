@@ -17,7 +17,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <param name="step">The step that failed.</param>
     /// <param name="inner">The failure.</param>
     /// <param name="teardown">What the teardown did or what it could not do.</param>
-    public static SandboxRuntimeException UpFailed(string name, UpStep step, Exception inner, string teardown) => new(
+    internal static SandboxRuntimeException UpFailed(string name, UpStep step, Exception inner, string teardown) => new(
         $"sandbox up '{name}' failed at step {step}: {inner.Message}\n{teardown}",
         inner is SandboxException s ? s.ExitCode : ExitCode.RuntimeFailed,
         inner);
@@ -26,7 +26,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <param name="what">Which Vault.</param>
     /// <param name="logFile">Its log.</param>
     /// <param name="logTail">The last lines of its log.</param>
-    public static SandboxRuntimeException VaultExited(string what, string logFile, string logTail) => new(
+    internal static SandboxRuntimeException VaultExited(string what, string logFile, string logTail) => new(
         $"{what} exited before it answered on its address. Last lines of {logFile}:\n{logTail}",
         ExitCode.RuntimeFailed,
         null);
@@ -37,7 +37,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <param name="timeout">The time allowed.</param>
     /// <param name="logFile">Its log.</param>
     /// <param name="inner">The last failure.</param>
-    public static SandboxRuntimeException VaultNotReady(string what, Uri address, TimeSpan timeout, string logFile, Exception? inner) => new(
+    internal static SandboxRuntimeException VaultNotReady(string what, Uri address, TimeSpan timeout, string logFile, Exception? inner) => new(
         $"{what} did not answer GET {address}v1/sys/health within {timeout.TotalSeconds:0.#} s. See {logFile}.",
         ExitCode.Timeout,
         inner);
@@ -47,7 +47,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <param name="address">The address it should serve.</param>
     /// <param name="what">What runs in it.</param>
     /// <param name="inner">The wait that ran out.</param>
-    public static SandboxRuntimeException ContainerRefuses(string container, string address, string what, Exception inner)
+    internal static SandboxRuntimeException ContainerRefuses(string container, string address, string what, Exception inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
         return new(
@@ -59,7 +59,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <summary>A process could not be launched.</summary>
     /// <param name="what">What was launched.</param>
     /// <param name="detail">Why.</param>
-    public static SandboxRuntimeException LaunchFailed(string what, string detail) => new(
+    internal static SandboxRuntimeException LaunchFailed(string what, string detail) => new(
         $"Could not start {what}: {detail}",
         ExitCode.RuntimeFailed,
         null);
@@ -68,7 +68,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <param name="name">The sandbox.</param>
     /// <param name="progress">The unseal progress.</param>
     /// <param name="threshold">The threshold.</param>
-    public static SandboxRuntimeException StillSealed(string name, int progress, int threshold) => new(
+    internal static SandboxRuntimeException StillSealed(string name, int progress, int threshold) => new(
         $"Vault of sandbox '{name}' is still sealed after the key file's shares were submitted (progress {progress}/{threshold}).",
         ExitCode.VaultSealed,
         null);
@@ -76,7 +76,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <summary>The state file is unreadable.</summary>
     /// <param name="file">The file.</param>
     /// <param name="problem">The problem.</param>
-    public static SandboxRuntimeException BadState(string file, string problem) => new(
+    internal static SandboxRuntimeException BadState(string file, string problem) => new(
         $"The sandbox state file {file} is unreadable: {problem}. Fix: 'sandbox sweep' or remove the folder {Path.GetDirectoryName(file)} by hand after stopping what it names.",
         ExitCode.InvalidInput,
         null);
@@ -84,7 +84,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <summary>A sandbox of that name exists already.</summary>
     /// <param name="name">The name.</param>
     /// <param name="folder">Its run folder.</param>
-    public static SandboxRuntimeException AlreadyExists(string name, string folder) => new(
+    internal static SandboxRuntimeException AlreadyExists(string name, string folder) => new(
         $"A sandbox named '{name}' exists already ({folder}). Fix: choose another --name, or 'sandbox down --name {name}' first.",
         ExitCode.SandboxExists,
         null);
@@ -92,7 +92,7 @@ public sealed class SandboxRuntimeException : SandboxException
     /// <summary>The chosen runtime is not implemented in this build.</summary>
     /// <param name="kind">The runtime.</param>
     /// <param name="alternative">What works instead.</param>
-    public static SandboxRuntimeException NotImplemented(RuntimeKind kind, string alternative) => new(
+    internal static SandboxRuntimeException NotImplemented(RuntimeKind kind, string alternative) => new(
         $"The {kind.ToString().ToLowerInvariant()} runtime is not implemented in this build of Sandbox. {alternative}",
         ExitCode.PreflightFailed,
         null);

@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Runtimes;
 /// The content of <c>sandbox.json</c>: everything needed to find, show and remove a sandbox
 /// from another process. It never holds a secret.
 /// </summary>
-public sealed class SandboxState
+internal sealed class SandboxState
 {
     /// <summary>The sandbox name.</summary>
     public string Name { get; set; } = string.Empty;

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes;
 
 /// <summary>What <c>sandbox status</c> reports about one sandbox.</summary>
-public sealed record SandboxStatus
+internal sealed record SandboxStatus
 {
     /// <summary>The name.</summary>
     public required string Name { get; init; }

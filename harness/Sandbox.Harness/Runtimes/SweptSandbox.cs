@@ -5,4 +5,4 @@ namespace Sandbox.Harness.Runtimes;
 /// <param name="Reason">Why it counts as a leftover.</param>
 /// <param name="Removed">True when it was removed.</param>
 /// <param name="Problem">What went wrong removing it, or null.</param>
-public sealed record SweptSandbox(string Name, string Reason, bool Removed, string? Problem);
+internal sealed record SweptSandbox(string Name, string Reason, bool Removed, string? Problem);

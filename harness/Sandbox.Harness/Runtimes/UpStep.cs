@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes;
 
 /// <summary>The steps of <c>sandbox up</c>, in order. The state file records the step in progress.</summary>
-public enum UpStep
+internal enum UpStep
 {
     /// <summary>Check that the runtime can run here.</summary>
     Preflight = 0,

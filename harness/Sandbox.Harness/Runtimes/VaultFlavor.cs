@@ -23,7 +23,7 @@ public sealed record VaultFlavor(VaultKind Kind, string Version, string Source)
 
     /// <summary>The JSON/text name of a kind.</summary>
     /// <param name="kind">The kind.</param>
-    public static string KindNameOf(VaultKind kind) => kind switch
+    internal static string KindNameOf(VaultKind kind) => kind switch
     {
         VaultKind.Double => "double",
         VaultKind.OpenBao => "openbao",

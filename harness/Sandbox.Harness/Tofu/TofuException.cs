@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Tofu;
 /// Vault path, or a topology the code does not describe. The message names the file, the line and
 /// column, the problem and the fix. Nothing is written when it is thrown.
 /// </summary>
-public sealed class TofuException : SandboxException
+internal sealed class TofuException : SandboxException
 {
     private TofuException(string file, int line, int column, string problem, string fix)
         : base($"{file}:{line}:{column}: {problem}{Environment.NewLine}Fix: {fix}")

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Tofu;
 
 /// <summary>Options of <see cref="TofuImporter.Import"/>.</summary>
-public sealed class TofuImportOptions
+internal sealed class TofuImportOptions
 {
     /// <summary>
     /// <c>-var NAME=VALUE</c> values for the root module, in order (a later one wins). A variable

@@ -18,7 +18,7 @@ namespace Sandbox.Harness.Tofu;
 /// <param name="UnknownResourceTypes">Resource types the import does not map, with how many instances.</param>
 /// <param name="FileCount">How many .tf files were read.</param>
 /// <param name="ResourceCount">How many resource instances were evaluated.</param>
-public sealed record TofuImportResult(
+internal sealed record TofuImportResult(
     string Directory,
     string TopologyYaml,
     IReadOnlyDictionary<string, string> PolicyFiles,

@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Tofu;
 /// connection and roles, transit keys and the names of kv v2 secrets. Secrets and production
 /// endpoints are never read. docs/tofu-import.md describes the mapping.
 /// </summary>
-public static class TofuImporter
+internal static class TofuImporter
 {
     internal const string PolicyFolderToken = "@@policies@@";
 

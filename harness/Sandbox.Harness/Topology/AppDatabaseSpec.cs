@@ -4,4 +4,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Grants">PostgreSQL roles granted to every issued login, <c>&lt;app&gt;_role</c> by default.</param>
 /// <param name="DefaultTtl">The credentials' default TTL.</param>
 /// <param name="MaxTtl">The credentials' max TTL.</param>
-public sealed record AppDatabaseSpec(IReadOnlyList<string> Grants, VaultDuration DefaultTtl, VaultDuration MaxTtl);
+internal sealed record AppDatabaseSpec(IReadOnlyList<string> Grants, VaultDuration DefaultTtl, VaultDuration MaxTtl);

@@ -12,7 +12,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Jwt">The JWT role's claim bindings.</param>
 /// <param name="Policies">Policy name (<c>&lt;app&gt;</c>, <c>&lt;app&gt;-ops</c>) to its rendered text.</param>
 /// <param name="Location">Where the app entry starts.</param>
-public sealed record AppSpec(
+internal sealed record AppSpec(
     string Slug,
     string Namespace,
     string ServiceAccount,

@@ -3,4 +3,4 @@ namespace Sandbox.Harness.Topology;
 /// <summary>An auth method mount, desired or observed.</summary>
 /// <param name="Path">The path without trailing slash, e.g. <c>kubernetes</c>.</param>
 /// <param name="Type">The method type: <c>kubernetes</c> or <c>jwt</c>.</param>
-public sealed record AuthMethodState(string Path, string Type);
+internal sealed record AuthMethodState(string Path, string Type);

@@ -6,4 +6,4 @@ namespace Sandbox.Harness.Topology;
 /// The app whose name the path belongs to; <see cref="CapabilityProbes.OtherApp"/> for the
 /// probes of an app that is in no topology; null for shared paths (<c>sys/...</c>, mount roots).
 /// </param>
-public sealed record CapabilityProbe(string Path, string? OwnerApp);
+internal sealed record CapabilityProbe(string Path, string? OwnerApp);

@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Topology;
 /// from the plan's policy texts; Vault's <c>default</c> policy is the same before and after and
 /// is left out.
 /// </summary>
-public static class CapabilityProbes
+internal static class CapabilityProbes
 {
     /// <summary>
     /// The owner of the probes of a fictitious app that no topology has, so that widening an

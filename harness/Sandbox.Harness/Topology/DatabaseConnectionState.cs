@@ -8,4 +8,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Name">The connection name.</param>
 /// <param name="PluginName"><c>plugin_name</c>.</param>
 /// <param name="AllowedRoles"><c>allowed_roles</c>: every app's role name.</param>
-public sealed record DatabaseConnectionState(string Mount, string Name, string PluginName, IReadOnlyList<string> AllowedRoles);
+internal sealed record DatabaseConnectionState(string Mount, string Name, string PluginName, IReadOnlyList<string> AllowedRoles);

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="RevocationStatements"><c>revocation_statements</c>.</param>
 /// <param name="DefaultTtlSeconds"><c>default_ttl</c> in seconds.</param>
 /// <param name="MaxTtlSeconds"><c>max_ttl</c> in seconds.</param>
-public sealed record DatabaseRoleState(
+internal sealed record DatabaseRoleState(
     string Mount,
     string Name,
     string DbName,

@@ -4,4 +4,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Mount">The database mount path, <c>postgres</c> by default.</param>
 /// <param name="Connection">The connection name under <c>&lt;mount&gt;/config/</c>, <c>postgres</c> by default.</param>
 /// <param name="PluginName">The plugin, <c>postgresql-database-plugin</c> by default.</param>
-public sealed record DatabaseSpec(string Mount, string Connection, string PluginName);
+internal sealed record DatabaseSpec(string Mount, string Connection, string PluginName);

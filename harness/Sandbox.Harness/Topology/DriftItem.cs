@@ -5,7 +5,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Category">What it is: <c>mount</c>, <c>auth</c>, <c>policy</c>, <c>kubernetes role</c>, <c>jwt role</c>, <c>database role</c>, <c>transit key</c>, <c>jwt config</c>.</param>
 /// <param name="Name">The Vault path or name, e.g. <c>auth/jwt/role/gitea_cicd_webapp</c>.</param>
 /// <param name="Details">For <see cref="DriftKind.Different"/>: one line per differing field (<c>token_ttl: expected 3600, found 7200</c>) or per policy path.</param>
-public sealed record DriftItem(DriftKind Kind, string Category, string Name, IReadOnlyList<string> Details)
+internal sealed record DriftItem(DriftKind Kind, string Category, string Name, IReadOnlyList<string> Details)
 {
     /// <summary>The item as readable lines.</summary>
     /// <returns>The text.</returns>

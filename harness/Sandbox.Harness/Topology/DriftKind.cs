@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Topology;
 
 /// <summary>How a name differs between the topology and the sandbox Vault.</summary>
-public enum DriftKind
+internal enum DriftKind
 {
     /// <summary>The topology has it, Vault does not.</summary>
     Missing,

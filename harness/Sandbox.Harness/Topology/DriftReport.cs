@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Topology;
 /// holds. Policies are compared by meaning (normalised), so formatting, order and comments do
 /// not count. Empty means no drift.
 /// </summary>
-public sealed class DriftReport
+internal sealed class DriftReport
 {
     private static readonly string[] BuiltInMounts = ["cubbyhole", "identity", "sys"];
     private static readonly string[] BuiltInAuth = ["token"];

@@ -7,4 +7,4 @@ namespace Sandbox.Harness.Topology;
 /// </summary>
 /// <param name="Path">The auth mount path without trailing slash, <c>jwt</c> by default.</param>
 /// <param name="BoundIssuer">Production's issuer (<c>iss</c>) string, kept as is.</param>
-public sealed record JwtAuthSpec(string Path, string? BoundIssuer);
+internal sealed record JwtAuthSpec(string Path, string? BoundIssuer);

@@ -6,4 +6,4 @@ namespace Sandbox.Harness.Topology;
 /// </summary>
 /// <param name="Mount">The JWT auth mount path.</param>
 /// <param name="BoundIssuer">The issuer string, or null.</param>
-public sealed record JwtConfigState(string Mount, string? BoundIssuer);
+internal sealed record JwtConfigState(string Mount, string? BoundIssuer);

@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="BoundClaims">Claim name to accepted values (Gitea-shaped: <c>repository</c>, <c>ref</c>, ...).</param>
 /// <param name="BoundClaimsType"><c>string</c> or <c>glob</c>.</param>
 /// <param name="BoundSubject">The required <c>sub</c>, or null.</param>
-public sealed record JwtRoleSpec(
+internal sealed record JwtRoleSpec(
     string UserClaim,
     IReadOnlyList<string> BoundAudiences,
     IReadOnlyDictionary<string, IReadOnlyList<string>> BoundClaims,

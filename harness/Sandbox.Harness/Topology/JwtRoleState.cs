@@ -12,7 +12,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="TokenPolicies"><c>token_policies</c>.</param>
 /// <param name="TokenTtlSeconds"><c>token_ttl</c> in seconds; null or 0 means the mount default.</param>
 /// <param name="TokenMaxTtlSeconds"><c>token_max_ttl</c> in seconds; null or 0 means the mount default.</param>
-public sealed record JwtRoleState(
+internal sealed record JwtRoleState(
     string Mount,
     string Name,
     string RoleType,

@@ -4,4 +4,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Mount">The kv v2 mount, e.g. <c>kvv2</c>.</param>
 /// <param name="Path">The secret path inside the mount, e.g. <c>webapp/config</c>.</param>
 /// <param name="Data">The key/value pairs (non-secret example values).</param>
-public sealed record KvSeedState(string Mount, string Path, IReadOnlyDictionary<string, string> Data);
+internal sealed record KvSeedState(string Mount, string Path, IReadOnlyDictionary<string, string> Data);

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="DefaultLeaseTtl">The mount's default lease TTL, or null for Vault's default.</param>
 /// <param name="MaxLeaseTtl">The mount's max lease TTL, or null for Vault's default.</param>
 /// <param name="Location">Where the mount was written.</param>
-public sealed record MountSpec(
+internal sealed record MountSpec(
     string Path,
     string Type,
     int? KvVersion,

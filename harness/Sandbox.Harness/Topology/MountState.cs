@@ -7,4 +7,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Description">The description.</param>
 /// <param name="DefaultLeaseTtlSeconds">The mount's default lease TTL in seconds; null or 0 means Vault's default.</param>
 /// <param name="MaxLeaseTtlSeconds">The mount's max lease TTL in seconds; null or 0 means Vault's default.</param>
-public sealed record MountState(string Path, string Type, int? KvVersion, string Description = "", long? DefaultLeaseTtlSeconds = null, long? MaxLeaseTtlSeconds = null);
+internal sealed record MountState(string Path, string Type, int? KvVersion, string Description = "", long? DefaultLeaseTtlSeconds = null, long? MaxLeaseTtlSeconds = null);

@@ -15,7 +15,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="TransitKeys">The keys of the topology's transit mount.</param>
 /// <param name="JwtConfig">The JWT auth config, or null when it was not read (then it is not compared).</param>
 /// <param name="DatabaseConnection">The database connection, or null when it was not read (then it is not compared).</param>
-public sealed record ObservedState(
+internal sealed record ObservedState(
     IReadOnlyList<MountState> Mounts,
     IReadOnlyList<AuthMethodState> AuthMethods,
     IReadOnlyDictionary<string, string> Policies,

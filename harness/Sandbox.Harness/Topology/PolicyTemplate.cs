@@ -3,7 +3,7 @@ namespace Sandbox.Harness.Topology;
 /// <summary>A policy template file with <c>{{app}}</c> placeholders.</summary>
 /// <param name="File">The template's full path.</param>
 /// <param name="Text">The template text.</param>
-public sealed record PolicyTemplate(string File, string Text)
+internal sealed record PolicyTemplate(string File, string Text)
 {
     /// <summary>The text with every <c>{{app}}</c> replaced by the slug.</summary>
     /// <param name="slug">The app slug.</param>

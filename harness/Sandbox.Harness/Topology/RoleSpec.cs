@@ -6,4 +6,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="TokenTtl">The token TTL, or null for the mount default.</param>
 /// <param name="TokenMaxTtl">The token max TTL, or null for the mount default.</param>
 /// <param name="Location">Where the role's settings were written (the app entry, or the defaults).</param>
-public sealed record RoleSpec(string Name, IReadOnlyList<string> Policies, VaultDuration? TokenTtl, VaultDuration? TokenMaxTtl, SourceLocation Location);
+internal sealed record RoleSpec(string Name, IReadOnlyList<string> Policies, VaultDuration? TokenTtl, VaultDuration? TokenMaxTtl, SourceLocation Location);

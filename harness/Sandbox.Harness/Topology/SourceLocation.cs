@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="File">The file.</param>
 /// <param name="Line">The line.</param>
 /// <param name="Column">The column.</param>
-public sealed record SourceLocation(string File, int Line, int Column)
+internal sealed record SourceLocation(string File, int Line, int Column)
 {
     /// <summary><c>file:line:column</c>.</summary>
     /// <returns>The text.</returns>

@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="PoliciesBefore">The token policies before (empty when the role is new).</param>
 /// <param name="PoliciesAfter">The token policies after (empty when the role is gone).</param>
 /// <param name="Diff">The effective capability changes on every probe path.</param>
-public sealed record TokenCapabilityDiff(
+internal sealed record TokenCapabilityDiff(
     string Role,
     string App,
     IReadOnlyList<string> PoliciesBefore,

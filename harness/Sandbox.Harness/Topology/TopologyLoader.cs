@@ -13,7 +13,7 @@ namespace Sandbox.Harness.Topology;
 /// <see cref="TopologySpec"/>. Every problem is a <see cref="TopologyException"/> with the file, line,
 /// column and the fix; nothing is silently defaulted except what docs/topology.md documents.
 /// </summary>
-public static partial class TopologyLoader
+internal static partial class TopologyLoader
 {
     private static readonly string[] RootKeys = ["version", "mounts", "kv", "transit", "database", "auth", "policies", "extraPolicies", "apps"];
     private static readonly string[] MountKeys = ["type", "version", "description", "defaultLeaseTtl", "maxLeaseTtl"];

@@ -17,7 +17,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="PostgresGroupRoles">The PostgreSQL roles (<c>&lt;app&gt;_role</c>) that must exist for the grants.</param>
 /// <param name="TransitKeys">The transit keys.</param>
 /// <param name="Seeds">The kv v2 seed values.</param>
-public sealed record TopologyPlan(
+internal sealed record TopologyPlan(
     IReadOnlyList<MountState> Mounts,
     IReadOnlyList<AuthMethodState> AuthMethods,
     JwtConfigState JwtConfig,

@@ -17,7 +17,7 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Jwt">The JWT auth method.</param>
 /// <param name="ExtraPolicies">Policies not derived from an app (name to text), e.g. shared read-only ones.</param>
 /// <param name="Apps">The apps, in file order.</param>
-public sealed record TopologySpec(
+internal sealed record TopologySpec(
     IReadOnlyList<string> SourceFiles,
     IReadOnlyList<MountSpec> Mounts,
     string KvMount,

@@ -4,4 +4,4 @@ namespace Sandbox.Harness.Topology;
 /// <param name="Mount">The transit mount path.</param>
 /// <param name="Name">The key name.</param>
 /// <param name="Type">The key type, e.g. <c>aes256-gcm96</c>.</param>
-public sealed record TransitKeyState(string Mount, string Name, string Type);
+internal sealed record TransitKeyState(string Mount, string Name, string Type);

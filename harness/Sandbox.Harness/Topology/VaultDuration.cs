@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Topology;
 /// </summary>
 /// <param name="Text">The text as written.</param>
 /// <param name="Value">The duration, truncated to whole seconds.</param>
-public readonly partial record struct VaultDuration(string Text, TimeSpan Value)
+internal readonly partial record struct VaultDuration(string Text, TimeSpan Value)
 {
     /// <summary>The duration in whole seconds, the form Vault returns (<c>token_ttl: 3600</c>).</summary>
     public long Seconds => (long)Value.TotalSeconds;

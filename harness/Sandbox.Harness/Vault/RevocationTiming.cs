@@ -11,7 +11,7 @@ namespace Sandbox.Harness.Vault;
 /// that covers one retry is 3 × base plus slack. The base that ran is read from the Vault double's
 /// start-up log (its knob shortens it); HashiCorp Vault and OpenBao always use 10 s.
 /// </summary>
-public sealed partial record RevocationTiming(TimeSpan RetryBase, string Source)
+internal sealed partial record RevocationTiming(TimeSpan RetryBase, string Source)
 {
     /// <summary>Vault's <c>revokeRetryBase</c>.</summary>
     public static readonly TimeSpan VaultRetryBase = TimeSpan.FromSeconds(10);

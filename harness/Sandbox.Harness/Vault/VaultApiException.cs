@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Vault;
 public class VaultApiException : SandboxException
 {
     /// <summary>Creates the exception; use the static factories for a complete message.</summary>
-    protected VaultApiException(
+    private protected VaultApiException(
         string message,
         HttpStatusCode statusCode,
         IReadOnlyList<string> errors,

@@ -16,7 +16,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task JwtWriteConfigAsync(string mount, JwtAuthConfig config, CancellationToken cancellationToken = default)
+    internal async Task JwtWriteConfigAsync(string mount, JwtAuthConfig config, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("auth", RequireName(mount, nameof(mount)), "config"), RequestKind.SingleAttempt, ToJsonObject(config), cancellationToken).ConfigureAwait(false);
@@ -27,7 +27,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<JwtAuthConfig?> JwtReadConfigAsync(string mount, CancellationToken cancellationToken = default) =>
+    internal async Task<JwtAuthConfig?> JwtReadConfigAsync(string mount, CancellationToken cancellationToken = default) =>
         (await ReadEnvelopeOrNullAsync<JwtAuthConfig>(VaultPath("auth", RequireName(mount, nameof(mount)), "config"), cancellationToken).ConfigureAwait(false))?.Data;
 
     /// <summary>Writes a JWT role (<c>POST auth/&lt;mount&gt;/role/:name</c>). Sent once.</summary>
@@ -35,7 +35,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task JwtWriteRoleAsync(string mount, string name, JwtRole role, CancellationToken cancellationToken = default)
+    internal async Task JwtWriteRoleAsync(string mount, string name, JwtRole role, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(role);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("auth", RequireName(mount, nameof(mount)), "role", RequireName(name, nameof(name))), RequestKind.SingleAttempt, ToJsonObject(role), cancellationToken).ConfigureAwait(false);
@@ -46,7 +46,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<JwtRole?> JwtReadRoleAsync(string mount, string name, CancellationToken cancellationToken = default) =>
+    internal async Task<JwtRole?> JwtReadRoleAsync(string mount, string name, CancellationToken cancellationToken = default) =>
         (await ReadEnvelopeOrNullAsync<JwtRole>(VaultPath("auth", RequireName(mount, nameof(mount)), "role", RequireName(name, nameof(name))), cancellationToken).ConfigureAwait(false))?.Data;
 
     /// <summary>Lists JWT role names; empty when none. Retried on transient failures.</summary>
@@ -54,7 +54,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> JwtListRolesAsync(string mount, CancellationToken cancellationToken = default) =>
+    internal Task<IReadOnlyList<string>> JwtListRolesAsync(string mount, CancellationToken cancellationToken = default) =>
         ListKeysAsync(VaultPath("auth", RequireName(mount, nameof(mount)), "role") + "/", cancellationToken);
 
     /// <summary>Logs in with a JWT (<c>POST auth/&lt;mount&gt;/login</c>). Sent once; no token needed.</summary>
@@ -66,7 +66,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<VaultAuthInfo> JwtLoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken = default) =>
+    internal Task<VaultAuthInfo> JwtLoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken = default) =>
         LoginAsync(mount, role, jwt, cancellationToken);
 
     /// <summary>Writes the Kubernetes method's config (<c>POST auth/&lt;mount&gt;/config</c>). Sent once.</summary>
@@ -74,7 +74,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task KubernetesWriteConfigAsync(string mount, KubernetesAuthConfig config, CancellationToken cancellationToken = default)
+    internal async Task KubernetesWriteConfigAsync(string mount, KubernetesAuthConfig config, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("auth", RequireName(mount, nameof(mount)), "config"), RequestKind.SingleAttempt, ToJsonObject(config), cancellationToken).ConfigureAwait(false);
@@ -85,7 +85,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<KubernetesAuthConfig?> KubernetesReadConfigAsync(string mount, CancellationToken cancellationToken = default) =>
+    internal async Task<KubernetesAuthConfig?> KubernetesReadConfigAsync(string mount, CancellationToken cancellationToken = default) =>
         (await ReadEnvelopeOrNullAsync<KubernetesAuthConfig>(VaultPath("auth", RequireName(mount, nameof(mount)), "config"), cancellationToken).ConfigureAwait(false))?.Data;
 
     /// <summary>Writes a Kubernetes role (<c>POST auth/&lt;mount&gt;/role/:name</c>). Sent once.</summary>
@@ -93,7 +93,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task KubernetesWriteRoleAsync(string mount, string name, KubernetesRole role, CancellationToken cancellationToken = default)
+    internal async Task KubernetesWriteRoleAsync(string mount, string name, KubernetesRole role, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(role);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("auth", RequireName(mount, nameof(mount)), "role", RequireName(name, nameof(name))), RequestKind.SingleAttempt, ToJsonObject(role), cancellationToken).ConfigureAwait(false);
@@ -104,7 +104,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<KubernetesRole?> KubernetesReadRoleAsync(string mount, string name, CancellationToken cancellationToken = default) =>
+    internal async Task<KubernetesRole?> KubernetesReadRoleAsync(string mount, string name, CancellationToken cancellationToken = default) =>
         (await ReadEnvelopeOrNullAsync<KubernetesRole>(VaultPath("auth", RequireName(mount, nameof(mount)), "role", RequireName(name, nameof(name))), cancellationToken).ConfigureAwait(false))?.Data;
 
     /// <summary>Lists Kubernetes role names; empty when none. Retried on transient failures.</summary>
@@ -112,7 +112,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> KubernetesListRolesAsync(string mount, CancellationToken cancellationToken = default) =>
+    internal Task<IReadOnlyList<string>> KubernetesListRolesAsync(string mount, CancellationToken cancellationToken = default) =>
         ListKeysAsync(VaultPath("auth", RequireName(mount, nameof(mount)), "role") + "/", cancellationToken);
 
     /// <summary>Logs in with a service-account JWT (<c>POST auth/&lt;mount&gt;/login</c>). Sent once; no token needed.</summary>
@@ -124,7 +124,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<VaultAuthInfo> KubernetesLoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken = default) =>
+    internal Task<VaultAuthInfo> KubernetesLoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken = default) =>
         LoginAsync(mount, role, jwt, cancellationToken);
 
     private Task<VaultAuthInfo> LoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> DatabaseWriteConnectionAsync(string mount, string name, DatabaseConnectionConfig config, CancellationToken cancellationToken = default)
+    internal Task<IReadOnlyList<string>> DatabaseWriteConnectionAsync(string mount, string name, DatabaseConnectionConfig config, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         var body = ToJsonObject(config with { ConnectionDetails = null });
@@ -26,7 +26,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<DatabaseConnectionConfig?> DatabaseReadConnectionAsync(string mount, string name, CancellationToken cancellationToken = default)
+    internal async Task<DatabaseConnectionConfig?> DatabaseReadConnectionAsync(string mount, string name, CancellationToken cancellationToken = default)
     {
         var envelope = await ReadEnvelopeOrNullAsync<DatabaseConnectionConfig>(VaultPath(RequireName(mount, nameof(mount)), "config", RequireName(name, nameof(name))), cancellationToken).ConfigureAwait(false);
         return envelope?.Data;
@@ -37,7 +37,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task DatabaseWriteRoleAsync(string mount, string name, DatabaseRole role, CancellationToken cancellationToken = default)
+    internal async Task DatabaseWriteRoleAsync(string mount, string name, DatabaseRole role, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(role);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath(RequireName(mount, nameof(mount)), "roles", RequireName(name, nameof(name))), RequestKind.SingleAttempt, ToJsonObject(role), cancellationToken).ConfigureAwait(false);
@@ -48,7 +48,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<DatabaseRole?> DatabaseReadRoleAsync(string mount, string name, CancellationToken cancellationToken = default)
+    internal async Task<DatabaseRole?> DatabaseReadRoleAsync(string mount, string name, CancellationToken cancellationToken = default)
     {
         var envelope = await ReadEnvelopeOrNullAsync<DatabaseRole>(VaultPath(RequireName(mount, nameof(mount)), "roles", RequireName(name, nameof(name))), cancellationToken).ConfigureAwait(false);
         return envelope?.Data;
@@ -59,7 +59,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> DatabaseListRolesAsync(string mount, CancellationToken cancellationToken = default) =>
+    internal Task<IReadOnlyList<string>> DatabaseListRolesAsync(string mount, CancellationToken cancellationToken = default) =>
         ListKeysAsync(VaultPath(RequireName(mount, nameof(mount)), "roles") + "/", cancellationToken);
 
     /// <summary>Deletes a role. Sent once.</summary>
@@ -67,7 +67,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task DatabaseDeleteRoleAsync(string mount, string name, CancellationToken cancellationToken = default) =>
+    internal async Task DatabaseDeleteRoleAsync(string mount, string name, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Delete, VaultPath(RequireName(mount, nameof(mount)), "roles", RequireName(name, nameof(name))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>

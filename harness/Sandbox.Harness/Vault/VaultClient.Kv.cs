@@ -15,7 +15,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<JsonObject?> KvV1ReadAsync(string mount, string path, CancellationToken cancellationToken = default)
+    internal async Task<JsonObject?> KvV1ReadAsync(string mount, string path, CancellationToken cancellationToken = default)
     {
         var envelope = await ReadEnvelopeOrNullAsync<JsonObject>(VaultPath(RequireName(mount, nameof(mount)), RequireName(path, nameof(path))), cancellationToken).ConfigureAwait(false);
         return envelope?.Data;
@@ -26,7 +26,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task KvV1WriteAsync(string mount, string path, JsonObject data, CancellationToken cancellationToken = default)
+    internal async Task KvV1WriteAsync(string mount, string path, JsonObject data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         await SendExpectingNoDataAsync(HttpMethod.Put, VaultPath(RequireName(mount, nameof(mount)), RequireName(path, nameof(path))), RequestKind.SingleAttempt, data.DeepClone(), cancellationToken).ConfigureAwait(false);
@@ -37,7 +37,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> KvV1ListAsync(string mount, string prefix = "", CancellationToken cancellationToken = default) =>
+    internal Task<IReadOnlyList<string>> KvV1ListAsync(string mount, string prefix = "", CancellationToken cancellationToken = default) =>
         ListKeysAsync(VaultPath(RequireName(mount, nameof(mount)), prefix) + "/", cancellationToken);
 
     /// <summary>Deletes a KV v1 secret (<c>DELETE &lt;mount&gt;/:path</c>). Sent once.</summary>
@@ -45,7 +45,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task KvV1DeleteAsync(string mount, string path, CancellationToken cancellationToken = default) =>
+    internal async Task KvV1DeleteAsync(string mount, string path, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Delete, VaultPath(RequireName(mount, nameof(mount)), RequireName(path, nameof(path))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     // ---- KV v2 ----
@@ -119,7 +119,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task KvV2DeleteVersionsAsync(string mount, string path, IEnumerable<int> versions, CancellationToken cancellationToken = default) =>
+    internal Task KvV2DeleteVersionsAsync(string mount, string path, IEnumerable<int> versions, CancellationToken cancellationToken = default) =>
         KvV2VersionsAsync("delete", mount, path, versions, cancellationToken);
 
     /// <summary>Restores soft-deleted versions (<c>POST &lt;mount&gt;/undelete/:path</c>). Sent once.</summary>
@@ -127,7 +127,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task KvV2UndeleteAsync(string mount, string path, IEnumerable<int> versions, CancellationToken cancellationToken = default) =>
+    internal Task KvV2UndeleteAsync(string mount, string path, IEnumerable<int> versions, CancellationToken cancellationToken = default) =>
         KvV2VersionsAsync("undelete", mount, path, versions, cancellationToken);
 
     /// <summary>Destroys versions for good (<c>POST &lt;mount&gt;/destroy/:path</c>). Sent once.</summary>
@@ -135,7 +135,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task KvV2DestroyAsync(string mount, string path, IEnumerable<int> versions, CancellationToken cancellationToken = default) =>
+    internal Task KvV2DestroyAsync(string mount, string path, IEnumerable<int> versions, CancellationToken cancellationToken = default) =>
         KvV2VersionsAsync("destroy", mount, path, versions, cancellationToken);
 
     /// <summary>Reads a secret's metadata and version list (<c>GET &lt;mount&gt;/metadata/:path</c>); null when absent. Retried on transient failures.</summary>
@@ -143,7 +143,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<Kv2Metadata?> KvV2ReadMetadataAsync(string mount, string path, CancellationToken cancellationToken = default)
+    internal async Task<Kv2Metadata?> KvV2ReadMetadataAsync(string mount, string path, CancellationToken cancellationToken = default)
     {
         var envelope = await ReadEnvelopeOrNullAsync<Kv2Metadata>(VaultPath(RequireName(mount, nameof(mount)), "metadata", RequireName(path, nameof(path))), cancellationToken).ConfigureAwait(false);
         return envelope?.Data;
@@ -162,7 +162,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task KvV2DeleteMetadataAsync(string mount, string path, CancellationToken cancellationToken = default) =>
+    internal async Task KvV2DeleteMetadataAsync(string mount, string path, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Delete, VaultPath(RequireName(mount, nameof(mount)), "metadata", RequireName(path, nameof(path))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     private async Task<Kv2VersionMetadata> KvV2SendDataAsync(

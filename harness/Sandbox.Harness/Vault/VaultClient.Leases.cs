@@ -51,7 +51,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task RevokeLeasePrefixAsync(string prefix, CancellationToken cancellationToken = default) =>
+    internal async Task RevokeLeasePrefixAsync(string prefix, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Put, VaultPath("sys/leases/revoke-prefix", RequireName(prefix, nameof(prefix))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     private static JsonObject LeaseBody(string leaseId)

@@ -15,10 +15,10 @@ public sealed partial class VaultClient
     /// Vault's answer while a freshly enabled kv v2 mount upgrades itself in the background
     /// (vault-plugin-secrets-kv upgrade.go); every versioned path of the mount answers it with 400.
     /// </summary>
-    public const string KvUpgradingMessage = "Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.";
+    internal const string KvUpgradingMessage = "Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.";
 
     /// <summary>The name of the pipeline that waits out a kv v2 mount's upgrade.</summary>
-    public const string KvUpgradePipelineName = "vault-kv-upgrade-wait";
+    internal const string KvUpgradePipelineName = "vault-kv-upgrade-wait";
 
     /// <summary>
     /// Enables a secrets engine at <paramref name="path"/> (<c>POST sys/mounts/:path</c>). Sent once.
@@ -52,7 +52,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<int> WaitForKvV2ReadyAsync(string mount, CancellationToken cancellationToken = default)
+    internal async Task<int> WaitForKvV2ReadyAsync(string mount, CancellationToken cancellationToken = default)
     {
         var path = VaultPath(RequireName(mount, nameof(mount)), "config");
         var seen = 0;
@@ -87,7 +87,7 @@ public sealed partial class VaultClient
 
     /// <summary>Whether <paramref name="e"/> is exactly Vault's kv v2 upgrade answer.</summary>
     /// <param name="e">The error.</param>
-    public static bool IsKvUpgrading(VaultApiException e) =>
+    internal static bool IsKvUpgrading(VaultApiException e) =>
         e is { StatusCode: HttpStatusCode.BadRequest } && e.Errors.Any(x => string.Equals(x.Trim(), KvUpgradingMessage, StringComparison.Ordinal));
 
     /// <summary>Lists the secrets engines (<c>GET sys/mounts</c>), keyed by path with its trailing '/'. Retried on transient failures.</summary>
@@ -95,7 +95,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<IReadOnlyDictionary<string, MountInfo>> ListSecretsEnginesAsync(CancellationToken cancellationToken = default)
+    internal async Task<IReadOnlyDictionary<string, MountInfo>> ListSecretsEnginesAsync(CancellationToken cancellationToken = default)
     {
         var envelope = await SendEnvelopeAsync<Dictionary<string, MountInfo>>(HttpMethod.Get, "sys/mounts", RequestKind.IdempotentRead, null, cancellationToken).ConfigureAwait(false);
         return envelope.Data ?? [];
@@ -106,7 +106,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task DisableSecretsEngineAsync(string path, CancellationToken cancellationToken = default) =>
+    internal async Task DisableSecretsEngineAsync(string path, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Delete, VaultPath("sys/mounts", RequireName(path, nameof(path))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Enables an auth method at <paramref name="path"/> (<c>POST sys/auth/:path</c>; needs sudo). Sent once.</summary>
@@ -114,7 +114,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task EnableAuthMethodAsync(string path, MountRequest request, CancellationToken cancellationToken = default)
+    internal async Task EnableAuthMethodAsync(string path, MountRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("sys/auth", RequireName(path, nameof(path))), RequestKind.SingleAttempt, MountBody(request), cancellationToken).ConfigureAwait(false);
@@ -125,7 +125,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<IReadOnlyDictionary<string, MountInfo>> ListAuthMethodsAsync(CancellationToken cancellationToken = default)
+    internal async Task<IReadOnlyDictionary<string, MountInfo>> ListAuthMethodsAsync(CancellationToken cancellationToken = default)
     {
         var envelope = await SendEnvelopeAsync<Dictionary<string, MountInfo>>(HttpMethod.Get, "sys/auth", RequestKind.IdempotentRead, null, cancellationToken).ConfigureAwait(false);
         return envelope.Data ?? [];
@@ -136,7 +136,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task DisableAuthMethodAsync(string path, CancellationToken cancellationToken = default) =>
+    internal async Task DisableAuthMethodAsync(string path, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Delete, VaultPath("sys/auth", RequireName(path, nameof(path))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     private static JsonObject MountBody(MountRequest request)

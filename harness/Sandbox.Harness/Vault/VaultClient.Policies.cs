@@ -36,7 +36,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> ListPoliciesAsync(CancellationToken cancellationToken = default) =>
+    internal Task<IReadOnlyList<string>> ListPoliciesAsync(CancellationToken cancellationToken = default) =>
         ListKeysAsync("sys/policies/acl", cancellationToken);
 
     /// <summary>Deletes an ACL policy (<c>DELETE sys/policies/acl/:name</c>); succeeds when absent. Sent once.</summary>
@@ -44,6 +44,6 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task DeletePolicyAsync(string name, CancellationToken cancellationToken = default) =>
+    internal async Task DeletePolicyAsync(string name, CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Delete, VaultPath("sys/policies/acl", RequireName(name, nameof(name))), RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 }

@@ -12,7 +12,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultApiException">Vault answered with an error.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<bool> GetInitStatusAsync(CancellationToken cancellationToken = default)
+    internal async Task<bool> GetInitStatusAsync(CancellationToken cancellationToken = default)
     {
         const string path = "sys/init";
         var raw = await SendAsync(HttpMethod.Get, path, RequestKind.IdempotentRead, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -32,7 +32,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultApiException">Vault refused, e.g. 400 <c>Vault is already initialized</c>.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<InitResponse> InitAsync(int secretShares, int secretThreshold, CancellationToken cancellationToken = default)
+    internal async Task<InitResponse> InitAsync(int secretShares, int secretThreshold, CancellationToken cancellationToken = default)
     {
         const string path = "sys/init";
         var body = new JsonObject { ["secret_shares"] = secretShares, ["secret_threshold"] = secretThreshold };
@@ -63,7 +63,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultApiException">Vault refused the key (400 <c>invalid key</c>, malformed key, not initialized).</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<SealStatus> UnsealAsync(string key, CancellationToken cancellationToken = default)
+    internal async Task<SealStatus> UnsealAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         const string path = "sys/unseal";
@@ -77,7 +77,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultApiException">Vault refused, e.g. 400 <c>vault is unsealed</c>.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<SealStatus> ResetUnsealAsync(CancellationToken cancellationToken = default)
+    internal async Task<SealStatus> ResetUnsealAsync(CancellationToken cancellationToken = default)
     {
         const string path = "sys/unseal";
         var body = new JsonObject { ["reset"] = true };
@@ -90,7 +90,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultApiException">Vault refused, e.g. 403 <c>permission denied</c>.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task SealAsync(CancellationToken cancellationToken = default) =>
+    internal async Task SealAsync(CancellationToken cancellationToken = default) =>
         await SendExpectingNoDataAsync(HttpMethod.Put, "sys/seal", RequestKind.SingleAttempt, null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
@@ -104,7 +104,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultApiException">The body is not Vault's health JSON.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<HealthResult> GetHealthAsync(HealthQuery? query = null, CancellationToken cancellationToken = default)
+    internal async Task<HealthResult> GetHealthAsync(HealthQuery? query = null, CancellationToken cancellationToken = default)
     {
         const string path = "sys/health";
         var raw = await SendAsync(HttpMethod.Get, path, RequestKind.HealthProbe, null, query?.ToQueryString(), cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<VaultAuthInfo> CreateTokenAsync(TokenCreateRequest? request = null, CancellationToken cancellationToken = default) =>
+    internal Task<VaultAuthInfo> CreateTokenAsync(TokenCreateRequest? request = null, CancellationToken cancellationToken = default) =>
         SendForAuthAsync("auth/token/create", ToJsonObject(request ?? new TokenCreateRequest()), cancellationToken);
 
     /// <summary>Looks up <see cref="Token"/> (<c>GET auth/token/lookup-self</c>). Retried on transient failures.</summary>
@@ -35,7 +35,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<VaultAuthInfo> RenewSelfAsync(TimeSpan? increment = null, CancellationToken cancellationToken = default)
+    internal Task<VaultAuthInfo> RenewSelfAsync(TimeSpan? increment = null, CancellationToken cancellationToken = default)
     {
         var body = new JsonObject();
         if (increment is { } value)

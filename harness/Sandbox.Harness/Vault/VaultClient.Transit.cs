@@ -16,7 +16,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<TransitKey?> TransitCreateKeyAsync(string mount, string name, string type = "aes256-gcm96", CancellationToken cancellationToken = default) =>
+    internal Task<TransitKey?> TransitCreateKeyAsync(string mount, string name, string type = "aes256-gcm96", CancellationToken cancellationToken = default) =>
         SendForOptionalKeyAsync(VaultPath(RequireName(mount, nameof(mount)), "keys", RequireName(name, nameof(name))), new JsonObject { ["type"] = type }, cancellationToken);
 
     /// <summary>Reads a key (<c>GET &lt;mount&gt;/keys/:name</c>); null when absent. Retried on transient failures.</summary>
@@ -24,7 +24,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<TransitKey?> TransitReadKeyAsync(string mount, string name, CancellationToken cancellationToken = default)
+    internal async Task<TransitKey?> TransitReadKeyAsync(string mount, string name, CancellationToken cancellationToken = default)
     {
         var envelope = await ReadEnvelopeOrNullAsync<TransitKey>(VaultPath(RequireName(mount, nameof(mount)), "keys", RequireName(name, nameof(name))), cancellationToken).ConfigureAwait(false);
         return envelope?.Data;
@@ -35,7 +35,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<IReadOnlyList<string>> TransitListKeysAsync(string mount, CancellationToken cancellationToken = default) =>
+    internal Task<IReadOnlyList<string>> TransitListKeysAsync(string mount, CancellationToken cancellationToken = default) =>
         ListKeysAsync(VaultPath(RequireName(mount, nameof(mount)), "keys") + "/", cancellationToken);
 
     /// <summary>
@@ -46,7 +46,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<TransitKey?> TransitRotateKeyAsync(string mount, string name, CancellationToken cancellationToken = default) =>
+    internal Task<TransitKey?> TransitRotateKeyAsync(string mount, string name, CancellationToken cancellationToken = default) =>
         SendForOptionalKeyAsync(VaultPath(RequireName(mount, nameof(mount)), "keys", RequireName(name, nameof(name)), "rotate"), null, cancellationToken);
 
     /// <summary>Encrypts bytes (<c>POST &lt;mount&gt;/encrypt/:name</c>); creates the key if absent and allowed. Sent once.</summary>
@@ -54,7 +54,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<TransitCiphertext> TransitEncryptAsync(string mount, string name, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
+    internal async Task<TransitCiphertext> TransitEncryptAsync(string mount, string name, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
     {
         var path = VaultPath(RequireName(mount, nameof(mount)), "encrypt", RequireName(name, nameof(name)));
         var body = new JsonObject { ["plaintext"] = Convert.ToBase64String(plaintext.Span) };
@@ -68,7 +68,7 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<byte[]> TransitDecryptAsync(string mount, string name, string ciphertext, CancellationToken cancellationToken = default)
+    internal async Task<byte[]> TransitDecryptAsync(string mount, string name, string ciphertext, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ciphertext);
         var path = VaultPath(RequireName(mount, nameof(mount)), "decrypt", RequireName(name, nameof(name)));

@@ -27,13 +27,13 @@ namespace Sandbox.Harness.Vault;
 public sealed partial class VaultClient
 {
     /// <summary>The name of the resilience pipeline that retries idempotent reads.</summary>
-    public const string ReadPipelineName = "vault-idempotent-read";
+    internal const string ReadPipelineName = "vault-idempotent-read";
 
     /// <summary>The name of the resilience pipeline for requests that are never retried.</summary>
-    public const string SingleAttemptPipelineName = "vault-single-attempt";
+    internal const string SingleAttemptPipelineName = "vault-single-attempt";
 
     /// <summary>The header that carries the Vault token.</summary>
-    public const string TokenHeader = "X-Vault-Token";
+    internal const string TokenHeader = "X-Vault-Token";
 
     private static readonly ResiliencePropertyKey<string> MethodKey = new("vault.method");
     private static readonly ResiliencePropertyKey<string> PathKey = new("vault.path");
@@ -55,7 +55,7 @@ public sealed partial class VaultClient
     /// <param name="options">Timeouts and retry limits; <see cref="VaultClientOptions.Default"/> when null.</param>
     /// <exception cref="ArgumentException">The address is not an absolute http(s) URI.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="VaultClientOptions.Validate"/>).</exception>
-    public VaultClient(
+    internal VaultClient(
         Uri address,
         HttpClient httpClient,
         TimeProvider? timeProvider = null,
@@ -105,7 +105,7 @@ public sealed partial class VaultClient
     public string? Token { get; }
 
     /// <summary>The timeouts and retry limits in use.</summary>
-    public VaultClientOptions Options => _options;
+    internal VaultClientOptions Options => _options;
 
     /// <summary>Returns a new client that shares this one's HTTP client and settings but sends <paramref name="token"/>.</summary>
     /// <param name="token">The Vault token, or null to send none.</param>

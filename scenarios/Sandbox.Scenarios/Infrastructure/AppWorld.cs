@@ -19,7 +19,7 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// app's <c>kvv2/&lt;app&gt;/config</c>. Also the probes a consumer would use: log in to
 /// PostgreSQL (through the guard), look a role up in pg_roles, log in as CI.
 /// </summary>
-public sealed class AppWorld : IAsyncDisposable
+internal sealed class AppWorld : IAsyncDisposable
 {
     public const string App = "webapp";
     public const string KvMount = "kvv2";
@@ -195,6 +195,21 @@ public sealed class AppWorld : IAsyncDisposable
         await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = username });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
+    }
+
+    /// <summary>
+    /// Makes every committed transaction durable now (<c>CHECKPOINT</c>, as the superuser, through the
+    /// guard). The process runtime's PostgreSQL runs with <c>synchronous_commit = off</c> for speed, so a
+    /// commit can still sit in the WAL buffers an abort (a power cut) throws away; production's
+    /// default (<c>on</c>) has it on disk when the commit returns. Call it before a power cut to keep
+    /// production's guarantee.
+    /// </summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await using var source = Env.Guard.CreateNpgsqlDataSource(Sandbox.Postgres.ConnectionString(), "scenario checkpoint");
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("CHECKPOINT", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

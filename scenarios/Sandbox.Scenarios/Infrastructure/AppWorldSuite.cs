@@ -10,10 +10,10 @@ namespace Sandbox.Scenarios.Infrastructure;
 public abstract class AppWorldSuite : ScenarioSuite
 {
     /// <summary>The app's world in the suite's sandbox.</summary>
-    protected AppWorld App { get; private set; } = null!;
+    private protected AppWorld App { get; private set; } = null!;
 
     /// <inheritdoc />
-    protected override async Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
+    private protected override async Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
         App = await AppWorld.PrepareAsync(sandbox, cancellationToken);
 
     /// <summary>Releases the app's world (its TokenReview stand-in, its issuer).</summary>

@@ -11,7 +11,7 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// canary, the run's denylist (built-in + the user's + the canary), the guard and its audit log,
 /// and the sandbox manager. Made once by <see cref="ScenarioRun"/> (the SetUpFixture).
 /// </summary>
-public sealed class ScenarioEnvironment : IAsyncDisposable
+internal sealed class ScenarioEnvironment : IAsyncDisposable
 {
     /// <summary>Chooses the runtime: <c>process</c> (default), <c>docker</c>, <c>k3d</c> or <c>auto</c>.</summary>
     public const string RuntimeVariable = "SANDBOX_RUNTIME";

@@ -26,14 +26,14 @@ public abstract class ScenarioSuite
     protected virtual bool SharesSandbox => true;
 
     /// <summary>Options of the suite's sandbox.</summary>
-    protected virtual SandboxOptions SuiteSandboxOptions => new() { Runtime = Env.Runtime };
+    private protected virtual SandboxOptions SuiteSandboxOptions => new() { Runtime = Env.Runtime };
 
-    protected static ScenarioEnvironment Env => ScenarioEnvironment.Current;
+    private protected static ScenarioEnvironment Env => ScenarioEnvironment.Current;
 
-    protected ScenarioTimeline Timeline { get; private set; } = null!;
+    private protected ScenarioTimeline Timeline { get; private set; } = null!;
 
     /// <summary>The suite's shared sandbox.</summary>
-    protected SandboxHandle Sandbox => _suiteSandbox ?? throw new InvalidOperationException($"{GetType().Name} has no shared sandbox (SharesSandbox is false); use FreshSandboxAsync.");
+    private protected SandboxHandle Sandbox => _suiteSandbox ?? throw new InvalidOperationException($"{GetType().Name} has no shared sandbox (SharesSandbox is false); use FreshSandboxAsync.");
 
     [OneTimeSetUp]
     public async Task StartSuiteSandboxAsync()
@@ -95,10 +95,10 @@ public abstract class ScenarioSuite
     }
 
     /// <summary>Called once the suite's sandbox is up (write the steady state here).</summary>
-    protected virtual Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) => Task.CompletedTask;
+    private protected virtual Task OnSuiteSandboxReadyAsync(SandboxHandle sandbox, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>A sandbox of its own for this test, torn down (its Vault log kept) in TearDown.</summary>
-    protected async Task<SandboxHandle> FreshSandboxAsync(CancellationToken cancellationToken, int shares = 1, int threshold = 1)
+    private protected async Task<SandboxHandle> FreshSandboxAsync(CancellationToken cancellationToken, int shares = 1, int threshold = 1)
     {
         Timeline.Step($"a fresh sandbox ({shares} share(s), threshold {threshold})");
         var sandbox = await UpAsync(new SandboxOptions { Runtime = Env.Runtime, Shares = shares, Threshold = threshold }, cancellationToken);
@@ -110,7 +110,7 @@ public abstract class ScenarioSuite
     /// The steady state every scenario returns to: Vault initialized and unsealed, health 200,
     /// and the canary untouched.
     /// </summary>
-    protected async Task AssertSteadyStateAsync(SandboxHandle sandbox, CancellationToken cancellationToken)
+    private protected async Task AssertSteadyStateAsync(SandboxHandle sandbox, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         var seal = await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken);
@@ -148,11 +148,11 @@ public abstract class ScenarioSuite
     }
 
     /// <summary>Whether a sandbox's seal status says sealed (and initialized).</summary>
-    protected static async Task<SealStatus> SealStatusAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
+    private protected static async Task<SealStatus> SealStatusAsync(SandboxHandle sandbox, CancellationToken cancellationToken) =>
         await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken);
 
     /// <summary>Restarts Vault (a necessary wait, recorded for the benchmark).</summary>
-    protected static Task RestartVaultAsync(SandboxHandle sandbox, bool kill, CancellationToken cancellationToken)
+    private protected static Task RestartVaultAsync(SandboxHandle sandbox, bool kill, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         return NecessaryWaits.TimeAsync("restart", TestContext.CurrentContext.Test.FullName, () => sandbox.RestartVaultAsync(kill, cancellationToken));

@@ -9,7 +9,7 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// (<c>:</c> on Linux), loaded with <see cref="TopologyLoader"/> — how <c>sandbox rehearse</c>
 /// runs the suites on the changed topology. An overlay's <c>rehearse:</c> section is left out.
 /// </summary>
-public static class ScenarioTopology
+internal static class ScenarioTopology
 {
     /// <summary>The variable naming the base topology and its overlays.</summary>
     public const string Variable = "SANDBOX_TOPOLOGY";

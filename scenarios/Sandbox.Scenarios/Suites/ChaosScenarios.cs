@@ -28,7 +28,7 @@ public sealed class ChaosScenarios : AppWorldSuite
     protected override string SuiteName => "chaos";
 
     /// <summary>The plan from the environment.</summary>
-    public static ChaosPlan PlanFromEnvironment()
+    internal static ChaosPlan PlanFromEnvironment()
     {
         var seed = ReadInt(SeedVariable, 1);
         var rounds = ReadInt(RoundsVariable, 3);

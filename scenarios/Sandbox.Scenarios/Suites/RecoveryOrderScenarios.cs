@@ -45,6 +45,8 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         var oldCreds = await App.IssueAsync(before, cancellationToken);
         Assert.That(await App.TryLoginAsync(oldCreds, cancellationToken), Is.Null, "before the power cut the app's credential logs in");
         Timeline.Asserted($"the consumer logs in as kubernetes role {AppWorld.App}, gets {AppWorld.DbMount}/creds/{AppWorld.App}, and logs in to PostgreSQL");
+        await App.CheckpointAsync(cancellationToken);
+        Timeline.Step("CHECKPOINT: the app's role is on disk, as production's synchronous_commit=on has it when CREATE ROLE returns");
 
         // Fault: the power goes. Vault is killed (-9) and PostgreSQL aborted without a checkpoint, at the same moment.
         Timeline.EnterPhase(ScenarioPhase.Fault);

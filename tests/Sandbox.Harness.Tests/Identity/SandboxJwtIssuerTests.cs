@@ -98,8 +98,10 @@ public sealed class SandboxJwtIssuerTests
 
     [TestCaseSource(nameof(BadTokens))]
     [CancelAfter(10_000)]
-    public async Task BadToken_IsRejectedForItsOwnReason(BadTokenKind kind, Type expected, CancellationToken cancellationToken)
+    // The kind is passed as object: BadTokenKind is internal to the library, and a test method is public.
+    public async Task BadToken_IsRejectedForItsOwnReason(object badToken, Type expected, CancellationToken cancellationToken)
     {
+        var kind = (BadTokenKind)badToken;
         using var issuer = new SandboxJwtIssuer(Issuer);
 
         var token = issuer.MintBadToken(kind, AppClaims);

@@ -1,7 +1,9 @@
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Lab;
+using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Tests.CommandLine;
 using Sandbox.Harness.Tests.Runtimes;
 using Sandbox.Harness.Topology;
 
@@ -139,5 +141,72 @@ public sealed class VaultSandboxBuilderTests
 
         Assert.That(Directory.Exists(folder), Is.False, "the run folder is gone");
         Assert.ThrowsAsync<InvalidOperationException>(() => lab.LoginAsAppAsync("webapp", cancellationToken), "no topology without replay");
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Start_ReplaysInsideUp_SoTheSandboxIsReadyOnlyAfterTheReplay(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        var steps = new List<UpStep>();
+        var builder = Builder().WithTopology(CheckoutTopology()).WithStepHook((step, _) =>
+        {
+            lock (steps)
+            {
+                steps.Add(step);
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await using var lab = await builder.StartAsync(cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(steps, Does.Contain(UpStep.Prepare), "the replay runs as up's Prepare step");
+            Assert.That(steps.IndexOf(UpStep.Prepare), Is.LessThan(steps.IndexOf(UpStep.Ready)), "Ready comes after the replay");
+            Assert.That(lab.Replay, Is.Not.Null);
+            Assert.That(lab.Replay!.ChangeCount, Is.GreaterThan(0), "the replay wrote the topology's names");
+        });
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Start_WhenTheReplayFails_FailsAsTheClisUpDoes_AndLeavesNoSandbox(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+
+        // Loads (cubbyhole is a valid path for the loader) but cannot be replayed: Vault mounts its own
+        // cubbyhole/ there, of type cubbyhole, so the replay stops on a mount of another type.
+        var topology = Path.Combine(_home, "cubbyhole-topology.yaml");
+        var text = await File.ReadAllTextAsync(CheckoutTopology(), cancellationToken);
+        var policies = Path.Combine(_home, "policies");
+        Directory.CreateDirectory(policies);
+        foreach (var policy in Directory.GetFiles(Path.Combine(Path.GetDirectoryName(CheckoutTopology())!, "policies"), "*.hcl"))
+        {
+            File.Copy(policy, Path.Combine(policies, Path.GetFileName(policy)));
+        }
+
+        await File.WriteAllTextAsync(topology, text.Replace("mounts:\n", "mounts:\n  cubbyhole:\n    type: kv\n    version: 1\n", StringComparison.Ordinal), cancellationToken);
+        Assert.That(await File.ReadAllTextAsync(topology, cancellationToken), Does.Contain("  cubbyhole:"), "the test's topology has the conflicting mount");
+
+        var error = Assert.ThrowsAsync<SandboxRuntimeException>(() => Builder().WithTopology(topology).WithName("lib-replay-fails").StartAsync(cancellationToken));
+        var cli = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--topology", topology, "--name", "cli-replay-fails", "--home", _home);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain("failed at step Prepare").And.Contain("cubbyhole"), "the error names up's step and the mount");
+            Assert.That(error.InnerException, Is.TypeOf<ReplayException>(), "the replay's own error is kept");
+            Assert.That(error.ExitCode, Is.EqualTo(((SandboxException)error.InnerException!).ExitCode), "the replay's exit code");
+            Assert.That(cli.ExitCode, Is.EqualTo((int)error.ExitCode), "the CLI's up exits with the same code");
+            Assert.That(cli.Output + cli.Error, Does.Contain("failed at step Prepare"), "the CLI says the same");
+            Assert.That(RunFolders(), Is.Empty, "no run folder, no state: nothing half-made is left");
+        });
+    }
+
+    private static string CheckoutTopology()
+    {
+        var root = SandboxCheckout.FindRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("the tests run inside a checkout");
+        return Path.Combine(root, "fixtures", "topology.yaml");
     }
 }

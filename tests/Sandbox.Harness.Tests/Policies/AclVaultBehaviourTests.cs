@@ -96,8 +96,10 @@ public sealed class AclVaultBehaviourTests
     [TestCase(Capability.Create, "1/2/3/4/5", true, false)]
     [TestCase(Capability.Recover, "1/2/3/4", true, false)]
     [CancelAfter(5000)]
-    public void SinglePolicy_MatchesVaultsOutcome(Capability capability, string path, bool allowed, bool sudo, CancellationToken cancellationToken)
+    // Capability is internal to the library and a test method is public: it arrives as object.
+    public void SinglePolicy_MatchesVaultsOutcome(object requested, string path, bool allowed, bool sudo, CancellationToken cancellationToken)
     {
+        var capability = (Capability)requested;
         var acl = Acl.Create(PolicyDocument.Parse(First, "first.hcl"));
 
         Assert.That(Evaluate(acl, capability, path), Is.EqualTo((allowed, sudo)));
@@ -129,8 +131,9 @@ public sealed class AclVaultBehaviourTests
     [TestCase(Capability.Create, "baz/quux", false, false)]
     [TestCase(Capability.Patch, "baz/quux", false, false)]
     [CancelAfter(5000)]
-    public void LayeredPolicies_MatchVaultsOutcome(Capability capability, string path, bool allowed, bool sudo, CancellationToken cancellationToken)
+    public void LayeredPolicies_MatchVaultsOutcome(object requested, string path, bool allowed, bool sudo, CancellationToken cancellationToken)
     {
+        var capability = (Capability)requested;
         var acl = Acl.Create(PolicyDocument.Parse(First, "first.hcl"), PolicyDocument.Parse(Second, "second.hcl"));
 
         Assert.That(Evaluate(acl, capability, path), Is.EqualTo((allowed, sudo)));

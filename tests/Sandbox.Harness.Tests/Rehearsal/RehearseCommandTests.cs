@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
+using Sandbox.Harness.Rehearsal;
 using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Tests.CommandLine;
 using Sandbox.Harness.Tests.Runtimes;
@@ -255,6 +256,14 @@ public sealed class RehearseCommandTests
             Assert.That(File.Exists(Path.Combine(_report, "suites", "after-change", "summary.json")), Is.True, "so do the suites after the change");
             Assert.That(File.ReadAllText(Path.Combine(_report, "report.html")), Does.Contain("sealed-restart/kill-9-restart"));
             Assert.That(output, Does.Not.Contain("suites were skipped"));
+
+            // Progress as it happens (plain lines, since this output is not a terminal): each live check as it starts, each of its timing samples, its verdict as it ends.
+            var starts = output.IndexOf($"{LiveChecks.StatusPrefix}after-change: {LiveChecks.SealedRestart}", StringComparison.Ordinal);
+            var sample = output.IndexOf($"{LiveChecks.StatusPrefix}after-change: {LiveChecks.SealedRestart}, timing sample 2 of ", StringComparison.Ordinal);
+            var ends = starts < 0 ? -1 : output.IndexOf($"passed {LiveChecks.SealedRestart} (", starts, StringComparison.Ordinal);
+            Assert.That(starts, Is.GreaterThanOrEqualTo(0), "the check is announced as it starts: " + output);
+            Assert.That(sample, Is.GreaterThan(starts), "then each timing sample");
+            Assert.That(ends, Is.GreaterThan(sample), "then its verdict");
         });
         Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
     }

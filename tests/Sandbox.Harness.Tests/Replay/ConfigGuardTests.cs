@@ -78,8 +78,10 @@ public sealed class ConfigGuardTests
 
     [TestCaseSource(nameof(NotTheSandboxs))]
     [CancelAfter(60_000)]
-    public async Task AnEndpointTheSandboxDoesNotRun_IsRefused_NamingKeyHostRule_AndNothingIsWritten(ReplayOptions options, string key, string rule, string target, CancellationToken cancellationToken)
+    // ReplayOptions is internal to the library and a test method is public: it arrives as object.
+    public async Task AnEndpointTheSandboxDoesNotRun_IsRefused_NamingKeyHostRule_AndNothingIsWritten(object replayOptions, string key, string rule, string target, CancellationToken cancellationToken)
     {
+        var options = (ReplayOptions)replayOptions;
         var policiesBefore = (await Sandbox.Root.ListPoliciesAsync(cancellationToken)).Order(StringComparer.Ordinal).ToArray();
         var authBefore = (await Sandbox.Root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToArray();
 
@@ -99,8 +101,10 @@ public sealed class ConfigGuardTests
 
     [TestCaseSource(nameof(Refused))]
     [CancelAfter(60_000)]
-    public async Task DenylistedEndpoint_IsRefusedBeforeAnyWrite(ReplayOptions options, string key, string section, CancellationToken cancellationToken)
+    // ReplayOptions is internal to the library and a test method is public: it arrives as object.
+    public async Task DenylistedEndpoint_IsRefusedBeforeAnyWrite(object replayOptions, string key, string section, CancellationToken cancellationToken)
     {
+        var options = (ReplayOptions)replayOptions;
         var mountsBefore = (await Sandbox.Root.ListSecretsEnginesAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToArray();
         var authBefore = (await Sandbox.Root.ListAuthMethodsAsync(cancellationToken)).Keys.Order(StringComparer.Ordinal).ToArray();
         var policiesBefore = (await Sandbox.Root.ListPoliciesAsync(cancellationToken)).Order(StringComparer.Ordinal).ToArray();

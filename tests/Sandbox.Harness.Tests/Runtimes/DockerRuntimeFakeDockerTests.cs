@@ -128,7 +128,7 @@ public sealed class DockerRuntimeFakeDockerTests
     [CancelAfter(30_000)]
     public async Task StartVault_OpenBao_StoresUnderOpenbaoFile_SkipsSetcap_MountsTheConfigReadOnly_AndARunningContainerThatRefusesSaysSo(CancellationToken cancellationToken)
     {
-        WriteFake(imageVolumes: "/openbao/file /openbao/logs ", running: "true");
+        WriteFake(imageVolumes: "/openbao/file /openbao/logs ", running: "true", vaultSays: "OpenBao v2.1.0 (f00dcafe), built 2024-12-02T12:00:00Z");
         await using var home = new SandboxTestHome();
         var paths = new SandboxPaths(home.Folder, "bao");
         Directory.CreateDirectory(paths.LogsFolder);
@@ -142,7 +142,7 @@ public sealed class DockerRuntimeFakeDockerTests
 
         var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => runtime.StartVaultAsync(run, cancellationToken))!;
 
-        var docker = Calls().Single(c => c.StartsWith("docker run ", StringComparison.Ordinal));
+        var docker = Calls().Single(c => c.StartsWith("docker run -d ", StringComparison.Ordinal));
         var config = await File.ReadAllTextAsync(paths.VaultConfig, cancellationToken);
         Assert.Multiple(() =>
         {
@@ -157,6 +157,59 @@ public sealed class DockerRuntimeFakeDockerTests
             Assert.That(e.Message, Does.Contain("sandbox-bao-vault is running, but Vault does not answer on http://127.0.0.1:1").And.Contain("Docker Desktop").And.Contain("docker logs sandbox-bao-vault"));
             Assert.That(Calls(), Has.Some.StartWith("docker inspect --type container"));
         });
+    }
+
+    [TestCase("registry.lab.test/mirror/vault:2", "OpenBao v2.1.0 (f00dcafe), built 2024-12-02T12:00:00Z", "openbao", "/openbao/file")]
+    [TestCase("openbao/openbao:2.1.0", "Vault v1.21.0 (0123abcd), built 2025-10-21T19:30:00Z", "vault", "/vault/file")]
+    [TestCase("hashicorp/vault:1.21.0", "Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)", "double", "/vault/file")]
+    [CancelAfter(30_000)]
+    public async Task StartVault_TakesTheKindFromWhatTheImagesBinarySays_NeverFromTheImagesName(string image, string says, string kind, string storage, CancellationToken cancellationToken)
+    {
+        WriteFake(running: "true", vaultSays: says);
+        await using var home = new SandboxTestHome();
+        var paths = new SandboxPaths(home.Folder, "kind");
+        Directory.CreateDirectory(paths.LogsFolder);
+        var state = new SandboxState { Name = "kind", Runtime = RuntimeKind.Docker, Labels = SandboxState.LabelsFor("s-test", paths) };
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, VaultImage = image, VaultStartTimeout = TimeSpan.FromSeconds(1) };
+        var run = new SandboxRun(paths, state, options, home.Guard, NullLogger.Instance, TimeProvider.System);
+        var runtime = new DockerRuntime(_tools, home.Guard) { PortSource = () => 1 };
+
+        // Nothing answers on port 1, so the start ends in a timeout; what matters is what it chose before.
+        Assert.ThrowsAsync<SandboxRuntimeException>(() => runtime.StartVaultAsync(run, cancellationToken));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(state.VaultKind, Is.EqualTo(kind));
+            Assert.That(Calls(), Has.Some.EqualTo($"docker run --rm --network none -e SKIP_SETCAP=true -e SKIP_CHOWN=true {image} version"));
+            Assert.That(Calls().Single(c => c.StartsWith("docker run -d ", StringComparison.Ordinal)), Does.Contain($"-v sandbox-kind-vault-data:{storage}"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_WithAnImageWhoseBinaryIsNotAVault_NamesWhatItSaidAndTheFix_AndStartsNothing(CancellationToken cancellationToken)
+    {
+        WriteFake(vaultSays: "postgres (PostgreSQL) 15.14");
+
+        var problem = (await PreflightAsync(cancellationToken)).Problems.Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(problem.Detail, Does.Contain("is not a Vault").And.Contain("printed 'postgres (PostgreSQL) 15.14'"));
+            Assert.That(problem.HowToGet, Does.Contain("--vault-image").And.Contain(DockerRuntime.VaultImageVariable));
+        });
+        AssertOnlyReadOnlyCalls();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Preflight_SaysWhichVaultTheImageHolds_AsItsBinarySaysIt(CancellationToken cancellationToken)
+    {
+        WriteFake(vaultSays: "Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)");
+
+        var preflight = await PreflightAsync(cancellationToken);
+
+        Assert.That(preflight.Found, Has.Some.Contains("Sandbox Vault double (NOT HashiCorp Vault) 0.1.0"));
     }
 
     [Test]
@@ -199,12 +252,15 @@ public sealed class DockerRuntimeFakeDockerTests
     /// <summary>Preflight asks; it never creates, runs or removes anything.</summary>
     private void AssertOnlyReadOnlyCalls()
     {
-        string[] readOnly = ["docker version", "docker info", "docker image inspect", "docker volume ls", "docker ps"];
+        // 'run --rm --network none IMAGE version' asks an image what it is; the container removes itself and touches no network.
+        string[] readOnly = ["docker version", "docker info", "docker image inspect", "docker volume ls", "docker ps", "docker run --rm --network none -e SKIP_SETCAP=true -e SKIP_CHOWN=true "];
         Assert.That(Calls().Where(c => !readOnly.Any(r => c.StartsWith(r, StringComparison.Ordinal))), Is.Empty);
     }
 
-    private void WriteFake(string version = "1.41", int versionExit = 0, string versionErr = "", string info = Healthy, string volumes = "", string imageVolumes = "", string running = "false")
+    private void WriteFake(string version = "1.41", int versionExit = 0, string versionErr = "", string info = Healthy, string volumes = "", string imageVolumes = "", string running = "false", string vaultSays = "Vault v1.21.0 (0123abcd), built 2025-10-21T19:30:00Z")
     {
+        // Each fake daemon has images of its own ID, so an answer remembered per image ID by one test is not another's.
+        var imageId = "sha256:fake-" + Guid.NewGuid().ToString("N");
         // Canned answers per subcommand; every call is appended to calls.log. The values contain no single quotes.
         var script = $$"""
             #!/bin/bash
@@ -212,7 +268,9 @@ public sealed class DockerRuntimeFakeDockerTests
             case "$1 $2" in
               "version "*) if [ {{versionExit}} -ne 0 ]; then echo '{{versionErr}}' >&2; exit {{versionExit}}; fi; echo '{{version}}' ;;
               "info "*) echo '{{info}}' ;;
-              "image inspect") case "$*" in *Volumes*) printf '%s\n' '{{imageVolumes}}' ;; *) echo sha256:0 ;; esac ;;
+              "image inspect") case "$*" in *Volumes*) printf '%s\n' '{{imageVolumes}}' ;; *) echo '{{imageId}}' ;; esac ;;
+              # The official entrypoints run 'vault version' / 'bao version' for a first argument 'version'.
+              "run --rm") case "$*" in *" version") echo '{{vaultSays}}' ;; esac ;;
               "volume ls") printf '{{volumes}}\n' ;;
               "ps -a") ;;
               "inspect --type") case "$*" in *State.Running*) echo '{{running}}' ;; *) echo 'Error: No such container' >&2; exit 1 ;; esac ;;

@@ -54,8 +54,16 @@ public sealed class DockerRuntimeTests
     public async Task Up_WhenVaultsContainerDoesNotServe_RemovesEveryLabelledContainerAndVolume(CancellationToken cancellationToken)
     {
         await using var home = new SandboxTestHome();
-        // A Vault image whose server exits at once: the stand-in PostgreSQL image run as "Vault".
-        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-fails", VaultImage = StandinPostgres, PostgresImage = StandinPostgres, VaultStartTimeout = TimeSpan.FromSeconds(30) };
+        // A Vault image whose binary answers 'version' as the double does, but whose server exits at once.
+        const string exits = "sandbox-test/vault-server-exits:1";
+        var dockerfile = $$"""
+            FROM {{StandinVault}}
+            ENTRYPOINT ["/bin/sh", "-c", "case \"$1\" in version) exec docker-entrypoint.sh version ;; esac; echo 'vault server: exits at once' >&2; exit 3", "sh"]
+            """;
+        var built = await Cli.Wrap("docker").WithArguments(["build", "-q", "-t", exits, "-"]).WithStandardInputPipe(PipeSource.FromString(dockerfile))
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
+        Assert.That(built.ExitCode, Is.Zero, built.StandardError);
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-fails", VaultImage = exits, PostgresImage = StandinPostgres, VaultStartTimeout = TimeSpan.FromSeconds(30) };
 
         var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => home.Manager.UpAsync(options, cancellationToken));
 
@@ -66,6 +74,25 @@ public sealed class DockerRuntimeTests
             Assert.That((await RunAsync("ps", "-a", "-q", "--filter", "label=sandbox.name=dock-fails")).StandardOutput.Trim(), Is.Empty, "no container left");
             Assert.That((await RunAsync("volume", "ls", "-q", "--filter", "label=sandbox.name=dock-fails")).StandardOutput.Trim(), Is.Empty, "no volume left");
             Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", "dock-fails")), Is.False);
+        });
+    }
+
+    [Test]
+    [CancelAfter(120000)]
+    public async Task Up_WithAnImageWhoseBinaryIsNotAVault_IsRefusedBeforeAnythingStarts_NamingWhatItSaid(CancellationToken cancellationToken)
+    {
+        await using var home = new SandboxTestHome();
+        // The PostgreSQL stand-in named as the Vault image: its entrypoint cannot run 'version'.
+        var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "dock-notvault", VaultImage = StandinPostgres, PostgresImage = StandinPostgres };
+
+        var e = Assert.ThrowsAsync<SandboxPreflightException>(() => home.Manager.UpAsync(options, cancellationToken));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(e!.ExitCode, Is.EqualTo(ExitCode.PreflightFailed));
+            Assert.That(e.Message, Does.Contain($"the image {StandinPostgres}").And.Contain("is not a Vault").And.Contain("exited 127"));
+            Assert.That((await RunAsync("ps", "-a", "-q", "--filter", "label=sandbox.name=dock-notvault")).StandardOutput.Trim(), Is.Empty);
+            Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", "dock-notvault")), Is.False);
         });
     }
 

@@ -17,7 +17,7 @@ namespace Sandbox.Harness.Tests.Runtimes;
 [TestFixture]
 [NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class K3dRuntimeFakeToolsTests
+public sealed partial class K3dRuntimeFakeToolsTests
 {
     private const string ProductionVaultAddr = "https://vault.arcodange.lab";
     private string _tools = null!;
@@ -194,6 +194,7 @@ public sealed class K3dRuntimeFakeToolsTests
                 Assert.Multiple(async () =>
                 {
                     Assert.That(sbx.Runtime, Is.EqualTo(RuntimeKind.K3d));
+                    Assert.That(sbx.Vault.Kind, Is.EqualTo(VaultKind.Double), "what the pod's binary said ('vault version'), though the image is named hashicorp/vault");
                     Assert.That(sbx.Address.Port, Is.EqualTo(vaultPort));
                     Assert.That((await sbx.Unauthenticated.GetSealStatusAsync(cancellationToken)).Sealed, Is.False, "initialized and unsealed through the NodePort");
                     Assert.That(File.ReadAllText(kubeconfig), Does.Contain("fake-k3d-cluster"));
@@ -236,7 +237,8 @@ public sealed class K3dRuntimeFakeToolsTests
             };
             var argv = calls.Select(c => c.Argv).ToList();
             Assert.That(argv.Take(expected.Length), Is.EqualTo(expected));
-            Assert.That(argv.Skip(expected.Length).SkipLast(1), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod status checks");
+            Assert.That(argv.Skip(expected.Length).SkipLast(2), Has.All.StartWith($"kubectl {kc} -n tools get pod "), "then only pod status checks");
+            Assert.That(argv[^2], Is.EqualTo($"kubectl {kc} -n tools exec hashicorp-vault-0 -c vault -- vault version"), "then the pod's binary says what it is");
             Assert.That(argv.Skip(expected.Length).Count(a => a.EndsWith("-o json", StringComparison.Ordinal)), Is.GreaterThan(PendingAnswers),
                 "a Pending pod is 'not yet': up kept asking past the Pending answers instead of calling Vault dead");
             Assert.That(argv[^1], Is.EqualTo("k3d cluster delete k3d-fake"));
@@ -331,6 +333,19 @@ public sealed class K3dRuntimeFakeToolsTests
             case "$argv" in
               *" -f -"*) cat > "$calls/stdin-$n" ;;
             esac
+            vault_status() {
+              # What 'vault status' answers, asked of the Vault the cluster config maps to NodePort 30820:
+              # 0 unsealed, 2 sealed, 1 no answer.
+              local port body
+              port=$(grep -o '127.0.0.1:[0-9]*:30820' "$(cat "$calls/cluster-config" 2>/dev/null)" 2>/dev/null | cut -d: -f2)
+              [ -n "$port" ] || return 1
+              exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || return 1
+              printf 'GET /v1/sys/seal-status HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+              body=$(cat <&3); exec 3>&-
+              if echo "$body" | grep -Eq '"sealed": ?false'; then return 0; fi
+              if echo "$body" | grep -Eq '"sealed": ?true'; then return 2; fi
+              return 1
+            }
             case "$argv" in
               "docker version"*) echo "1.41" ;;
               "k3d version") printf 'k3d version v{{{RuntimeVersions.K3dVersion}}}\nk3s version v1.31.5-k3s1 (default)\n' ;;
@@ -338,6 +353,7 @@ public sealed class K3dRuntimeFakeToolsTests
                 # k3d v5.9.0 pkg/config/transform.go: a port whose node filter has no suffix is of type
                 # 'proxy', which needs the load balancer; with disableLoadbalancer it refuses to create.
                 config="${argv#k3d cluster create --config }"; config="${config%% *}"
+                echo "$config" > "$calls/cluster-config"
                 if grep -q 'disableLoadbalancer: true' "$config" && awk '/^ports:/{p=1;next} /^[a-z]/{p=0} p' "$config" | grep -E 'nodeFilters: \[(server|agent|loadbalancer):[0-9*]+\]' >/dev/null; then
                   echo "FATA[0000] port-mapping of type 'proxy' specified, but loadbalancer is disabled" >&2
                   exit 1
@@ -349,10 +365,31 @@ public sealed class K3dRuntimeFakeToolsTests
                 asked=$(( $(cat "$calls/pod-asks" 2>/dev/null || echo 0) + 1 )); echo "$asked" > "$calls/pod-asks"
                 if [ "$asked" -le {{{PendingAnswers}}} ]; then
                   printf '{"status":{"phase":"Pending","containerStatuses":[{"name":"vault","state":{"waiting":{"reason":"ContainerCreating"} } } ] } }'
+                elif vault_status; then
+                  printf '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"vault","ready":true,"state":{"running":{} } } ] } }'
                 else
-                  printf '{"status":{"phase":"Running"}}'
+                  # vault-helm 0.34.1: the readinessProbe (server.readinessProbe.enabled, values.yaml)
+                  # defaults to exec 'vault status -tls-skip-verify' (templates/server-statefulset.yaml;
+                  # test/unit/server-statefulset.bats "readinessProbe default"), and 'vault status'
+                  # exits 2 when sealed, 1 on an error (command/status.go): a sealed Vault is never Ready.
+                  printf '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False","reason":"ContainersNotReady"}],"containerStatuses":[{"name":"vault","ready":false,"state":{"running":{} } } ] } }'
                 fi ;;
+              *" get vaultauth "*|*" get vaultstaticsecret "*|*" get vaultdynamicsecret "*|*" get deployment "*)
+                # The objects as the (fake) operator last wrote them, .status included
+                # (FakeVaultSecretsOperator); an object never written is NotFound, as from the API server.
+                set -- $argv; ns=""; kind=""; name=""
+                while [ $# -gt 0 ]; do
+                  case "$1" in
+                    -n) ns="$2"; shift ;;
+                    get) kind="$2"; name="$3"; shift 2 ;;
+                  esac
+                  shift
+                done
+                file="$calls/objects/$ns/$kind/$name.json"
+                if [ -f "$file" ]; then cat "$file"; else echo "Error from server (NotFound): $kind \"$name\" not found" >&2; exit 1; fi ;;
               *" get pod "*) printf 'Running' ;;
+              # The fake cluster's Vault is the Sandbox Vault double: its binary answers 'version' as the double does.
+              *" exec "*" -- vault version") echo 'Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)' ;;
             esac
             exit 0
             """;

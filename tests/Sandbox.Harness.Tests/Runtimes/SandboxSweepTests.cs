@@ -23,8 +23,10 @@ public sealed class SandboxSweepTests
     [TestCase(UpStep.Prepare)]
     [TestCase(UpStep.Ready)]
     [CancelAfter(180000)]
-    public async Task Sweep_AfterUpIsAbandonedAtStep_RemovesItsProcessesPortsAndFolder(UpStep step, CancellationToken cancellationToken)
+    // UpStep is internal to the library and a test method is public: it arrives as object.
+    public async Task Sweep_AfterUpIsAbandonedAtStep_RemovesItsProcessesPortsAndFolder(object abandonedAt, CancellationToken cancellationToken)
     {
+        var step = (UpStep)abandonedAt;
         await using var home = new SandboxTestHome();
         var name = "crash-" + step.ToString().ToLowerInvariant();
         var options = home.Options(name) with

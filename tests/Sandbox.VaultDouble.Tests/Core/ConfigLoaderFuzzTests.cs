@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Sandbox.Harness.Tests.Fuzz;
 using Sandbox.VaultDouble.Config;
 
@@ -5,8 +6,8 @@ namespace Sandbox.VaultDouble.Tests.Core;
 
 /// <summary>
 /// The double's server config loader survives 10,000 mutated configs (HCL structure, truncations, byte
-/// flips): it accepts them or refuses them with a <see cref="ConfigException"/> naming the file and the
-/// line — never another exception, which would end the double with a stack trace.
+/// flips): it accepts them or refuses them with a <see cref="ConfigException"/> naming the file, the
+/// line and the column — never another exception, which would end the double with a stack trace.
 /// </summary>
 [TestFixture]
 [Category("Fuzz")]
@@ -69,7 +70,7 @@ public sealed class ConfigLoaderFuzzTests
             {
                 Assert.That(outcome.Crashes, Is.Empty, outcome.Report());
                 Assert.That(outcome.Refused, Is.GreaterThan(LoaderFuzz.Inputs / 10), "the mutations reach the loader's error paths: " + outcome.Report());
-                Assert.That(outcome.Messages.Where(m => !m.StartsWith(file + ":", StringComparison.Ordinal)).Take(5), Is.Empty, "every refusal starts with file:line");
+                Assert.That(outcome.Messages.Where(m => !Regex.IsMatch(m, "^" + Regex.Escape(file) + @":[1-9][0-9]*:[1-9][0-9]*: \S")).Take(5), Is.Empty, "every refusal starts with file:line:column");
             });
         }
         finally

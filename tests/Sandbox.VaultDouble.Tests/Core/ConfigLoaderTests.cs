@@ -50,17 +50,20 @@ public sealed class ConfigLoaderTests
         Assert.That(ConfigLoader.Load(_file).Listener.Port, Is.EqualTo(8200));
     }
 
-    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"192.168.1.10:8200\" tls_disable = true }\n", 2, "not a loopback address")]
-    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1\" tls_disable = true }\n", 2, "is not host:port")]
-    [TestCase("storage \"file\" { }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\n", 1, "has no path")]
-    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = maybe }\n", 2, "expected a value")]
-    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\nmax_lease_ttl = \"1h\"\ndefault_lease_ttl = \"2h\"\n", 4, "greater than max_lease_ttl")]
-    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\nseal \"awskms\" {}\n", 3, "auto-unseal")]
-    public void Load_BadConfig_NamesFileLineProblemAndFix(string text, int line, string problem)
+    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"192.168.1.10:8200\" tls_disable = true }\n", "2:18", "not a loopback address")]
+    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1\" tls_disable = true }\n", "2:18", "is not host:port")]
+    [TestCase("storage \"file\" { }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\n", "1:1", "has no path")]
+    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = maybe }\n", "2:56", "expected a value")]
+    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\nmax_lease_ttl = \"1h\"\ndefault_lease_ttl = \"2h\"\n", "4:1", "greater than max_lease_ttl")]
+    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\n  max_lease_ttl = \"1h\"\n", "3:3", "max_lease_ttl is lower than the default lease TTL")]
+    [TestCase("storage \"file\" { path = \"/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:1\" tls_disable = true }\nseal \"awskms\" {}\n", "3:1", "auto-unseal")]
+    [TestCase("storage \"file\" { path = \"/x\" }\n/* a\ncomment */ api_addr = \"http://127.0.0.1:1\n", "3:23", "unterminated string")]
+    [TestCase("storage \"file\" { path = \"/x\" }\nui = <<EOF\nline\nEOF\n  ui = !\n", "5:8", "unexpected character '!'")]
+    public void Load_BadConfig_NamesFileLineColumnProblemAndFix(string text, string lineColumn, string problem)
     {
         File.WriteAllText(_file, text);
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(_file))!;
-        Assert.That(e.Message, Does.StartWith($"{_file}:{line}: "));
+        Assert.That(e.Message, Does.StartWith($"{_file}:{lineColumn}: "));
         Assert.That(e.Message, Does.Contain(problem));
         Assert.That(e.Message, Does.Contain("; "));
     }

@@ -14,7 +14,7 @@ public abstract class PostgresConformanceFixture : ConformanceFixture
 {
     private PostgresServer? _postgres;
 
-    protected PostgresServer Postgres => _postgres ?? throw new InvalidOperationException("PostgreSQL is not started");
+    private protected PostgresServer Postgres => _postgres ?? throw new InvalidOperationException("PostgreSQL is not started");
 
     /// <summary>The database mount's path (no trailing slash).</summary>
     protected string DatabaseMount { get; private set; } = "";

@@ -16,7 +16,7 @@ namespace Sandbox.Harness.Runtimes.Docker;
 /// so that another process can stop and remove everything from the state file alone. Every
 /// container and volume carries the sandbox labels.
 /// </summary>
-public sealed class DockerRuntime : ISandboxRuntime
+internal sealed class DockerRuntime : ISandboxRuntime
 {
     /// <summary>The variable that names the Vault image when no option does.</summary>
     public const string VaultImageVariable = "SANDBOX_VAULT_IMAGE";
@@ -97,7 +97,20 @@ public sealed class DockerRuntime : ISandboxRuntime
         foreach (var image in new[] { VaultImageFor(options), PostgresImageFor(options) })
         {
             var inspect = await TryAsync(guard, docker, ["image", "inspect", "--format", "{{.Id}}", image], cancellationToken).ConfigureAwait(false);
-            if (inspect.Code == 0)
+            if (inspect.Code == 0 && image == VaultImageFor(options))
+            {
+                // What the image's binary says it is decides the kind and the storage layout, never its name.
+                var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(guard, docker, a, ct), guard, image, inspect.Output.Trim(), cancellationToken).ConfigureAwait(false);
+                if (answer.Kind == VaultKind.Unknown)
+                {
+                    problems.Add(NotAVault(image, answer));
+                }
+                else
+                {
+                    found.Add($"image {image}: {new VaultFlavor(answer.Kind, answer.Version ?? "unknown", image).Describe()}");
+                }
+            }
+            else if (inspect.Code == 0)
             {
                 found.Add($"image {image}");
             }
@@ -136,7 +149,7 @@ public sealed class DockerRuntime : ISandboxRuntime
             var envFile = Path.Combine(run.Paths.RunFolder, "postgres.env");
             await run.WriteFileAsync(envFile, PostgresEnvironment(password, port), secret: true, cancellationToken).ConfigureAwait(false);
             var image = PostgresImageFor(run.Options);
-            var mounts = await VolumesForAsync(run, image, container, PostgresDataPath, cancellationToken).ConfigureAwait(false);
+            var mounts = await VolumesForAsync(run, image, container, PostgresDataPath, [PostgresDataPath], cancellationToken).ConfigureAwait(false);
             run.State.ContainerIds.Add(container);
             run.State.PostgresPort = port;
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -175,7 +188,7 @@ public sealed class DockerRuntime : ISandboxRuntime
     {
         ArgumentNullException.ThrowIfNull(run);
         var image = run.State.VaultSource.Length > 0 ? run.State.VaultSource : VaultImageFor(run.Options);
-        var kind = KindOf(image);
+        var kind = await KindOfAsync(run, image, cancellationToken).ConfigureAwait(false);
         run.State.VaultKind = VaultFlavor.KindNameOf(kind);
         run.State.VaultSource = image;
         var container = ContainerName(run, "vault");
@@ -184,7 +197,7 @@ public sealed class DockerRuntime : ISandboxRuntime
         {
             var port = run.State.VaultPort ?? PortSource();
             await WriteVaultConfigAsync(run, layout, port, cancellationToken).ConfigureAwait(false);
-            var mounts = await VolumesForAsync(run, image, container, layout.StoragePath, cancellationToken).ConfigureAwait(false);
+            var mounts = await VolumesForAsync(run, image, container, layout.StoragePath, layout.DeclaredVolumes, cancellationToken).ConfigureAwait(false);
             if (!run.State.ContainerIds.Contains(container))
             {
                 run.State.ContainerIds.Add(container);
@@ -265,7 +278,7 @@ public sealed class DockerRuntime : ISandboxRuntime
         // docker cp reads the container's filesystem (its volumes included), running or stopped:
         // what Vault wrote, wherever the daemon keeps it (a VM on Docker Desktop, a remote host).
         Directory.CreateDirectory(destination);
-        var storage = VaultImageLayout.For(KindOf(run.State.VaultSource)).StoragePath;
+        var storage = VaultImageLayout.For(run.State.VaultFlavor().Kind).StoragePath;
         await DockerAsync(run, ["cp", $"{ContainerName(run, "vault")}:{storage}/.", destination], cancellationToken).ConfigureAwait(false);
     }
 
@@ -394,9 +407,41 @@ public sealed class DockerRuntime : ISandboxRuntime
         return result.Code == 0 && result.Output.Trim() == "true";
     }
 
-    private static VaultKind KindOf(string image) =>
-        image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao
-        : image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.Double : VaultKind.Vault;
+    /// <summary>
+    /// The kind of Vault an image holds: what its binary said before (the state file keeps it per image),
+    /// else what it says now (<see cref="VaultImageProbe"/>). A plan runs nothing, so it cannot ask: it
+    /// records the question, and its preview of the mounts follows the official repository the reference
+    /// names (openbao/openbao: /openbao/file; otherwise hashicorp/vault's /vault/file). That guess shapes
+    /// only the plan's preview; it is never reported as the kind, and a real run asks the image.
+    /// </summary>
+    private async Task<VaultKind> KindOfAsync(SandboxRun run, string image, CancellationToken cancellationToken)
+    {
+        if (run.State.VaultSource == image && run.State.VaultFlavor().Kind is var saved and not VaultKind.Unknown)
+        {
+            return saved;
+        }
+
+        if (run.Plan is not null)
+        {
+            await DockerAsync(run, VaultImageProbe.Arguments(image), cancellationToken).ConfigureAwait(false);
+            return image.Contains("openbao/", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.Unknown;
+        }
+
+        var docker = FindDocker() ?? throw SandboxRuntimeException.LaunchFailed("docker", "the docker CLI is not on PATH; apt-get install -y docker.io");
+        var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(run.Guard, docker, a, ct), run.Guard, image, null, cancellationToken).ConfigureAwait(false);
+        if (answer.Kind == VaultKind.Unknown)
+        {
+            var problem = NotAVault(image, answer);
+            throw SandboxRuntimeException.LaunchFailed("Vault (docker)", $"{problem.Detail}; {problem.HowToGet}");
+        }
+
+        return answer.Kind;
+    }
+
+    private static PreflightProblem NotAVault(string image, VaultImageProbe.Answer answer) => new(
+        $"the image {image}",
+        $"is not a Vault: 'docker {string.Join(' ', VaultImageProbe.Arguments(image))}' {(answer.Said.StartsWith("exited", StringComparison.Ordinal) || answer.Said.StartsWith("the image", StringComparison.Ordinal) ? answer.Said : $"printed '{answer.Said}'")}",
+        $"name a HashiCorp Vault or OpenBao image with --vault-image or {VaultImageVariable} (default {RuntimeVersions.VaultImage}; on a machine without a registry: --vault-image {StandinVaultImage} after tests/standins/build-images.sh)");
 
     /// <summary>
     /// vault.hcl, readable by the container's user (the image's entrypoint drops to vault/openbao,
@@ -430,12 +475,12 @@ public sealed class DockerRuntime : ISandboxRuntime
     /// (hashicorp/vault: /vault/logs; openbao: /openbao/logs), so that nothing of a sandbox lives in
     /// an anonymous volume that no label finds. Recorded in the state before anything is created.
     /// </summary>
-    private async Task<List<(string Volume, string Path)>> VolumesForAsync(SandboxRun run, string image, string container, string dataPath, CancellationToken cancellationToken)
+    private async Task<List<(string Volume, string Path)>> VolumesForAsync(SandboxRun run, string image, string container, string dataPath, string[] officialVolumes, CancellationToken cancellationToken)
     {
         var mounts = new List<(string Volume, string Path)> { (container + "-data", dataPath) };
         // Planning runs nothing, not even an inspect: the plan shows the volumes the official image declares.
         var declared = run.Plan is not null
-            ? string.Join(' ', dataPath == PostgresDataPath ? [PostgresDataPath] : VaultImageLayout.For(KindOf(image)).DeclaredVolumes)
+            ? string.Join(' ', officialVolumes)
             : (await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false)).Output;
         foreach (var path in declared.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
         {

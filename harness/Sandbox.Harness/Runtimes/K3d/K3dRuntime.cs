@@ -18,7 +18,7 @@ namespace Sandbox.Harness.Runtimes.K3d;
 /// (file storage on a PVC), PostgreSQL from <c>k3d/postgres.yaml</c>, and the Vault Secrets
 /// Operator chart. Helm's config, cache and data live in the run folder too.
 /// </summary>
-public sealed class K3dRuntime : ISandboxRuntime
+internal sealed class K3dRuntime : ISandboxRuntime
 {
     private const string Caller = "sandbox-k3d-runtime";
     private static readonly string[] Tools = ["k3d", "kubectl", "helm", "docker"];
@@ -170,9 +170,8 @@ public sealed class K3dRuntime : ISandboxRuntime
     {
         ArgumentNullException.ThrowIfNull(run);
         var image = run.Options.VaultImage ?? (run.State.VaultSource.Length > 0 ? run.State.VaultSource : RuntimeVersions.VaultImage);
-        var kind = image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao
-            : image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.Double : VaultKind.Vault;
-        run.State.VaultKind = VaultFlavor.KindNameOf(kind);
+        // The kind is what the pod's binary says once it runs (or said before, for this image), never the image's name.
+        var kind = run.State.VaultSource == image ? run.State.VaultFlavor().Kind : VaultKind.Unknown;
         run.State.VaultSource = image;
         if (run.State.Address is null)
         {
@@ -185,7 +184,7 @@ public sealed class K3dRuntime : ISandboxRuntime
             await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "scale", $"statefulset/{RuntimeVersions.VaultRelease}", "--replicas=1"], cancellationToken).ConfigureAwait(false);
         }
 
-        var what = new VaultFlavor(kind, run.State.VaultVersion, image).Describe();
+        var what = kind == VaultKind.Unknown ? $"Vault (image {image})" : new VaultFlavor(kind, run.State.VaultVersion, image).Describe();
         // A Pending, ContainerCreating or not-yet-created pod is "not yet"; only a pod that cannot
         // recover ends the wait, with its last events. Never wait for Ready: a sealed Vault is never Ready.
         var status = await VaultReadiness.WaitAsync(
@@ -196,6 +195,12 @@ public sealed class K3dRuntime : ISandboxRuntime
             () => "  (see: kubectl --kubeconfig " + run.Paths.Kubeconfig + " -n tools logs " + RuntimeVersions.VaultRelease + "-0)",
             cancellationToken,
             run.Options.FirstStartTimeout).ConfigureAwait(false);
+        if (kind == VaultKind.Unknown)
+        {
+            kind = await AskVaultPodAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+
+        run.State.VaultKind = VaultFlavor.KindNameOf(kind);
         run.State.VaultVersion = string.IsNullOrWhiteSpace(status.Version) ? "unknown" : status.Version;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
         return run.State.VaultFlavor();
@@ -507,7 +512,43 @@ public sealed class K3dRuntime : ISandboxRuntime
     private Task<string> HelmAsync(SandboxRun run, string[] args, CancellationToken cancellationToken) =>
         RunAsync(run, "helm", ["--kubeconfig", run.Paths.Kubeconfig, "--kube-context", ContextOf(run.Paths.Name), .. args], cancellationToken);
 
+    /// <summary>
+    /// What the Vault pod's binary says it is: <c>vault version</c> in its vault container (hashicorp/vault),
+    /// else <c>bao version</c> (openbao/openbao ships <c>bao</c>), read with <see cref="VaultVersionProbe.Parse"/>.
+    /// Unknown when neither answers as a Vault; a plan records the question and runs nothing.
+    /// </summary>
+    private async Task<VaultKind> AskVaultPodAsync(SandboxRun run, CancellationToken cancellationToken)
+    {
+        foreach (var binary in new[] { "vault", "bao" })
+        {
+            string[] args = ["--kubeconfig", run.Paths.Kubeconfig, "--context", ContextOf(run.Paths.Name), "-n", RuntimeVersions.ToolsNamespace, "exec", RuntimeVersions.VaultRelease + "-0", "-c", "vault", "--", binary, "version"];
+            var (code, output, _) = await RunCoreAsync(run, "kubectl", args, cancellationToken).ConfigureAwait(false);
+            if (run.Plan is not null)
+            {
+                return VaultKind.Unknown;
+            }
+
+            if (code == 0 && VaultVersionProbe.Parse(output) is { Kind: not VaultKind.Unknown } said)
+            {
+                return said.Kind;
+            }
+        }
+
+        return VaultKind.Unknown;
+    }
+
     private async Task<string> RunAsync(SandboxRun run, string tool, string[] args, CancellationToken cancellationToken, string? stdin = null, string? stdinFile = null)
+    {
+        var (code, output, error) = await RunCoreAsync(run, tool, args, cancellationToken, stdin, stdinFile).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw SandboxRuntimeException.LaunchFailed($"'{tool} {string.Join(' ', args.Take(3))}'", $"exit code {code}: {FirstLine(error)}");
+        }
+
+        return output;
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunCoreAsync(SandboxRun run, string tool, string[] args, CancellationToken cancellationToken, string? stdin = null, string? stdinFile = null)
     {
         var path = FindTool(tool) ?? (run.Plan is not null ? tool : null) ?? throw SandboxRuntimeException.LaunchFailed(tool, $"not found {(_toolDirectory is null ? "on PATH" : "in " + _toolDirectory)}; {HowToGet(tool)}");
         var helmHome = Path.Combine(run.Paths.RunFolder, "helm");
@@ -529,16 +570,11 @@ public sealed class K3dRuntime : ISandboxRuntime
         {
             // Planning: the guard has judged the command as it would before a real run; nothing runs.
             plan.AddCommand(tool, args, stdin, stdinFile);
-            return string.Empty;
+            return (0, string.Empty, string.Empty);
         }
 
         var result = await guarded.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode != 0)
-        {
-            throw SandboxRuntimeException.LaunchFailed($"'{tool} {string.Join(' ', args.Take(3))}'", $"exit code {result.ExitCode}: {FirstLine(result.StandardError)}");
-        }
-
-        return result.StandardOutput;
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     private async Task<(int Code, string Output, string Error)> TryRunAsync(string path, string[] args, TimeSpan timeout, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes.K3d;
 
 /// <summary>A topology name cannot be a Kubernetes name on the k3d runtime.</summary>
-public sealed class TopologyAppNameException : SandboxException
+internal sealed class TopologyAppNameException : SandboxException
 {
     private TopologyAppNameException(string message)
         : base(message)

@@ -14,7 +14,7 @@ namespace Sandbox.Harness.Runtimes.K3d;
 /// when the credentials change, and a stand-in app (the PostgreSQL image) that is Ready only while
 /// it can log in to PostgreSQL with the Secret's credentials.
 /// </summary>
-public static partial class VsoManifests
+internal static partial class VsoManifests
 {
     /// <summary>The in-cluster address of the sandbox Vault (chart service <c>hashicorp-vault</c> in <c>tools</c>).</summary>
     public const string InClusterVaultAddress = "http://" + RuntimeVersions.VaultRelease + "." + RuntimeVersions.ToolsNamespace + ".svc.cluster.local:8200";

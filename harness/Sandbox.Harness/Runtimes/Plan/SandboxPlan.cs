@@ -10,7 +10,7 @@ namespace Sandbox.Harness.Runtimes.Plan;
 /// it would make into an empty sandbox Vault. Nothing reaches the disk until <see cref="WriteAsync"/>,
 /// so a refused command leaves the folder untouched.
 /// </summary>
-public sealed class SandboxPlan
+internal sealed class SandboxPlan
 {
     /// <summary>What stands in for every secret (passwords, unseal keys, tokens, seed values).</summary>
     public const string Redacted = "<redacted>";

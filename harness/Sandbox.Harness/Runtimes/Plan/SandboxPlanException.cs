@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Runtimes.Plan;
 
 /// <summary>A plan cannot be written where it was asked to go.</summary>
-public sealed class SandboxPlanException : SandboxException
+internal sealed class SandboxPlanException : SandboxException
 {
     private SandboxPlanException(string message)
         : base(message)

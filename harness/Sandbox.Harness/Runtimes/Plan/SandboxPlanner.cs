@@ -13,7 +13,7 @@ namespace Sandbox.Harness.Runtimes.Plan;
 /// init, unseal and replay against a recorder that plays an empty Vault. Nothing starts; the files
 /// reach the disk only when everything was allowed.
 /// </summary>
-public static class SandboxPlanner
+internal static class SandboxPlanner
 {
     /// <summary>What the plan shows for the sandbox issuer's public key (made by <c>up</c> itself).</summary>
     public const string IssuerKeyPlaceholder = "<the sandbox JWT issuer's public key, made by up>";

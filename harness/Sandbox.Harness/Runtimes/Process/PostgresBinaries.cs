@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// </summary>
 /// <param name="BinDirectory">The folder with the binaries, or null when they were not found.</param>
 /// <param name="Problem">What is missing and where it was looked for, or null when found.</param>
-public sealed record PostgresBinaries(string? BinDirectory, string? Problem)
+internal sealed record PostgresBinaries(string? BinDirectory, string? Problem)
 {
     /// <summary>True when the binaries were found and can be run.</summary>
     public bool Found => BinDirectory is not null && Problem is null;

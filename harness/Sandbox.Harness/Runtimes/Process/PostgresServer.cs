@@ -24,7 +24,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// stop and restart the same cluster on the same port (the "stop/start PostgreSQL" fault).
 /// <see cref="DisposeAsync"/> stops it fast and removes the folder when asked to.
 /// </remarks>
-public sealed class PostgresServer : IAsyncDisposable
+internal sealed class PostgresServer : IAsyncDisposable
 {
     /// <summary>The default time to wait for the server to accept connections: 30 seconds.</summary>
     public static readonly TimeSpan DefaultReadyTimeout = TimeSpan.FromSeconds(30);

@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// A throw-away PostgreSQL cluster could not be found, created, started or stopped.
 /// The message names the binary, its exit code and the last lines of its log; never a password.
 /// </summary>
-public sealed class PostgresServerException : SandboxException
+internal sealed class PostgresServerException : SandboxException
 {
     private PostgresServerException(string message, ExitCode exitCode, Exception? inner = null)
         : base(message, inner) => ExitCode = exitCode;

@@ -14,7 +14,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// so that a sandbox made by <c>sandbox up</c> outlives the command; it is stopped by its recorded
 /// pid, only while that pid's command line still names this sandbox's <c>vault.hcl</c>.
 /// </summary>
-public sealed class ProcessRuntime : ISandboxRuntime
+internal sealed class ProcessRuntime : ISandboxRuntime
 {
     private const int MaxPortAttempts = 3;
 

@@ -6,7 +6,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// (<c>SANDBOX_VAULT_DOUBLE</c> = path of Sandbox.VaultDouble.dll, else the newest built output in
 /// the checkout, found by walking up from the application folder to <c>Sandbox.sln</c>).
 /// </summary>
-public static class VaultBinaryLocator
+internal static class VaultBinaryLocator
 {
     /// <summary>The variable naming a vault or bao binary.</summary>
     public const string BinaryVariable = "SANDBOX_VAULT_BINARY";

@@ -5,4 +5,4 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// <param name="FileName">The executable (the binary, or dotnet).</param>
 /// <param name="PrefixArguments">Arguments before <c>server -config FILE</c> (the double's assembly).</param>
 /// <param name="Source">The binary or assembly path, for reports.</param>
-public sealed record VaultLaunch(VaultKind Kind, string FileName, IReadOnlyList<string> PrefixArguments, string Source);
+internal sealed record VaultLaunch(VaultKind Kind, string FileName, IReadOnlyList<string> PrefixArguments, string Source);

@@ -3,4 +3,4 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// <summary>The Vault the process runtime would run, or why there is none.</summary>
 /// <param name="Launch">How to start it, or null.</param>
 /// <param name="Problem">What is missing, or null.</param>
-public sealed record VaultLocation(VaultLaunch? Launch, PreflightProblem? Problem);
+internal sealed record VaultLocation(VaultLaunch? Launch, PreflightProblem? Problem);

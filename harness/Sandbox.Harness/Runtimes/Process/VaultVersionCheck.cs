@@ -13,7 +13,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// backend the config uses (deprecated in 2.6.0, removed in 2.7.0: openbao.org's deprecation
 /// notices, openbao/openbao#2846).
 /// </summary>
-public static partial class VaultVersionCheck
+internal static partial class VaultVersionCheck
 {
     /// <summary>The oldest HashiCorp Vault accepted: the suites' assertions were read against 1.14+ (OpenBao forked from 1.14).</summary>
     public static readonly Version MinVault = new(1, 14, 0);

@@ -12,7 +12,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// <c>VersionInfo.FullVersionNumber</c>: "Vault v" + version); OpenBao prints <c>OpenBao v2.0.0 (sha), built ...</c>
 /// (openbao/openbao <c>version/version.go</c>); the double prints <c>Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)</c>.
 /// </summary>
-public static class VaultVersionProbe
+internal static class VaultVersionProbe
 {
     // One answer per binary as it is on disk (path, size, write time): every sandbox of a test run asks
     // once, not once per start; a binary replaced in place is asked again.

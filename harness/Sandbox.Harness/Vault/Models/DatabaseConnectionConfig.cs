@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Vault.Models;
 /// The body of <c>&lt;mount&gt;/config/:name</c> for the database engine. Null properties are not sent.
 /// Use a templated <c>connection_url</c> (<c>{{username}}:{{password}}</c>) and pass the password separately.
 /// </summary>
-public sealed record DatabaseConnectionConfig
+internal sealed record DatabaseConnectionConfig
 {
     /// <summary>The plugin, <c>postgresql-database-plugin</c> for PostgreSQL.</summary>
     public string PluginName { get; init; } = "postgresql-database-plugin";

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>A dynamic database role (<c>&lt;mount&gt;/roles/:name</c>), written and read back. Null properties are not sent.</summary>
-public sealed record DatabaseRole
+internal sealed record DatabaseRole
 {
     /// <summary>The connection (config name) the role uses.</summary>
     public string? DbName { get; init; }

@@ -4,7 +4,7 @@ namespace Sandbox.Harness.Vault.Models;
 /// Query parameters of <c>GET sys/health</c> that change which status code Vault answers with.
 /// Null properties are not sent.
 /// </summary>
-public sealed record HealthQuery
+internal sealed record HealthQuery
 {
     /// <summary>Answer a standby with the active code.</summary>
     public bool? StandbyOk { get; init; }

@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Vault.Models;
 /// </summary>
 /// <param name="StatusCode">The HTTP status code Vault answered with.</param>
 /// <param name="Status">The parsed body; null when the answer had no body (HEAD, or a proxy error page).</param>
-public sealed record HealthResult(HttpStatusCode StatusCode, HealthStatus? Status)
+internal sealed record HealthResult(HttpStatusCode StatusCode, HealthStatus? Status)
 {
     /// <summary>The status code as a number.</summary>
     public int Code => (int)StatusCode;

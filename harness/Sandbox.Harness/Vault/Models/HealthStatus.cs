@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The body of <c>GET sys/health</c>. Fields that one product does not send stay null.</summary>
-public sealed record HealthStatus
+internal sealed record HealthStatus
 {
     /// <summary>Whether Vault is initialized.</summary>
     public bool Initialized { get; init; }

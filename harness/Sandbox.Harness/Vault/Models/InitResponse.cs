@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The answer of <c>PUT sys/init</c>: the unseal key shares and the root token.</summary>
-public sealed record InitResponse
+internal sealed record InitResponse
 {
     /// <summary>The unseal key shares as lowercase hex. Secret.</summary>
     public IReadOnlyList<string> Keys { get; init; } = [];

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The body of <c>auth/&lt;mount&gt;/config</c> for the JWT method. Exactly one key source must be set.</summary>
-public sealed record JwtAuthConfig
+internal sealed record JwtAuthConfig
 {
     /// <summary>PEM public keys that verify token signatures.</summary>
     public IReadOnlyList<string>? JwtValidationPubkeys { get; init; }

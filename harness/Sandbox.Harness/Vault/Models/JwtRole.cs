@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>A JWT auth role (<c>auth/&lt;mount&gt;/role/:name</c>), written and read back. Null properties are not sent.</summary>
-public sealed record JwtRole
+internal sealed record JwtRole
 {
     /// <summary><c>jwt</c> (Vault's default is <c>oidc</c>, so always send it).</summary>
     public string? RoleType { get; init; } = "jwt";

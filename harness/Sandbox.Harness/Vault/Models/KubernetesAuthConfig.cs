@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The body of <c>auth/&lt;mount&gt;/config</c> for the Kubernetes method. Null properties are not sent.</summary>
-public sealed record KubernetesAuthConfig
+internal sealed record KubernetesAuthConfig
 {
     /// <summary>The Kubernetes API address Vault sends TokenReviews to (checked by the config guard).</summary>
     public string? KubernetesHost { get; init; }

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>A Kubernetes auth role (<c>auth/&lt;mount&gt;/role/:name</c>), written and read back. Null properties are not sent.</summary>
-public sealed record KubernetesRole
+internal sealed record KubernetesRole
 {
     /// <summary>Service-account names allowed to log in (globs allowed); required.</summary>
     public IReadOnlyList<string>? BoundServiceAccountNames { get; init; }

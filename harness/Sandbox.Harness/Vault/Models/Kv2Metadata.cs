@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The answer of <c>GET &lt;mount&gt;/metadata/:path</c>.</summary>
-public sealed record Kv2Metadata
+internal sealed record Kv2Metadata
 {
     /// <summary>Every version kept, by version number (as a string, the way Vault sends it).</summary>
     public IReadOnlyDictionary<string, Kv2VersionInfo> Versions { get; init; } = new Dictionary<string, Kv2VersionInfo>();

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>One entry of <c>versions</c> in KV v2 metadata.</summary>
-public sealed record Kv2VersionInfo
+internal sealed record Kv2VersionInfo
 {
     /// <summary>When the version was written.</summary>
     public DateTimeOffset? CreatedTime { get; init; }

@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The <c>config</c> of a mount as <c>sys/mounts</c> and <c>sys/auth</c> list it.</summary>
-public sealed record MountConfig
+internal sealed record MountConfig
 {
     /// <summary>The mount's default lease TTL; zero means the system default.</summary>
     public TimeSpan? DefaultLeaseTtl { get; init; }

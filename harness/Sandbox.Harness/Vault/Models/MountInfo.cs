@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>One entry of <c>GET sys/mounts</c> or <c>GET sys/auth</c>.</summary>
-public sealed record MountInfo
+internal sealed record MountInfo
 {
     /// <summary>The engine or method type, such as <c>kv</c>, <c>transit</c>, <c>database</c>, <c>jwt</c>.</summary>
     public string Type { get; init; } = string.Empty;

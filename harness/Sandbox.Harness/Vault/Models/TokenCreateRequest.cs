@@ -1,7 +1,7 @@
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The body of <c>auth/token/create</c>. Null properties are not sent.</summary>
-public sealed record TokenCreateRequest
+internal sealed record TokenCreateRequest
 {
     /// <summary>Policies for the new token; null inherits the parent's.</summary>
     public IReadOnlyList<string>? Policies { get; init; }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>A transit key as <c>GET transit/keys/:name</c> (and, on newer servers, create/rotate) returns it.</summary>
-public sealed record TransitKey
+internal sealed record TransitKey
 {
     /// <summary>The key name.</summary>
     public string Name { get; init; } = string.Empty;

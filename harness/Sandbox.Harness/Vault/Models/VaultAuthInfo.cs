@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Sandbox.Harness.Vault.Models;
 
 /// <summary>The <c>auth</c> block of a token create, token renew or login answer.</summary>
-public sealed record VaultAuthInfo
+internal sealed record VaultAuthInfo
 {
     /// <summary>The new token. Secret: never log it (<see cref="ToString"/> hides it).</summary>
     public string ClientToken { get; init; } = string.Empty;

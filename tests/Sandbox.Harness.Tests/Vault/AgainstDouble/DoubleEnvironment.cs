@@ -19,66 +19,66 @@ namespace Sandbox.Harness.Tests.Vault.AgainstDouble;
 [SetUpFixture]
 public sealed class DoubleEnvironment
 {
-    public const int Shares = 3;
-    public const int Threshold = 2;
-    public const string Caller = "vault-client-happy";
+    internal const int Shares = 3;
+    internal const int Threshold = 2;
+    internal const string Caller = "vault-client-happy";
 
     private static DoubleEnvironment? _current;
     private DoubleProcess? _double;
     private PostgresServer? _postgres;
 
     /// <summary>The running environment; set by OneTimeSetUp.</summary>
-    public static DoubleEnvironment Current => _current ?? throw new InvalidOperationException("the double environment did not start (see the OneTimeSetUp failure)");
+    internal static DoubleEnvironment Current => _current ?? throw new InvalidOperationException("the double environment did not start (see the OneTimeSetUp failure)");
 
-    public DoubleProcess Server => _double!;
+    internal DoubleProcess Server => _double!;
 
-    public PostgresServer Postgres => _postgres!;
+    internal PostgresServer Postgres => _postgres!;
 
-    public GuardAuditLog Audit { get; private set; } = null!;
+    internal GuardAuditLog Audit { get; private set; } = null!;
 
-    public SandboxGuard Guard { get; private set; } = null!;
+    internal SandboxGuard Guard { get; private set; } = null!;
 
-    public HttpClient Http { get; private set; } = null!;
+    internal HttpClient Http { get; private set; } = null!;
 
     /// <summary>A client with no token.</summary>
-    public VaultClient Anonymous { get; private set; } = null!;
+    internal VaultClient Anonymous { get; private set; } = null!;
 
     /// <summary>A client with the root token read back from the token file.</summary>
-    public VaultClient Root { get; private set; } = null!;
+    internal VaultClient Root { get; private set; } = null!;
 
-    public SandboxKeyStore KeyStore { get; private set; } = null!;
+    internal SandboxKeyStore KeyStore { get; private set; } = null!;
 
-    public string RunFolder { get; private set; } = null!;
+    internal string RunFolder { get; private set; } = null!;
 
-    public string KeyFile => Path.Combine(RunFolder, "cluster-keys.json");
+    internal string KeyFile => Path.Combine(RunFolder, "cluster-keys.json");
 
-    public string RootTokenFile => Path.Combine(RunFolder, "root-token");
+    internal string RootTokenFile => Path.Combine(RunFolder, "root-token");
 
     // What the client saw during bootstrap (asserted by SysStatusTests).
-    public bool InitStatusBefore { get; private set; }
+    internal bool InitStatusBefore { get; private set; }
 
-    public SealStatus SealStatusBefore { get; private set; } = null!;
+    internal SealStatus SealStatusBefore { get; private set; } = null!;
 
-    public HealthResult HealthBefore { get; private set; } = null!;
+    internal HealthResult HealthBefore { get; private set; } = null!;
 
-    public InitResponse Init { get; private set; } = null!;
+    internal InitResponse Init { get; private set; } = null!;
 
-    public bool InitStatusAfter { get; private set; }
+    internal bool InitStatusAfter { get; private set; }
 
-    public SealStatus SealStatusAfterInit { get; private set; } = null!;
+    internal SealStatus SealStatusAfterInit { get; private set; } = null!;
 
-    public HealthResult HealthSealed { get; private set; } = null!;
+    internal HealthResult HealthSealed { get; private set; } = null!;
 
-    public SealStatus AfterFirstShare { get; private set; } = null!;
+    internal SealStatus AfterFirstShare { get; private set; } = null!;
 
-    public SealStatus AfterReset { get; private set; } = null!;
+    internal SealStatus AfterReset { get; private set; } = null!;
 
-    public SealStatus AfterUnseal { get; private set; } = null!;
+    internal SealStatus AfterUnseal { get; private set; } = null!;
 
-    public SandboxKeys KeysReadBack { get; private set; } = null!;
+    internal SandboxKeys KeysReadBack { get; private set; } = null!;
 
     /// <summary>A name no other test uses: <c>prefix-xxxxxxxx</c>.</summary>
-    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+    internal static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
     [OneTimeSetUp]
     public async Task StartAsync()
