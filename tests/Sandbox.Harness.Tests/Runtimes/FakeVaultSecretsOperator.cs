@@ -73,6 +73,15 @@ internal sealed class FakeVaultSecretsOperator
     /// <summary>One reconcile pass of the app's objects, then the Deployment's readiness.</summary>
     public async Task ReconcileAsync(CancellationToken cancellationToken)
     {
+        // 'kubectl -n vault-secrets-operator-system delete pod --all' (the fake kubectl leaves this
+        // marker beside the objects folder): the Deployment's new pod is what reconciles now.
+        var deleted = Path.Combine(Path.GetDirectoryName(_objects)!, "operator-pods-deleted");
+        if (File.Exists(deleted))
+        {
+            File.Delete(deleted);
+            RestartPods();
+        }
+
         // controllers/vaultauth_controller.go: VaultAuth's status is about the resource itself (its
         // VaultConnection reference, its spec hash); it does not log in, so a sealed Vault leaves it valid.
         var authSpec = new JsonObject { ["vaultConnectionRef"] = "vault", ["method"] = "kubernetes", ["mount"] = _kubernetesMount, ["kubernetes"] = new JsonObject { ["role"] = _role, ["serviceAccount"] = _app } };

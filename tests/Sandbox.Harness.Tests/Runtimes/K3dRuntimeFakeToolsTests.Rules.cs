@@ -96,9 +96,16 @@ public sealed partial class K3dRuntimeFakeToolsTests
         await vso.ReconcileAsync(cancellationToken);
         var before = await GetAsync("vaultdynamicsecret", "webapp-db", cancellationToken);
 
+        // The k3d runtime reads what VSO delivered, and kills its pods and the app's, through the fake kubectl.
+        var k3d = new K3dRuntime(toolDirectory: _tools);
+        using var run = new SandboxRun(new SandboxPaths(home.Folder, "lab"), new SandboxState { Name = "lab", Runtime = RuntimeKind.K3d, ClusterName = "lab" },
+            new SandboxOptions { Runtime = RuntimeKind.K3d }, home.Guard, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        Directory.CreateDirectory(run.Paths.RunFolder);
+        var app = world.Topology.Apps.Single(a => a.Slug == "webapp");
+        var delivered = await k3d.ReadAppDeliveryAsync(run, app, cancellationToken);
+
         // The power cut: Vault, PostgreSQL, the operator's and the app's pods; then PostgreSQL, then Vault.
-        await Task.WhenAll(sbx.StopVaultAsync(kill: true, cancellationToken), sbx.StopPostgresAsync(kill: true, cancellationToken));
-        vso.RestartPods();
+        await Task.WhenAll(sbx.StopVaultAsync(kill: true, cancellationToken), sbx.StopPostgresAsync(kill: true, cancellationToken), k3d.KillOperatorAndAppPodsAsync(run, world.Topology, cancellationToken));
         await sbx.StartPostgresAsync(cancellationToken);
         await sbx.StartVaultAsync(cancellationToken);
         for (var i = 0; i < 3; i++)
@@ -111,7 +118,9 @@ public sealed partial class K3dRuntimeFakeToolsTests
         await sbx.UnsealFromKeyFileAsync(cancellationToken);
         await vso.ReconcileAsync(cancellationToken);
         var after = await GetAsync("vaultdynamicsecret", "webapp-db", cancellationToken);
-        var app = await GetAsync("deployment", "webapp", cancellationToken);
+        var deployment = await GetAsync("deployment", "webapp", cancellationToken);
+        var redelivered = await k3d.ReadAppDeliveryAsync(run, app, cancellationToken);
+        var argv = File.ReadAllLines(Path.Combine(_calls, "calls.jsonl")).Select(l => JsonNode.Parse(l)!["argv"]!.GetValue<string>()).ToList();
 
         Assert.Multiple(() =>
         {
@@ -124,7 +133,13 @@ public sealed partial class K3dRuntimeFakeToolsTests
             Assert.That(after["status"]!["secretLease"]!["id"]!.GetValue<string>(), Is.Not.EqualTo(before["status"]!["secretLease"]!["id"]!.GetValue<string>()),
                 "the new login rotated the credential (ReasonVaultTokenRotated)");
             Assert.That(after["status"]!["lastRuntimePodUID"]!.GetValue<string>(), Is.EqualTo(vso.PodUid));
-            Assert.That(app["status"]!["readyReplicas"]!.GetValue<int>(), Is.EqualTo(1), "the app logs in with the new credential");
+            Assert.That(deployment["status"]!["readyReplicas"]!.GetValue<int>(), Is.EqualTo(1), "the app logs in with the new credential");
+            Assert.That(delivered.LeaseId, Is.EqualTo(before["status"]!["secretLease"]!["id"]!.GetValue<string>()), "the runtime reads the lease VSO delivered");
+            Assert.That(delivered.ReadyReplicas, Is.EqualTo(1));
+            Assert.That(redelivered.ClientId, Is.Not.EqualTo(delivered.ClientId).And.Not.Null, "the runtime sees the new login");
+            Assert.That(redelivered.LeaseId, Is.Not.EqualTo(delivered.LeaseId).And.Not.Null, "and the new credential");
+            Assert.That(argv, Does.Contain($"kubectl --kubeconfig {run.Paths.Kubeconfig} --context k3d-lab -n vault-secrets-operator-system delete pod --all --grace-period=0 --force --ignore-not-found"));
+            Assert.That(argv, Does.Contain($"kubectl --kubeconfig {run.Paths.Kubeconfig} --context k3d-lab -n webapp delete pod -l app=webapp --grace-period=0 --force --ignore-not-found"));
         });
     }
 
@@ -196,14 +211,17 @@ public sealed partial class K3dRuntimeFakeToolsTests
         private readonly SandboxJwtIssuer _issuer;
         private readonly TokenReviewServer _reviewer;
 
-        private VsoWorld(SandboxJwtIssuer issuer, TokenReviewServer reviewer, FakeVaultSecretsOperator vso)
+        private VsoWorld(SandboxJwtIssuer issuer, TokenReviewServer reviewer, FakeVaultSecretsOperator vso, TopologySpec topology)
         {
             _issuer = issuer;
             _reviewer = reviewer;
             Operator = vso;
+            Topology = topology;
         }
 
         public FakeVaultSecretsOperator Operator { get; }
+
+        public TopologySpec Topology { get; }
 
         public static async Task<VsoWorld> StartAsync(SandboxHandle sbx, SandboxTestHome home, string objects, CancellationToken cancellationToken)
         {
@@ -223,7 +241,7 @@ public sealed partial class K3dRuntimeFakeToolsTests
             var vso = new FakeVaultSecretsOperator(sbx.Unauthenticated, home.Guard, objects, app.Slug, topology.Kubernetes.Path, app.KubernetesRole.Name,
                 () => issuer.MintServiceAccountToken(new ServiceAccountIdentity(app.Namespace, app.ServiceAccount), audience: topology.Kubernetes.Audience),
                 (sbx.Postgres.Host, sbx.Postgres.Port));
-            return new VsoWorld(issuer, reviewer, vso);
+            return new VsoWorld(issuer, reviewer, vso, topology);
         }
 
         public async ValueTask DisposeAsync()

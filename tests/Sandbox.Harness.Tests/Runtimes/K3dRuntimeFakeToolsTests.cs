@@ -374,6 +374,9 @@ public sealed partial class K3dRuntimeFakeToolsTests
                   # exits 2 when sealed, 1 on an error (command/status.go): a sealed Vault is never Ready.
                   printf '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False","reason":"ContainersNotReady"}],"containerStatuses":[{"name":"vault","ready":false,"state":{"running":{} } } ] } }'
                 fi ;;
+              *" -n vault-secrets-operator-system delete pod --all "*)
+                # The operator's pods die; FakeVaultSecretsOperator starts its new pod (no token) on its next pass.
+                touch "$calls/operator-pods-deleted" ;;
               *" get vaultauth "*|*" get vaultstaticsecret "*|*" get vaultdynamicsecret "*|*" get deployment "*)
                 # The objects as the (fake) operator last wrote them, .status included
                 # (FakeVaultSecretsOperator); an object never written is NotFound, as from the API server.

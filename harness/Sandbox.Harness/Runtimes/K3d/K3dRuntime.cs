@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using CliWrap;
 using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
@@ -305,6 +306,50 @@ internal sealed class K3dRuntime : ISandboxRuntime
             await KubectlAsync(run, ["apply", "-f", file], cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A power cut's share of the cluster besides Vault and PostgreSQL: the operator's pods and every
+    /// app's pods die at once (forced deletes, no grace period); their Deployments start new ones. The
+    /// operator's client cache is in memory by default (the chart's
+    /// <c>controller.manager.clientCache.persistenceModel</c>), so its new pod holds no Vault token.
+    /// </summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="topology">The apps whose pods die.</param>
+    /// <param name="cancellationToken">Cancels the deletes.</param>
+    internal async Task KillOperatorAndAppPodsAsync(SandboxRun run, Topology.TopologySpec topology, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(topology);
+        await KubectlAsync(run, ["-n", RuntimeVersions.VaultSecretsOperatorNamespace, "delete", "pod", "--all", "--grace-period=0", "--force", "--ignore-not-found"], cancellationToken).ConfigureAwait(false);
+        foreach (var app in topology.Apps)
+        {
+            await KubectlAsync(run, ["-n", app.Namespace, "delete", "pod", "-l", "app=" + app.Slug, "--grace-period=0", "--force", "--ignore-not-found"], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// What the operator delivered to an app, read from the API server: the VaultDynamicSecret's
+    /// status (the Vault client's ID, a hash of its token's accessor; the lease; the last renewal) and
+    /// the app Deployment's ready replicas.
+    /// </summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="app">The app.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    internal async Task<AppDelivery> ReadAppDeliveryAsync(SandboxRun run, Topology.AppSpec app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(app);
+        var secret = JsonNode.Parse(await KubectlAsync(run, ["-n", app.Namespace, "get", "vaultdynamicsecret", VsoManifests.DatabaseSecretName(app.Slug), "-o", "json"], cancellationToken).ConfigureAwait(false));
+        var deployment = JsonNode.Parse(await KubectlAsync(run, ["-n", app.Namespace, "get", "deployment", app.Slug, "-o", "json"], cancellationToken).ConfigureAwait(false));
+        var status = secret?["status"];
+        return new AppDelivery(
+            NonEmpty(status?["vaultClientMeta"]?["id"]?.GetValue<string>()),
+            NonEmpty(status?["secretLease"]?["id"]?.GetValue<string>()),
+            status?["lastRenewalTime"]?.GetValue<long>(),
+            deployment?["status"]?["readyReplicas"]?.GetValue<int>() ?? 0);
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>Fills <c>k3d/cluster.yaml</c>'s placeholders.</summary>
     /// <param name="template">The template.</param>
