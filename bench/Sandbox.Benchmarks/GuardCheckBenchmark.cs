@@ -10,6 +10,7 @@ public class GuardCheckBenchmark
 {
     private static readonly Uri LoopbackUrl = new("http://127.0.0.1:8200/v1/kvv2/data/app/config");
     private static readonly Uri HostileUrl = new("http://0xc0a80101:8200/v1/sys/health");
+    private static readonly Sandbox.Harness.Guard.Internal.SandboxEndpointSet OwnEndpoints = new Sandbox.Harness.Guard.Internal.SandboxEndpointSet().Add("127.0.0.1", 54321, "PostgreSQL");
     private SandboxGuard _guard = null!;
 
     [GlobalSetup]
@@ -20,6 +21,10 @@ public class GuardCheckBenchmark
 
     [Benchmark(Description = "CheckUrl(hex IPv4 in LAN)")]
     public bool CheckHostileUrl() => _guard.CheckUrl(HostileUrl, "bench").Allowed;
+
+    [Benchmark(Description = "config guard: connection_url of the sandbox's PostgreSQL")]
+    public bool CheckConnectionUrl() => _guard.CheckVaultDialled(
+        "postgresql://{{username}}:{{password}}@127.0.0.1:54321/postgres?sslmode=disable", VaultDialledValue.PostgresConnection, OwnEndpoints, "bench").Allowed;
 
     [Benchmark(Description = "CheckEndPoint(127.0.0.1)")]
     public bool CheckEndPoint() => _guard.CheckEndPoint("127.0.0.1", IPAddress.Loopback, "bench").Allowed;

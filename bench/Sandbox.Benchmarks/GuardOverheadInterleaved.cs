@@ -8,7 +8,7 @@ namespace Sandbox.Benchmarks;
 /// The same comparison as <see cref="GuardOverheadBenchmark"/>, measured so that a noisy, shared
 /// machine cannot bias it: guarded and unguarded batches alternate (ABBA order) within each round,
 /// so background load hits both alike, and the figure is the median of the per-round ratios.
-/// Run: dotnet run -c Release --project bench/Sandbox.Benchmarks -- guard-interleaved [rounds] [batch] [--handler-only]
+/// Run: dotnet run -c Release --project bench/Sandbox.Benchmarks -- guard-interleaved [rounds] [batch] [--handler-only | --empty-layer | --async-layer | --check-layer]
 /// </summary>
 public static class GuardOverheadInterleaved
 {
@@ -23,9 +23,15 @@ public static class GuardOverheadInterleaved
         var guard = new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
         using var guarded = args.Contains("--handler-only")
             ? new HttpClient(guard.CreateHttpHandler("benchmark"))
-            : guard.CreateHttpClient("benchmark");
+            : args.Contains("--empty-layer")
+                ? new HttpClient(new PassThroughHandler { InnerHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false } })
+                : args.Contains("--async-layer")
+                    ? new HttpClient(new AwaitingHandler { InnerHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false } })
+                    : args.Contains("--check-layer")
+                        ? new HttpClient(new CheckingHandler(guard) { InnerHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false } })
+                        : guard.CreateHttpClient("benchmark");
 
-        Console.WriteLine($"guarded client: {(args.Contains("--handler-only") ? "CreateHttpHandler only (connect-time checks, no per-request URL check)" : "CreateHttpClient (full guard)")}");
+        Console.WriteLine($"guarded client: {(args.Contains("--handler-only") ? "CreateHttpHandler only (connect-time checks, no per-request URL check)" : args.Contains("--empty-layer") ? "no guard: a pass-through DelegatingHandler over the same SocketsHttpHandler (the cost of one handler layer)" : "CreateHttpClient (full guard)")}");
         Console.WriteLine($"rounds={rounds} batch={batch} (ABBA interleaving; per-request microseconds are medians over rounds)");
         Console.WriteLine("| case | unguarded (us/request) | guarded (us/request) | ratio guarded/unguarded (median of rounds) | ratio p25..p75 |");
         Console.WriteLine("|---|---:|---:|---:|---|");
@@ -78,6 +84,23 @@ public static class GuardOverheadInterleaved
         }
 
         return watch.Elapsed.TotalMicroseconds / count;
+    }
+
+    private sealed class PassThroughHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
+    }
+
+    private sealed class CheckingHandler(SandboxGuard guard) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            guard.CheckUrl(request.RequestUri!, "benchmark").Allowed ? base.SendAsync(request, cancellationToken) : throw new InvalidOperationException("refused");
+    }
+
+    private sealed class AwaitingHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     private static double Median(List<double> values) => Percentile(values, 0.5);

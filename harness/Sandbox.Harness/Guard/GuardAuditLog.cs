@@ -15,7 +15,10 @@ internal sealed class GuardAuditLog : IDisposable
     public const int DefaultCapacity = 100_000;
 
     private readonly Lock _gate = new();
-    private readonly GuardAuditEntry[] _ring;
+    // Entries are kept as plain values, not as the records Entries hands out: one decision per HTTP
+    // request then leaves no object behind that outlives the request (a ring of 100 000 surviving
+    // entries made every request pay for their promotion to older generations).
+    private readonly Slot[] _ring;
     private readonly StreamWriter? _file;
     private long _count;
     private bool _disposed;
@@ -23,7 +26,7 @@ internal sealed class GuardAuditLog : IDisposable
     private GuardAuditLog(int capacity, StreamWriter? file)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ring = new GuardAuditEntry[capacity];
+        _ring = new Slot[capacity];
         _file = file;
         FilePath = (file?.BaseStream as FileStream)?.Name;
     }
@@ -79,7 +82,8 @@ internal sealed class GuardAuditLog : IDisposable
                 var start = _count - kept;
                 for (var i = 0; i < kept; i++)
                 {
-                    result[i] = _ring[(start + i) % _ring.Length];
+                    var slot = _ring[(start + i) % _ring.Length];
+                    result[i] = new GuardAuditEntry(slot.Time, slot.Caller, slot.Target, slot.Allowed, slot.Rule);
                 }
 
                 return result;
@@ -94,7 +98,7 @@ internal sealed class GuardAuditLog : IDisposable
     public void Record(DateTimeOffset time, string caller, GuardDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        Record(new GuardAuditEntry(time, caller, decision.Target, decision.Allowed, decision.Rule));
+        Record(new Slot(time, caller, decision.Target, decision.Allowed, decision.Rule));
     }
 
     /// <summary>Records one entry.</summary>
@@ -102,13 +106,18 @@ internal sealed class GuardAuditLog : IDisposable
     public void Record(GuardAuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        Record(new Slot(entry.Time, entry.Caller, entry.Target, entry.Allowed, entry.Rule));
+    }
+
+    private void Record(in Slot slot)
+    {
         lock (_gate)
         {
-            _ring[_count % _ring.Length] = entry;
+            _ring[_count % _ring.Length] = slot;
             _count++;
             if (_file is not null && !_disposed)
             {
-                _file.WriteLine(ToJsonLine(entry));
+                _file.WriteLine(ToJsonLine(new GuardAuditEntry(slot.Time, slot.Caller, slot.Target, slot.Allowed, slot.Rule)));
             }
         }
     }
@@ -147,4 +156,6 @@ internal sealed class GuardAuditLog : IDisposable
             _file?.Dispose();
         }
     }
+
+    private readonly record struct Slot(DateTimeOffset Time, string Caller, string Target, bool Allowed, string Rule);
 }

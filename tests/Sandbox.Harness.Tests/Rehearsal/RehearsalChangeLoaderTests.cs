@@ -141,6 +141,12 @@ public sealed class RehearsalChangeLoaderTests
     [TestCase("jwksUrl", "https://gitea.arcodange.lab/api/actions/.well-known/keys", "hosts:gitea.arcodange.lab")]
     [TestCase("oidcDiscoveryUrl", "https://vault.arcodange.lab/v1/identity/oidc", "hosts:vault.arcodange.lab")]
     [TestCase("connectionUrl", "postgresql://u@203.0.113.7:5432/db", "default-deny")]
+    [TestCase("connectionUrl", "host=db.arcodange.lab port=5432 dbname=app user={{username}}", "hosts:*.arcodange.lab")]
+    [TestCase("connectionUrl", "host='db.arcodange.lab port=5432", "hosts:*.arcodange.lab")]
+    [TestCase("connectionUrl", "postgresql://127.0.0.1:5432/db?sslrootcert=/etc/ssl/prod-ca.pem", "config-guard:connection-file-parameter")]
+    [TestCase("connectionUrl", "postgresql://127.0.0.1:5432,127.0.0.1:5433/db", "config-guard:multi-host")]
+    [TestCase("connectionUrl", "host=127.0.0.1 service=prod", "config-guard:connection-service")]
+    [TestCase("kubernetesHost", "http://vault.localhost:6443", "config-guard:localhost-name")]
     [CancelAfter(10000)]
     public void EveryEndpointKey_IsJudgedByTheGuard(string key, string url, string rule, CancellationToken cancellationToken)
     {
@@ -150,6 +156,10 @@ public sealed class RehearsalChangeLoaderTests
             RehearsalChangeLoader.Load(new RehearsalRequest { TopologyPath = RehearsalFixtures.Topology, Changes = [path] }, RehearsalFixtures.Guard()))!;
 
         Assert.That(ex.Decision.Rule, Is.EqualTo(rule));
+        if (url.Contains("db.arcodange.lab", StringComparison.Ordinal))
+        {
+            Assert.That(ex.Message, Does.Contain("db.arcodange.lab").And.Contain(rule), "the refusal names the production host it found");
+        }
     }
 
     [Test]

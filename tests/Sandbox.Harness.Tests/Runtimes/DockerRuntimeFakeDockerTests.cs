@@ -229,6 +229,21 @@ public sealed class DockerRuntimeFakeDockerTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task StopPostgres_IsAFastShutdown_AndKillIsSigkillOfTheWholeContainer_AsAPowerCut(CancellationToken cancellationToken)
+    {
+        WriteFake();
+        await using var home = new SandboxTestHome();
+        var run = new SandboxRun(new SandboxPaths(home.Folder, "cut"), new SandboxState { Name = "cut", Runtime = RuntimeKind.Docker }, new SandboxOptions(), home.Guard, NullLogger.Instance, TimeProvider.System);
+        var runtime = new DockerRuntime(_tools, home.Guard);
+
+        await runtime.StopPostgresAsync(run, kill: false, cancellationToken);
+        await runtime.StopPostgresAsync(run, kill: true, cancellationToken);
+
+        Assert.That(Calls(), Is.EqualTo(new[] { "docker stop -t 10 sandbox-cut-postgres", "docker kill --signal KILL sandbox-cut-postgres" }));
+    }
+
+    [Test]
     [CancelAfter(5_000)]
     public void PostgresEnvironment_AsksForPasswordsOverTcp_FromLoopbackToo(CancellationToken cancellationToken)
     {
