@@ -84,7 +84,7 @@ public sealed class VaultVersionCheckTests
     {
         var (report, problem) = VaultVersionCheck.Judge("/opt/vault", "PATH", 0, "OpenBao v2.7.1 (abc), built 2026-11-01\n");
 
-        Assert.That(report!.Product, Is.EqualTo("OpenBao"));
+        Assert.That(report!.Kind, Is.EqualTo(VaultKind.OpenBao));
         Assert.That(problem!.Detail, Does.Contain("removed the file storage backend"));
     }
 }

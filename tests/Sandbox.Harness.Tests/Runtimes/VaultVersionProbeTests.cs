@@ -62,6 +62,35 @@ public sealed class VaultVersionProbeTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Ask_RunsTheBinaryOncePerVersionOnDisk_AndAgainWhenItIsReplaced(CancellationToken cancellationToken)
+    {
+        var binary = Path.Combine(_dir, "vault");
+        var calls = Path.Combine(_dir, "calls");
+        await File.WriteAllTextAsync(binary, $"#!/bin/sh\necho x >> '{calls}'\necho 'Vault v1.15.4'\n", cancellationToken);
+        File.SetUnixFileMode(binary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var audit = GuardAuditLog.InMemory();
+        var guard = new SandboxGuard(Denylist.BuiltIn, audit);
+        var launch = new VaultLaunch(VaultKind.Unknown, binary, [], binary);
+
+        var first = await VaultVersionProbe.ProbeAsync(launch, guard, cancellationToken);
+        var (report, problem) = await VaultVersionCheck.CheckAsync(guard, binary, "PATH", cancellationToken);
+        var callsBefore = (await File.ReadAllLinesAsync(calls, cancellationToken)).Length;
+        await File.WriteAllTextAsync(binary, $"#!/bin/sh\necho x >> '{calls}'\necho 'OpenBao v2.6.2 (sha), built 2026-08-18T00:00:00Z'\n", cancellationToken);
+        File.SetLastWriteTimeUtc(binary, File.GetLastWriteTimeUtc(binary).AddSeconds(1));
+        var replaced = await VaultVersionProbe.ProbeAsync(launch, guard, cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EqualTo((VaultKind.Vault, (string?)"1.15.4")));
+            Assert.That((report?.Kind, problem), Is.EqualTo(((VaultKind?)VaultKind.Vault, (PreflightProblem?)null)));
+            Assert.That(callsBefore, Is.EqualTo(1), "the probe and the preflight check share one run of 'version'");
+            Assert.That(replaced, Is.EqualTo((VaultKind.OpenBao, (string?)"2.6.2")), "a binary replaced in place is asked again");
+            Assert.That(File.ReadAllLines(calls), Has.Length.EqualTo(2));
+        });
+    }
+
+    [Test]
     public void State_OfASandboxWhoseVaultNeverStarted_SaysUnknown_NotHashiCorpVault()
     {
         var state = new SandboxState { Name = "early", VaultKind = string.Empty, VaultSource = string.Empty };

@@ -61,7 +61,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             }
             else
             {
-                found.Add($"Vault: {(report!.Product == "OpenBao" ? "OpenBao" : "HashiCorp Vault")} binary {binary.Source} ({report.Line})");
+                found.Add($"Vault: {(report!.Kind == VaultKind.OpenBao ? "OpenBao" : "HashiCorp Vault")} binary {binary.Source} ({report.Line})");
             }
         }
         else

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
-using CliWrap;
-using CliWrap.Buffered;
 using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Runtimes.Process;
@@ -13,7 +10,7 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// backend the config uses (deprecated in 2.6.0, removed in 2.7.0: openbao.org's deprecation
 /// notices, openbao/openbao#2846).
 /// </summary>
-internal static partial class VaultVersionCheck
+internal static class VaultVersionCheck
 {
     /// <summary>The oldest HashiCorp Vault accepted: the suites' assertions were read against 1.14+ (OpenBao forked from 1.14).</summary>
     public static readonly Version MinVault = new(1, 14, 0);
@@ -29,76 +26,50 @@ internal static partial class VaultVersionCheck
 
     private const string Supported = "HashiCorp Vault 1.14–2.x or OpenBao 2.0–2.6";
 
-    /// <summary>What a binary reported: product ("Vault" or "OpenBao"), version, and the line it printed.</summary>
-    public sealed record Report(string Product, Version Version, string Line);
-
-    /// <summary>Runs <c>BINARY version</c> (guarded, 15 s) and judges the answer.</summary>
+    /// <summary>Asks the binary what it is (<see cref="VaultVersionProbe.AskAsync"/>) and judges the answer.</summary>
     /// <param name="guard">The guard every child process goes through.</param>
     /// <param name="binary">The binary.</param>
     /// <param name="from">Where the binary came from (<c>SANDBOX_VAULT_BINARY</c>, <c>--vault-binary</c>, <c>PATH</c>).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>What it reported and the problem, or null when it suits the process runtime.</returns>
-    public static async Task<(Report? Report, PreflightProblem? Problem)> CheckAsync(SandboxGuard guard, string binary, string from, CancellationToken cancellationToken = default)
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static async Task<(VaultVersionReport? Report, PreflightProblem? Problem)> CheckAsync(SandboxGuard guard, string binary, string from, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(guard);
-        int code;
-        string output;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(TimeSpan.FromSeconds(15));
-        try
-        {
-            var command = guard.GuardCommand(Cli.Wrap(binary).WithArguments(["version"]).WithValidation(CommandResultValidation.None), "sandbox-process-runtime");
-            var result = await command.ExecuteBufferedAsync(cts.Token).ConfigureAwait(false);
-            (code, output) = (result.ExitCode, result.StandardOutput + "\n" + result.StandardError);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            (code, output) = (-1, "(no answer within 15 s)");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            (code, output) = (-1, $"(could not run it: {e.Message})");
-        }
-
-        return Judge(binary, from, code, output);
+        var answer = await VaultVersionProbe.AskAsync(new VaultLaunch(VaultKind.Unknown, binary, [], binary), guard, cancellationToken).ConfigureAwait(false);
+        return Judge(binary, from, answer.ExitCode, answer.Output);
     }
 
-    /// <summary>Judges what <c>BINARY version</c> printed.</summary>
+    /// <summary>Judges what <c>BINARY version</c> printed, as <see cref="VaultVersionProbe.Read"/> reads it.</summary>
     /// <param name="binary">The binary.</param>
     /// <param name="from">Where it came from.</param>
     /// <param name="exitCode">Its exit code.</param>
     /// <param name="output">Its stdout and stderr.</param>
-    public static (Report? Report, PreflightProblem? Problem) Judge(string binary, string from, int exitCode, string output)
+    public static (VaultVersionReport? Report, PreflightProblem? Problem) Judge(string binary, string from, int exitCode, string output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var said = lines.Length == 0 ? "nothing" : $"'{Cut(lines[0])}'";
-        var line = lines.FirstOrDefault(l => VersionLine().IsMatch(l));
-        var match = line is null ? null : VersionLine().Match(line);
+        var lines = VaultVersionProbe.Lines(output);
+        var said = lines.Length == 0 ? "nothing" : $"'{VaultVersionProbe.Cut(lines[0])}'";
+        var read = VaultVersionProbe.Read(output);
         const string what = "the Vault binary";
-        if (exitCode != 0 || match is null)
+
+        // The double is no Vault the process runtime writes a config for; a version without major.minor.patch cannot be judged.
+        if (exitCode != 0 || read is not { Kind: VaultKind.Vault or VaultKind.OpenBao, Number: not null } report)
         {
             return (null, new PreflightProblem(what,
                 $"{binary} (from {from}) is not a Vault: '{Path.GetFileName(binary)} version' exited {exitCode.ToString(CultureInfo.InvariantCulture)} and printed {said}",
                 $"point {from} at a {Supported} binary, or unset it to use vault/bao on PATH or the Vault double"));
         }
 
-        var report = new Report(match.Groups["product"].Value, Version.Parse(match.Groups["version"].Value), Cut(line!));
         string? detail = report switch
         {
-            { Product: "Vault" } r when r.Version < MinVault => $"it reported '{r.Line}': older than {MinVault}, the oldest Vault the process runtime's config and the suites' API were checked against",
-            { Product: "Vault" } r when r.Version >= VaultMajorTooNew => $"it reported '{r.Line}': a newer major than the 1.x/2.x lines the process runtime's config (file storage, cluster_address, cluster_addr) was checked against",
-            { Product: "OpenBao" } r when r.Version >= OpenBaoWithoutFileStorage => $"it reported '{r.Line}': OpenBao {OpenBaoWithoutFileStorage} removed the file storage backend (deprecated in 2.6.0) that the process runtime's config uses (storage \"file\")",
-            { Product: "OpenBao" } r when r.Version < MinOpenBao => $"it reported '{r.Line}': older than OpenBao's first release {MinOpenBao}",
+            { Kind: VaultKind.Vault, Number: var n } when n < MinVault => $"it reported '{report.Line}': older than {MinVault}, the oldest Vault the process runtime's config and the suites' API were checked against",
+            { Kind: VaultKind.Vault, Number: var n } when n >= VaultMajorTooNew => $"it reported '{report.Line}': a newer major than the 1.x/2.x lines the process runtime's config (file storage, cluster_address, cluster_addr) was checked against",
+            { Kind: VaultKind.OpenBao, Number: var n } when n >= OpenBaoWithoutFileStorage => $"it reported '{report.Line}': OpenBao {OpenBaoWithoutFileStorage} removed the file storage backend (deprecated in 2.6.0) that the process runtime's config uses (storage \"file\")",
+            { Kind: VaultKind.OpenBao, Number: var n } when n < MinOpenBao => $"it reported '{report.Line}': older than OpenBao's first release {MinOpenBao}",
             _ => null,
         };
         return detail is null
             ? (report, null)
             : (report, new PreflightProblem(what, $"{binary} (from {from}) does not suit the process runtime: {detail}", $"point {from} at a {Supported} binary"));
     }
-
-    private static string Cut(string line) => line.Length <= 120 ? line : line[..120] + "…";
-
-    [GeneratedRegex(@"^(?<product>Vault|OpenBao) v(?<version>\d+\.\d+\.\d+)\S*", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex VersionLine();
 }
