@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Policies;
 internal sealed class PolicyParseException : SandboxException
 {
     private PolicyParseException(string sourceName, int line, int column, string vaultMessage, string fix)
-        : base($"{sourceName}:{line}:{column}: {vaultMessage}{Environment.NewLine}Fix: {fix}")
+        : base(PositionedMessage.Format(sourceName, line, column, vaultMessage, fix))
     {
         SourceName = sourceName;
         Line = line;

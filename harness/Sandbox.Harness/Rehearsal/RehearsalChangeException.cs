@@ -8,7 +8,7 @@ namespace Sandbox.Harness.Rehearsal;
 internal sealed class RehearsalChangeException : SandboxException
 {
     private RehearsalChangeException(string file, int line, int column, string problem, string fix, Exception? inner = null)
-        : base($"{file}:{line}:{column}: {problem}{Environment.NewLine}Fix: {fix}{Environment.NewLine}Nothing was applied.", inner)
+        : base(PositionedMessage.Format(file, line, column, problem, fix) + Environment.NewLine + "Nothing was applied.", inner)
     {
         File = file;
         Line = line;

@@ -9,7 +9,7 @@ namespace Sandbox.Harness.Tofu;
 internal sealed class TofuException : SandboxException
 {
     private TofuException(string file, int line, int column, string problem, string fix)
-        : base($"{file}:{line}:{column}: {problem}{Environment.NewLine}Fix: {fix}")
+        : base(PositionedMessage.Format(file, line, column, problem, fix))
     {
         File = file;
         Line = line;

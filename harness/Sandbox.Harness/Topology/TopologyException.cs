@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Topology;
 public sealed class TopologyException : SandboxException
 {
     private TopologyException(string file, int line, int column, string problem, string fix, Exception? inner = null)
-        : base($"{file}:{line}:{column}: {problem}{Environment.NewLine}Fix: {fix}", inner)
+        : base(PositionedMessage.Format(file, line, column, problem, fix), inner)
     {
         File = file;
         Line = line;
