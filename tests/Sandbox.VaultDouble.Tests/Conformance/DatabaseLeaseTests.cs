@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Npgsql;
 using NUnit.Framework.Constraints;
 using Sandbox.VaultDouble.Tests.Infrastructure;
 
@@ -18,33 +17,10 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
 
     protected override IResolveConstraint ConfigAnswer => Is.EqualTo(204).Or.EqualTo(200);
 
-    private async Task<string> RoleAsync(string ttl, string maxTtl, CancellationToken ct)
-    {
-        var name = Unique("app");
-        var r = await Http.PostAsync($"{DatabaseMount}/roles/{name}", new JsonObject
-        {
-            ["db_name"] = "pg",
-            ["creation_statements"] = new JsonArray("CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"),
-            ["default_ttl"] = ttl,
-            ["max_ttl"] = maxTtl,
-        }, Root, ct);
-        Assert.That(r.Code, Is.EqualTo(204), r.ToString());
-        return name;
-    }
-
-    private async Task<bool> RoleExistsAsync(string user, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(Postgres.ConnectionString);
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = @u", conn);
-        cmd.Parameters.AddWithValue("u", user);
-        return (long)(await cmd.ExecuteScalarAsync(ct))! > 0;
-    }
-
     [Test]
     public async Task Creds_AreALease_AndExpiryDropsTheRole(CancellationToken ct)
     {
-        var role = await RoleAsync("3s", "1m", ct);
+        var role = await NewRoleAsync("3s", "1m", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         Assert.That(creds.Code, Is.EqualTo(200), creds.ToString());
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
@@ -57,7 +33,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
             Assert.That(user, Does.StartWith("v-"));
         });
         Assert.That(await RoleExistsAsync(user, ct), Is.True, "the role exists while the lease lives");
-        var lookup = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        var lookup = await LookupLeaseAsync(leaseId, ct);
         Assert.That(lookup.Data!["ttl"]!.GetValue<long>(), Is.InRange(0, 3));
 
         while (await RoleExistsAsync(user, ct))
@@ -65,7 +41,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
             await Task.Delay(200, ct);
         }
 
-        var after = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        var after = await LookupLeaseAsync(leaseId, ct);
         var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
         Assert.That(after.Errors, Is.EqualTo(new[] { "invalid lease" }));
         Assert.That(renew.Errors, Is.EqualTo(new[] { "lease not found" }));
@@ -74,7 +50,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     [Test]
     public async Task Renew_IsCappedAtMaxTtl_WithVaultsWarning(CancellationToken ct)
     {
-        var role = await RoleAsync("30s", "40s", ct);
+        var role = await NewRoleAsync("30s", "40s", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 3600 }, Root, ct);
@@ -88,11 +64,11 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     [Test]
     public async Task Renew_AnswersTheGrantedTtl_NotTheTimeLeftAfterAlterRole(CancellationToken ct)
     {
-        var role = await RoleAsync("1h", "24h", ct);
+        var role = await NewRoleAsync("1h", "24h", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 7200 }, Root, ct);
-        var lookup = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+        var lookup = await LookupLeaseAsync(leaseId, ct);
         Assert.That(renew.Code, Is.EqualTo(200), renew.ToString());
         Assert.Multiple(() =>
         {
@@ -106,7 +82,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     [Test]
     public async Task Revoke_DropsTheRoleAtOnce(CancellationToken ct)
     {
-        var role = await RoleAsync("1h", "2h", ct);
+        var role = await NewRoleAsync("1h", "2h", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var user = creds.Data!["username"]!.GetValue<string>();
         var revoke = await Http.PutAsync("sys/leases/revoke", new JsonObject { ["lease_id"] = creds.Json!["lease_id"]!.GetValue<string>() }, Root, ct);
@@ -117,7 +93,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     [Test]
     public async Task RevokingTheToken_RevokesItsLeases(CancellationToken ct)
     {
-        var role = await RoleAsync("1h", "2h", ct);
+        var role = await NewRoleAsync("1h", "2h", ct);
         var policy = await PolicyAsync($$"""
             path "{{DatabaseMount}}/creds/*" { capabilities = ["read"] }
             """, ct);
@@ -134,7 +110,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
     public async Task FailedRevocations_Retry_ThenIrrevocable_ThenRecoverWhenPostgresReturns(CancellationToken ct)
     {
         DoubleOnly($"relies on the double's shortened retry base (SANDBOX_DOUBLE_REVOKE_RETRY_BASE_MS={DoubleProcess.RevokeRetryBaseMs})");
-        var role = await RoleAsync("2s", "1m", ct);
+        var role = await NewRoleAsync("2s", "1m", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var user = creds.Data!["username"]!.GetValue<string>();
@@ -146,7 +122,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
             do
             {
                 await Task.Delay(250, ct);
-                lookup = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+                lookup = await LookupLeaseAsync(leaseId, ct);
                 Assert.That(lookup.Code, Is.EqualTo(200), "the lease is kept while revocation fails: " + lookup);
             }
             while (lookup.Data!["revoke_error"] is null);
@@ -166,7 +142,7 @@ public sealed class DatabaseLeaseTests : PostgresConformanceFixture
         do
         {
             await Task.Delay(500, ct);
-            gone = await Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
+            gone = await LookupLeaseAsync(leaseId, ct);
         }
         while (gone.Code == 200);
 

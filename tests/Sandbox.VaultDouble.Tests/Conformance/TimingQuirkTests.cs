@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Npgsql;
 using NUnit.Framework.Constraints;
 using Sandbox.VaultDouble.Tests.Infrastructure;
 
@@ -29,32 +28,6 @@ public sealed class TimingQuirkTests : PostgresConformanceFixture
         ["SANDBOX_DOUBLE_LEASE_DELETE_LAG_MS"] = DeleteLagMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private async Task<string> RoleAsync(string ttl, string maxTtl, CancellationToken ct)
-    {
-        var name = Unique("app");
-        var r = await Http.PostAsync($"{DatabaseMount}/roles/{name}", new JsonObject
-        {
-            ["db_name"] = "pg",
-            ["creation_statements"] = new JsonArray("CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"),
-            ["default_ttl"] = ttl,
-            ["max_ttl"] = maxTtl,
-        }, Root, ct);
-        Assert.That(r.Code, Is.EqualTo(204), r.ToString());
-        return name;
-    }
-
-    private async Task<bool> RoleExistsAsync(string user, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(Postgres.ConnectionString);
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = @u", conn);
-        cmd.Parameters.AddWithValue("u", user);
-        return (long)(await cmd.ExecuteScalarAsync(ct))! > 0;
-    }
-
-    private Task<VaultResponse> LookupAsync(string leaseId, CancellationToken ct) =>
-        Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
-
     private static async Task DelayUntilAsync(DateTimeOffset when, CancellationToken ct)
     {
         var wait = when - DateTimeOffset.UtcNow;
@@ -67,7 +40,7 @@ public sealed class TimingQuirkTests : PostgresConformanceFixture
     [Test]
     public async Task CappedRenewal_LateInTheIssueSecond_GetsTheWholeMaxTtl_AndEndsWithinMaxTtlPlusOneSecond(CancellationToken ct)
     {
-        var role = await RoleAsync("2s", "4s", ct);
+        var role = await NewRoleAsync("2s", "4s", ct);
         for (var attempt = 1; ; attempt++)
         {
             // issue early in a wall-clock second, renew late in the same second
@@ -76,7 +49,7 @@ public sealed class TimingQuirkTests : PostgresConformanceFixture
             var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
             Assert.That(creds.Code, Is.EqualTo(200), creds.ToString());
             var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
-            var issued = DateTimeOffset.Parse((await LookupAsync(leaseId, ct)).Data!["issue_time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            var issued = DateTimeOffset.Parse((await LookupLeaseAsync(leaseId, ct)).Data!["issue_time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
             var issueSecond = new DateTimeOffset(issued.UtcTicks - (issued.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
             await DelayUntilAsync(issueSecond.AddMilliseconds(750), ct);
             var renew = await Http.PutAsync("sys/leases/renew", new JsonObject { ["lease_id"] = leaseId, ["increment"] = 60 }, Root, ct);
@@ -88,7 +61,7 @@ public sealed class TimingQuirkTests : PostgresConformanceFixture
             }
 
             Assert.That(renew.Code, Is.EqualTo(200), renew.ToString());
-            var lookup = await LookupAsync(leaseId, ct);
+            var lookup = await LookupLeaseAsync(leaseId, ct);
             var expire = DateTimeOffset.Parse(lookup.Data!["expire_time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.Multiple(() =>
             {
@@ -129,7 +102,7 @@ public sealed class TimingQuirkTests : PostgresConformanceFixture
     [Test]
     public async Task LeaseLookup_RightAfterExpiryDropsTheRole_StillAnswers200_ThenInvalidLease(CancellationToken ct)
     {
-        var role = await RoleAsync("1s", "1m", ct);
+        var role = await NewRoleAsync("1s", "1m", ct);
         var creds = await Http.GetAsync($"{DatabaseMount}/creds/{role}", Root, ct);
         var leaseId = creds.Json!["lease_id"]!.GetValue<string>();
         var user = creds.Data!["username"]!.GetValue<string>();
@@ -140,7 +113,7 @@ public sealed class TimingQuirkTests : PostgresConformanceFixture
         while (true)
         {
             var roleGone = !await RoleExistsAsync(user, ct);
-            lookup = await LookupAsync(leaseId, ct);
+            lookup = await LookupLeaseAsync(leaseId, ct);
             if (roleGone && lookup.Code == 200)
             {
                 sawWindow = true; // the role is gone, the lease entry not yet

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Npgsql;
 using NUnit.Framework.Constraints;
 using Sandbox.Harness.Runtimes.Process;
 using Sandbox.Tests.Shared;
@@ -24,6 +25,43 @@ public abstract class PostgresConformanceFixture : ConformanceFixture
 
     /// <summary>What the config write must answer.</summary>
     protected virtual IResolveConstraint ConfigAnswer => Is.EqualTo(204);
+
+    /// <summary>Writes a role under a unique name whose credentials are PostgreSQL roles valid until the lease's expiry.</summary>
+    /// <param name="ttl">The role's <c>default_ttl</c>.</param>
+    /// <param name="maxTtl">The role's <c>max_ttl</c>.</param>
+    /// <param name="ct">Cancels the write.</param>
+    /// <returns>The role's name.</returns>
+    protected async Task<string> NewRoleAsync(string ttl, string maxTtl, CancellationToken ct)
+    {
+        var name = Unique("app");
+        var r = await Http.PostAsync($"{DatabaseMount}/roles/{name}", new JsonObject
+        {
+            ["db_name"] = "pg",
+            ["creation_statements"] = new JsonArray("CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"),
+            ["default_ttl"] = ttl,
+            ["max_ttl"] = maxTtl,
+        }, Root, ct);
+        Assert.That(r.Code, Is.EqualTo(204), r.ToString());
+        return name;
+    }
+
+    /// <summary>Whether PostgreSQL has a role named <paramref name="user"/>.</summary>
+    /// <param name="user">The role's name.</param>
+    /// <param name="ct">Cancels the query.</param>
+    protected async Task<bool> RoleExistsAsync(string user, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(Postgres.ConnectionString);
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = @u", conn);
+        cmd.Parameters.AddWithValue("u", user);
+        return (long)(await cmd.ExecuteScalarAsync(ct))! > 0;
+    }
+
+    /// <summary>Looks a lease up (<c>sys/leases/lookup</c>).</summary>
+    /// <param name="leaseId">The lease.</param>
+    /// <param name="ct">Cancels the call.</param>
+    protected Task<VaultResponse> LookupLeaseAsync(string leaseId, CancellationToken ct) =>
+        Http.PutAsync("sys/leases/lookup", new JsonObject { ["lease_id"] = leaseId }, Root, ct);
 
     [OneTimeSetUp]
     public async Task StartPostgresAsync()
