@@ -10,39 +10,22 @@ namespace Sandbox.Harness.Tests.CommandLine;
 
 [TestFixture]
 [NonParallelizable]
-public sealed class LifecycleCommandTests
+public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-")
 {
-    private string _home = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _home = Path.Combine(Path.GetTempPath(), "sandbox-cli-tests-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_home);
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await CliRunner.RunAsync(cts.Token, "down", "--all", "--home", _home);
-        Directory.Delete(_home, recursive: true);
-    }
-
     [Test]
     [CancelAfter(60000)]
     public async Task Up_WithAMalformedTopology_ExitsInvalidInput_AndCreatesNothing(CancellationToken cancellationToken)
     {
-        var topology = Path.Combine(_home, "bad-topology.yaml");
+        var topology = Path.Combine(Home, "bad-topology.yaml");
         await File.WriteAllTextAsync(topology, "apps:\n  - slug: Not_A_Slug\n", cancellationToken);
 
-        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "never", "--home", _home, "--topology", topology);
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "never", "--home", Home, "--topology", topology);
 
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(4), result.Output + result.Error);
             Assert.That(result.Output + result.Error, Does.Contain("bad-topology.yaml"));
-            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox", "never")), Is.False, "nothing was created");
+            Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox", "never")), Is.False, "nothing was created");
         });
     }
 
@@ -52,7 +35,7 @@ public sealed class LifecycleCommandTests
     {
         SandboxTestHome.RequireProcessRuntime();
 
-        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "cli-e2e", "--home", _home, "--json");
+        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "cli-e2e", "--home", Home, "--json");
         Assert.That(up.ExitCode, Is.Zero, up.Error);
         using var upJson = JsonDocument.Parse(up.Output);
         var root = upJson.RootElement;
@@ -65,7 +48,7 @@ public sealed class LifecycleCommandTests
             Assert.That(root.GetProperty("address").GetString(), Does.StartWith("http://127.0.0.1:"));
             Assert.That(File.Exists(root.GetProperty("keyFile").GetString()), Is.True);
             Assert.That(File.Exists(root.GetProperty("rootTokenFile").GetString()), Is.True);
-            Assert.That(root.GetProperty("runFolder").GetString(), Is.EqualTo(Path.Combine(_home, ".sandbox", "cli-e2e")));
+            Assert.That(root.GetProperty("runFolder").GetString(), Is.EqualTo(Path.Combine(Home, ".sandbox", "cli-e2e")));
             Assert.That(root.GetProperty("replay").GetProperty("topology").GetString(), Does.EndWith(Path.Combine("fixtures", "topology.yaml")));
             Assert.That(root.GetProperty("replay").GetProperty("changeCount").GetInt32(), Is.GreaterThan(0), "up replays production's names");
         });
@@ -74,7 +57,7 @@ public sealed class LifecycleCommandTests
             Assert.That(root.GetProperty("vault").GetProperty("description").GetString(), Does.Contain("NOT HashiCorp Vault"));
         }
 
-        var status = await CliRunner.RunAsync(cancellationToken, "status", "--name", "cli-e2e", "--home", _home, "--json");
+        var status = await CliRunner.RunAsync(cancellationToken, "status", "--name", "cli-e2e", "--home", Home, "--json");
         Assert.That(status.ExitCode, Is.Zero, status.Error);
         using var statusJson = JsonDocument.Parse(status.Output);
         Assert.Multiple(() =>
@@ -83,14 +66,14 @@ public sealed class LifecycleCommandTests
             Assert.That(statusJson.RootElement.GetProperty("sealed").GetBoolean(), Is.False);
         });
 
-        var text = await CliRunner.RunAsync(cancellationToken, "status", "--home", _home);
+        var text = await CliRunner.RunAsync(cancellationToken, "status", "--home", Home);
         Assert.That(text.Output, Does.Contain("process runtime").And.Contain("Vault:"));
 
-        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "cli-e2e", "--home", _home);
+        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "cli-e2e", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(down.ExitCode, Is.Zero, down.Error);
-            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox", "cli-e2e")), Is.False);
+            Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox", "cli-e2e")), Is.False);
         });
     }
 
@@ -102,10 +85,10 @@ public sealed class LifecycleCommandTests
         SandboxTestHome.RequireProcessRuntime();
         const string Issuer = "https://gitea.arcodange.lab/api/actions"; // fixtures/topology.yaml's bound_issuer
 
-        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "cli-jwt", "--home", _home, "--json");
+        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--name", "cli-jwt", "--home", Home, "--json");
         Assert.That(up.ExitCode, Is.Zero, up.Error);
         using var upJson = JsonDocument.Parse(up.Output);
-        var keyFile = Path.Combine(_home, ".sandbox", "cli-jwt", "jwt-issuer.pem");
+        var keyFile = Path.Combine(Home, ".sandbox", "cli-jwt", "jwt-issuer.pem");
         Assert.Multiple(() =>
         {
             Assert.That(upJson.RootElement.GetProperty("jwtIssuerKeyFile").GetString(), Is.EqualTo(keyFile));
@@ -113,7 +96,7 @@ public sealed class LifecycleCommandTests
         });
 
         // The drift check now covers JWT auth (the key comes from the run folder) and finds nothing.
-        var check = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check", "--json");
+        var check = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", Home, "--check", "--json");
         Assert.That(check.ExitCode, Is.Zero, check.Output + check.Error);
         using var checkJson = JsonDocument.Parse(check.Output);
         var withJwt = checkJson.RootElement.GetProperty("compared").GetInt32();
@@ -123,7 +106,7 @@ public sealed class LifecycleCommandTests
             Assert.That(checkJson.RootElement.GetProperty("parts").GetString(), Does.Contain("JwtAuth"));
             Assert.That(checkJson.RootElement.GetProperty("items").GetArrayLength(), Is.Zero);
         });
-        var text = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check");
+        var text = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", Home, "--check");
         Assert.Multiple(() =>
         {
             Assert.That(text.ExitCode, Is.Zero, text.Output + text.Error);
@@ -133,7 +116,7 @@ public sealed class LifecycleCommandTests
         // Without the key file, JWT auth is left out of the comparison: fewer names compared.
         var aside = keyFile + ".aside";
         File.Move(keyFile, aside);
-        var without = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check", "--json");
+        var without = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", Home, "--check", "--json");
         File.Move(aside, keyFile);
         using (var withoutJson = JsonDocument.Parse(without.Output))
         {
@@ -144,7 +127,7 @@ public sealed class LifecycleCommandTests
         // A corrupt key file is a clear error naming it, not a silent "JWT skipped".
         File.Move(keyFile, aside);
         await File.WriteAllTextAsync(keyFile, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", cancellationToken);
-        var corrupt = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", _home, "--check");
+        var corrupt = await CliRunner.RunAsync(cancellationToken, "replay", "--name", "cli-jwt", "--home", Home, "--check");
         File.Move(aside, keyFile, overwrite: true);
         Assert.Multiple(() =>
         {
@@ -169,7 +152,7 @@ public sealed class LifecycleCommandTests
         using var stranger = new SandboxJwtIssuer(Issuer);
         Assert.ThrowsAsync<VaultApiException>(() => vault.JwtLoginAsync("jwt", "gitea_cicd_webapp", stranger.MintGiteaToken(claims), cancellationToken));
 
-        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "cli-jwt", "--home", _home);
+        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "cli-jwt", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(down.ExitCode, Is.Zero, down.Error);
@@ -181,9 +164,9 @@ public sealed class LifecycleCommandTests
     [CancelAfter(30000)]
     public async Task Down_OfAMissingSandbox_ExitsOk_NothingToRemove(CancellationToken cancellationToken)
     {
-        var named = await CliRunner.RunAsync(cancellationToken, "down", "--name", "ghost", "--home", _home);
-        var bare = await CliRunner.RunAsync(cancellationToken, "down", "--home", _home);
-        var all = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", _home);
+        var named = await CliRunner.RunAsync(cancellationToken, "down", "--name", "ghost", "--home", Home);
+        var bare = await CliRunner.RunAsync(cancellationToken, "down", "--home", Home);
+        var all = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(named.ExitCode, Is.Zero, named.Error);
@@ -198,7 +181,7 @@ public sealed class LifecycleCommandTests
     [CancelAfter(30000)]
     public async Task Up_WithAnUnknownRuntime_ExitsUsage(CancellationToken cancellationToken)
     {
-        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "podman", "--home", _home);
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "podman", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.Usage));
@@ -210,12 +193,12 @@ public sealed class LifecycleCommandTests
     [CancelAfter(30000)]
     public async Task Up_WithAnInvalidName_ExitsInvalidInput(CancellationToken cancellationToken)
     {
-        var result = await CliRunner.RunAsync(cancellationToken, "up", "--name", "Not_A_Label", "--home", _home);
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--name", "Not_A_Label", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.InvalidInput));
             Assert.That(result.Error, Does.Contain("'Not_A_Label'"));
-            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox")), Is.False);
+            Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox")), Is.False);
         });
     }
 
@@ -242,7 +225,7 @@ public sealed class LifecycleCommandTests
     [CancelAfter(30000)]
     public async Task Sweep_WithNothingLeft_SaysSoAndExitsZero(CancellationToken cancellationToken)
     {
-        var result = await CliRunner.RunAsync(cancellationToken, "sweep", "--home", _home);
+        var result = await CliRunner.RunAsync(cancellationToken, "sweep", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.Zero);

@@ -14,37 +14,20 @@ namespace Sandbox.Harness.Tests.CommandLine;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class LifecycleExitCodeTests
+public sealed class LifecycleExitCodeTests() : CliHomeFixture("sandbox-exit-tests-")
 {
-    private string _home = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _home = Path.Combine(Path.GetTempPath(), "sandbox-exit-tests-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_home);
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await CliRunner.RunAsync(cts.Token, "down", "--all", "--home", _home);
-        Directory.Delete(_home, recursive: true);
-    }
-
     [Test]
     [CancelAfter(30000)]
     public async Task FoldersWithoutAStateFile_AreNotSandboxes_ForStatusOrDownAll(CancellationToken cancellationToken)
     {
         // The layout an earlier drill left: its reports under .sandbox/reports, plus any folder a user keeps there.
-        var reports = Path.Combine(_home, ".sandbox", "reports", "drill-denylist-20260101-000000");
+        var reports = Path.Combine(Home, ".sandbox", "reports", "drill-denylist-20260101-000000");
         Directory.CreateDirectory(reports);
         await File.WriteAllTextAsync(Path.Combine(reports, "summary.json"), "{}", cancellationToken);
-        Directory.CreateDirectory(Path.Combine(_home, ".sandbox", "cache"));
+        Directory.CreateDirectory(Path.Combine(Home, ".sandbox", "cache"));
 
-        var status = await CliRunner.RunAsync(cancellationToken, "status", "--home", _home);
-        var downAll = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", _home);
+        var status = await CliRunner.RunAsync(cancellationToken, "status", "--home", Home);
+        var downAll = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", Home);
 
         Assert.Multiple(() =>
         {
@@ -62,16 +45,16 @@ public sealed class LifecycleExitCodeTests
     public async Task Status_NamesWhatIsWrong_WithItsOwnExitCode_AndDownIsIdempotent(CancellationToken cancellationToken)
     {
         SandboxTestHome.RequireProcessRuntime();
-        Directory.CreateDirectory(Path.Combine(_home, ".sandbox", "reports", "drill-denylist-20260101-000000"));
+        Directory.CreateDirectory(Path.Combine(Home, ".sandbox", "reports", "drill-denylist-20260101-000000"));
 
-        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--no-replay", "--name", "st", "--home", _home, "--json");
+        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--no-replay", "--name", "st", "--home", Home, "--json");
         Assert.That(up.ExitCode, Is.Zero, up.Error);
         using var upJson = JsonDocument.Parse(up.Output);
         var address = new Uri(upJson.RootElement.GetProperty("address").GetString()!);
         var keyFile = upJson.RootElement.GetProperty("keyFile").GetString()!;
 
-        var healthy = await CliRunner.RunAsync(cancellationToken, "status", "--home", _home);
-        var clash = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--no-replay", "--name", "st", "--home", _home);
+        var healthy = await CliRunner.RunAsync(cancellationToken, "status", "--home", Home);
+        var clash = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--no-replay", "--name", "st", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(healthy.ExitCode, Is.Zero, "a bare status finds the one sandbox, not the reports folder: " + healthy.Output + healthy.Error);
@@ -82,9 +65,9 @@ public sealed class LifecycleExitCodeTests
         // A corrupt key file, then a deleted one: exit 8, and the status says which.
         var keyBytes = await File.ReadAllBytesAsync(keyFile, cancellationToken);
         await File.WriteAllBytesAsync(keyFile, keyBytes[..(keyBytes.Length / 2)], cancellationToken);
-        var corrupt = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", _home, "--json");
+        var corrupt = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", Home, "--json");
         File.Delete(keyFile);
-        var missing = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", _home);
+        var missing = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", Home);
         await File.WriteAllBytesAsync(keyFile, keyBytes, cancellationToken);
         using (var corruptJson = JsonDocument.Parse(corrupt.Output))
         {
@@ -103,7 +86,7 @@ public sealed class LifecycleExitCodeTests
         using var http = guard.CreateHttpClient("lifecycle-exit-test");
         var rootToken = (await File.ReadAllTextAsync(upJson.RootElement.GetProperty("rootTokenFile").GetString()!, cancellationToken)).Trim();
         await new VaultClient(address, http).WithToken(rootToken).SealAsync(cancellationToken);
-        var sealedStatus = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", _home);
+        var sealedStatus = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(sealedStatus.ExitCode, Is.EqualTo((int)ExitCode.VaultSealed), sealedStatus.Output);
@@ -111,7 +94,7 @@ public sealed class LifecycleExitCodeTests
         });
 
         // Vault killed: exit 16 (not 0), "Vault is not running".
-        var stateFile = Path.Combine(_home, ".sandbox", "st", "sandbox.json");
+        var stateFile = Path.Combine(Home, ".sandbox", "st", "sandbox.json");
         using (var state = JsonDocument.Parse(await File.ReadAllTextAsync(stateFile, cancellationToken)))
         {
             using var vault = System.Diagnostics.Process.GetProcessById(state.RootElement.GetProperty("vaultPid").GetInt32());
@@ -119,22 +102,22 @@ public sealed class LifecycleExitCodeTests
             await vault.WaitForExitAsync(cancellationToken);
         }
 
-        var down = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", _home);
+        var down = await CliRunner.RunAsync(cancellationToken, "status", "--name", "st", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(down.ExitCode, Is.EqualTo((int)ExitCode.VaultNotRunning), down.Output);
             Assert.That(down.Output, Does.Contain("Vault is not running"));
         });
 
-        var first = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", _home);
-        var again = await CliRunner.RunAsync(cancellationToken, "down", "--name", "st", "--home", _home);
+        var first = await CliRunner.RunAsync(cancellationToken, "down", "--all", "--home", Home);
+        var again = await CliRunner.RunAsync(cancellationToken, "down", "--name", "st", "--home", Home);
         Assert.Multiple(() =>
         {
             Assert.That(first.ExitCode, Is.Zero, first.Error);
             Assert.That(first.Output, Does.Contain("Removed: st"));
             Assert.That(again.ExitCode, Is.Zero, again.Error);
             Assert.That(again.Output, Does.Contain("Nothing to remove"));
-            Assert.That(Directory.Exists(Path.Combine(_home, ".sandbox", "st")), Is.False);
+            Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox", "st")), Is.False);
         });
     }
 }
