@@ -244,17 +244,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
     {
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var report = Path.GetFullPath(requested ?? Path.Combine(ScenarioRunner.FindRoot(), Harness.Runtimes.SandboxPaths.ReportsFolderName, "rehearse-" + stamp));
-        foreach (var stale in new[] { EvidencePack.ScenariosFolder, "raw", EvidencePack.LogsFolder })
-        {
-            var path = Path.Combine(report, stale);
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-
-        Directory.CreateDirectory(Path.Combine(report, "raw"));
-        return report;
+        return ScenarioRunner.ResetReportFolder(report);
     }
 
     private void WriteStatic(RehearsalChange change, StaticAnalysis analysis, NoGoRuleSet rules)

@@ -312,8 +312,14 @@ internal sealed partial class ScenarioRunner
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var report = Path.GetFullPath(request.ReportDirectory ?? Path.Combine(root, Harness.Runtimes.SandboxPaths.ReportsFolderName, $"{request.Command.Replace(' ', '-')}-{stamp}"));
         Directory.CreateDirectory(report);
+        return ResetReportFolder(report);
+    }
 
-        // Results of an earlier run in the same folder would be read back as this run's.
+    /// <summary>Removes what an earlier run left in a report folder (its results would be read back as this run's) and creates its <c>raw</c> folder.</summary>
+    /// <param name="report">The report folder (full path).</param>
+    /// <returns><paramref name="report"/>.</returns>
+    internal static string ResetReportFolder(string report)
+    {
         foreach (var stale in new[] { EvidencePack.ScenariosFolder, "raw", EvidencePack.LogsFolder })
         {
             var path = Path.Combine(report, stale);

@@ -1,4 +1,4 @@
-using System.Text;
+using Sandbox.Harness.Policies.Internal;
 
 namespace Sandbox.Harness.Policies;
 
@@ -54,19 +54,5 @@ internal sealed class EffectiveCapabilityDiff
 
     /// <summary>A readable rendering, one line per changed path, or <c>no change</c>.</summary>
     /// <returns>The text.</returns>
-    public override string ToString()
-    {
-        if (IsEmpty)
-        {
-            return "no change";
-        }
-
-        var sb = new StringBuilder();
-        foreach (var c in Changes)
-        {
-            sb.Append(c).Append('\n');
-        }
-
-        return sb.ToString();
-    }
+    public override string ToString() => ChangeLines.Render(Changes);
 }

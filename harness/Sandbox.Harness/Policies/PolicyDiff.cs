@@ -1,4 +1,4 @@
-using System.Text;
+using Sandbox.Harness.Policies.Internal;
 
 namespace Sandbox.Harness.Policies;
 
@@ -53,19 +53,5 @@ internal sealed class PolicyDiff
 
     /// <summary>A readable rendering, one line per changed rule, or <c>no change</c>.</summary>
     /// <returns>The text.</returns>
-    public override string ToString()
-    {
-        if (IsEmpty)
-        {
-            return "no change";
-        }
-
-        var sb = new StringBuilder();
-        foreach (var c in Changes)
-        {
-            sb.Append(c).Append('\n');
-        }
-
-        return sb.ToString();
-    }
+    public override string ToString() => ChangeLines.Render(Changes);
 }

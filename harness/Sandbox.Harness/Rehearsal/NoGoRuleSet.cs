@@ -104,10 +104,10 @@ internal sealed class NoGoRuleSet
 
         var root = stream.Documents[0].RootNode as YamlMappingNode
             ?? throw Error(sourceName, stream.Documents[0].RootNode, "the rules file must be a mapping", "write deny:, foreignAccess: and ttl: at the top level.");
-        CheckKeys(sourceName, root, "the rules file", RootKeys);
+        RehearsalYaml.CheckKeys(sourceName, root, "the rules file", RootKeys);
 
         var deny = new List<NoGoRule>(Default.Deny);
-        if (Get(root, "deny") is { } denyNode)
+        if (RehearsalYaml.Get(root, "deny") is { } denyNode)
         {
             var list = denyNode as YamlSequenceNode ?? throw Error(sourceName, denyNode, "\"deny\" must be a list of rules", "write deny: [ { policy: \"<app>\", capability: sudo } ].");
             var index = 0;
@@ -119,7 +119,7 @@ internal sealed class NoGoRuleSet
         }
 
         var foreign = new List<string>(Default.ForeignAccess);
-        if (Get(root, "foreignAccess") is { } fa)
+        if (RehearsalYaml.Get(root, "foreignAccess") is { } fa)
         {
             foreach (var (value, node) in Strings(sourceName, fa, "foreignAccess"))
             {
@@ -136,11 +136,11 @@ internal sealed class NoGoRuleSet
         }
 
         var ttl = Default.Ttl;
-        if (Get(root, "ttl") is { } ttlNode)
+        if (RehearsalYaml.Get(root, "ttl") is { } ttlNode)
         {
             var map = ttlNode as YamlMappingNode ?? throw Error(sourceName, ttlNode, "\"ttl\" must be a mapping", "write ttl: { refreshBudget: 30s }.");
-            CheckKeys(sourceName, map, "ttl", TtlKeys);
-            if (Get(map, "refreshBudget") is { } rb)
+            RehearsalYaml.CheckKeys(sourceName, map, "ttl", TtlKeys);
+            if (RehearsalYaml.Get(map, "refreshBudget") is { } rb)
             {
                 var text = (rb as YamlScalarNode)?.Value;
                 ttl = VaultDuration.TryParse(text, out var d) && d.Seconds > 0
@@ -155,8 +155,8 @@ internal sealed class NoGoRuleSet
     private static NoGoRule ReadRule(string file, YamlNode node, int index)
     {
         var map = node as YamlMappingNode ?? throw Error(file, node, $"deny rule {index} must be a mapping", "write - { policy: \"<app>\", path: \"kvv2/data/*\", capability: read }.");
-        CheckKeys(file, map, $"deny rule {index}", RuleKeys);
-        var policyNode = Get(map, "policy") ?? throw Error(file, map, $"deny rule {index} has no \"policy\"", "add policy: \"<app>\" (or \"<app>-ops\", \"*\", or a policy name).");
+        RehearsalYaml.CheckKeys(file, map, $"deny rule {index}", RuleKeys);
+        var policyNode = RehearsalYaml.Get(map, "policy") ?? throw Error(file, map, $"deny rule {index} has no \"policy\"", "add policy: \"<app>\" (or \"<app>-ops\", \"*\", or a policy name).");
         var policy = (policyNode as YamlScalarNode)?.Value is { Length: > 0 } p ? p : throw Error(file, policyNode, "\"policy\" must be a name", "write policy: \"<app>\", \"<app>-ops\", \"*\" or a policy name.");
         if (policy != NoGoRule.AppToken && policy != NoGoRule.OpsToken && policy != NoGoRule.EveryPolicy && !TopologyLoader.VaultItemName().IsMatch(policy))
         {
@@ -164,7 +164,7 @@ internal sealed class NoGoRuleSet
         }
 
         string? path = null;
-        if (Get(map, "path") is { } pathNode)
+        if (RehearsalYaml.Get(map, "path") is { } pathNode)
         {
             path = (pathNode as YamlScalarNode)?.Value is { Length: > 0 } v ? v.TrimStart('/') : throw Error(file, pathNode, "\"path\" must be a Vault path pattern", "write path: \"kvv2/data/*\"; leave it out for anywhere.");
             var problem = PathProblem(path);
@@ -179,7 +179,7 @@ internal sealed class NoGoRuleSet
             }
         }
 
-        var capNode = Get(map, "capability") ?? throw Error(file, map, $"deny rule {index} has no \"capability\"", "add capability: read (or a list: [read, list]).");
+        var capNode = RehearsalYaml.Get(map, "capability") ?? throw Error(file, map, $"deny rule {index} has no \"capability\"", "add capability: read (or a list: [read, list]).");
         var caps = Capability.None;
         foreach (var (name, n) in Strings(file, capNode, "capability"))
         {
@@ -192,7 +192,7 @@ internal sealed class NoGoRuleSet
         }
 
         string? reason = null;
-        if (Get(map, "reason") is { } rn)
+        if (RehearsalYaml.Get(map, "reason") is { } rn)
         {
             reason = (rn as YamlScalarNode)?.Value is { Length: > 0 } r ? r : throw Error(file, rn, "\"reason\" must be one line of text", "write reason: why this is NO-GO.");
         }
@@ -231,21 +231,6 @@ internal sealed class NoGoRuleSet
         }
 
         throw Error(file, node, $"\"{key}\" must be a string or a non-empty list of strings", $"write {key}: read, or {key}: [read, list].");
-    }
-
-    private static YamlNode? Get(YamlMappingNode map, string key) =>
-        map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
-
-    private static void CheckKeys(string file, YamlMappingNode map, string where, IReadOnlyCollection<string> allowed)
-    {
-        foreach (var key in map.Children.Keys)
-        {
-            var name = (key as YamlScalarNode)?.Value ?? "";
-            if (!allowed.Contains(name, StringComparer.Ordinal))
-            {
-                throw Error(file, key, $"unknown key \"{name}\" in {where}", $"allowed keys here: {string.Join(", ", allowed)}.");
-            }
-        }
     }
 
     private static SourceLocation Where(string file, YamlNode node) => new(file, (int)node.Start.Line, (int)node.Start.Column);

@@ -255,16 +255,16 @@ internal static partial class RehearsalChangeLoader
     private static Section ReadSection(string full, string shown)
     {
         var root = ReadMapping(full, shown, allowEmpty: false)!;
-        var node = Get(root, SectionKey);
+        var node = RehearsalYaml.Get(root, SectionKey);
         if (node is null)
         {
             return new Section(null, [], null);
         }
 
         var map = node as YamlMappingNode ?? throw WrongType(shown, node, SectionKey, "a mapping (description:, endpoints:, helmValues:)");
-        CheckKeys(shown, map, SectionKey, SectionKeys);
+        RehearsalYaml.CheckKeys(shown, map, SectionKey, SectionKeys);
         string? description = null;
-        if (Get(map, "description") is { } dn)
+        if (RehearsalYaml.Get(map, "description") is { } dn)
         {
             description = (dn as YamlScalarNode)?.Value is { Length: > 0 } d && !d.Contains('\n', StringComparison.Ordinal)
                 ? d
@@ -272,13 +272,13 @@ internal static partial class RehearsalChangeLoader
         }
 
         var endpoints = new List<RehearsalEndpoint>();
-        if (Get(map, "endpoints") is { } en)
+        if (RehearsalYaml.Get(map, "endpoints") is { } en)
         {
             var em = en as YamlMappingNode ?? throw WrongType(shown, en, "rehearse.endpoints", "a mapping (connectionUrl:, kubernetesHost:, jwksUrl:, oidcDiscoveryUrl:)");
-            CheckKeys(shown, em, "rehearse.endpoints", EndpointKeys.Select(k => k.Key).ToArray());
+            RehearsalYaml.CheckKeys(shown, em, "rehearse.endpoints", EndpointKeys.Select(k => k.Key).ToArray());
             foreach (var (key, field) in EndpointKeys)
             {
-                if (Get(em, key) is not { } value)
+                if (RehearsalYaml.Get(em, key) is not { } value)
                 {
                     continue;
                 }
@@ -293,7 +293,7 @@ internal static partial class RehearsalChangeLoader
         }
 
         string? helm = null;
-        if (Get(map, "helmValues") is { } hn)
+        if (RehearsalYaml.Get(map, "helmValues") is { } hn)
         {
             var rel = (hn as YamlScalarNode)?.Value is { Length: > 0 } h ? h : throw WrongType(shown, hn, "rehearse.helmValues", "a file path relative to this file");
             helm = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, rel));
@@ -305,22 +305,6 @@ internal static partial class RehearsalChangeLoader
         }
 
         return new Section(description, endpoints, helm);
-    }
-
-    private static YamlNode? Get(YamlMappingNode map, string key) =>
-        map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
-
-    private static void CheckKeys(string file, YamlMappingNode map, string where, IReadOnlyCollection<string> allowed)
-    {
-        foreach (var key in map.Children.Keys)
-        {
-            var name = (key as YamlScalarNode)?.Value ?? "";
-            if (!allowed.Contains(name, StringComparer.Ordinal))
-            {
-                throw RehearsalChangeException.At(file, (int)key.Start.Line, (int)key.Start.Column, $"unknown key \"{name}\" in {where}",
-                    $"allowed keys here: {string.Join(", ", allowed)}.");
-            }
-        }
     }
 
     private static RehearsalChangeException WrongType(string file, YamlNode node, string key, string expected) =>
@@ -424,15 +408,15 @@ internal static partial class RehearsalChangeLoader
 
             foreach (var kind in new[] { "runtime", "ops" })
             {
-                if (Get(m, kind) is YamlScalarNode { Value: { Length: > 0 } v })
+                if (RehearsalYaml.Get(m, kind) is YamlScalarNode { Value: { Length: > 0 } v })
                 {
                     found.Add(new TemplateReference(Path.GetFileName(v), kind, app, null));
                 }
             }
         }
 
-        FromPolicies(Get(root, "policies"), null);
-        if (Get(root, "extraPolicies") is YamlMappingNode extras)
+        FromPolicies(RehearsalYaml.Get(root, "policies"), null);
+        if (RehearsalYaml.Get(root, "extraPolicies") is YamlMappingNode extras)
         {
             foreach (var (k, v) in extras.Children)
             {
@@ -443,13 +427,13 @@ internal static partial class RehearsalChangeLoader
             }
         }
 
-        if (Get(root, "apps") is YamlSequenceNode appList)
+        if (RehearsalYaml.Get(root, "apps") is YamlSequenceNode appList)
         {
             foreach (var app in appList.Children.OfType<YamlMappingNode>())
             {
-                if (Get(app, "slug") is YamlScalarNode { Value: { } slug })
+                if (RehearsalYaml.Get(app, "slug") is YamlScalarNode { Value: { } slug })
                 {
-                    FromPolicies(Get(app, "policies"), slug);
+                    FromPolicies(RehearsalYaml.Get(app, "policies"), slug);
                 }
             }
         }
