@@ -5,35 +5,12 @@ namespace Sandbox.Harness.Rehearsal;
 /// <c>--rules</c> file that cannot be used. The message names the file, the line and column
 /// (0 when the whole file is at fault), the problem and the fix. Nothing has been applied.
 /// </summary>
-internal sealed class RehearsalChangeException : SandboxException
+internal sealed class RehearsalChangeException : PositionedInputException
 {
     private RehearsalChangeException(string file, int line, int column, string problem, string fix, Exception? inner = null)
-        : base(PositionedMessage.Format(file, line, column, problem, fix) + Environment.NewLine + "Nothing was applied.", inner)
+        : base(file, line, column, problem, fix, "Nothing was applied.", inner)
     {
-        File = file;
-        Line = line;
-        Column = column;
-        Problem = problem;
-        Fix = fix;
     }
-
-    /// <summary>The file at fault (or the option, such as <c>--vault-binary</c>).</summary>
-    public string File { get; }
-
-    /// <summary>The 1-based line, 0 when the whole file is at fault.</summary>
-    public int Line { get; }
-
-    /// <summary>The 1-based column, 0 when the whole file is at fault.</summary>
-    public int Column { get; }
-
-    /// <summary>What is wrong.</summary>
-    public string Problem { get; }
-
-    /// <summary>What to change.</summary>
-    public string Fix { get; }
-
-    /// <inheritdoc />
-    public override ExitCode ExitCode => ExitCode.InvalidInput;
 
     internal static RehearsalChangeException At(string file, int line, int column, string problem, string fix, Exception? inner = null) =>
         new(file, line, column, problem, fix, inner);

@@ -6,35 +6,12 @@ namespace Sandbox.Harness.Tofu;
 /// Vault path, or a topology the code does not describe. The message names the file, the line and
 /// column, the problem and the fix. Nothing is written when it is thrown.
 /// </summary>
-internal sealed class TofuException : SandboxException
+internal sealed class TofuException : PositionedInputException
 {
     private TofuException(string file, int line, int column, string problem, string fix)
-        : base(PositionedMessage.Format(file, line, column, problem, fix))
+        : base(file, line, column, problem, fix)
     {
-        File = file;
-        Line = line;
-        Column = column;
-        Problem = problem;
-        Fix = fix;
     }
-
-    /// <summary>The file at fault (a directory when no single file is).</summary>
-    public string File { get; }
-
-    /// <summary>The 1-based line (0 when the whole file or directory is at fault).</summary>
-    public int Line { get; }
-
-    /// <summary>The 1-based column (0 when the whole file or directory is at fault).</summary>
-    public int Column { get; }
-
-    /// <summary>What is wrong.</summary>
-    public string Problem { get; }
-
-    /// <summary>What to change.</summary>
-    public string Fix { get; }
-
-    /// <inheritdoc />
-    public override ExitCode ExitCode => ExitCode.InvalidInput;
 
     internal static TofuException At(string file, int line, int column, string problem, string fix) => new(file, line, column, problem, fix);
 
