@@ -38,6 +38,8 @@ internal sealed class DrillCommand : AsyncCommand<DrillCommand.Settings>
         var request = new ScenarioRunRequest("drill " + settings.Suite, DrillSuites.FilterFor(settings.Suite), settings.Runtime, settings.Report, settings.Denylist)
         {
             Variables = settings.ImageVariables(),
+            Suites = settings.Suite == "all" ? [.. DrillSuites.Categories.Values] : [DrillSuites.Categories[settings.Suite]],
+            Parallel = settings.ParallelOrDefault,
         };
         return new ScenarioRunner(_console).RunAsync(request, cancellationToken);
     }

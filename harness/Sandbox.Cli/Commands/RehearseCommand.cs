@@ -63,6 +63,10 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         [Description("Skip running the scenario suites (lease-expiry, name-parity, sealed-restart) before and after the change; the built-in live checks still run.")]
         public bool NoSuites { get; init; }
 
+        [CommandOption("--parallel <N>")]
+        [Description("How many of the scenario suites run at once on each side, each in its own dotnet test process with its own sandboxes (default: the machine's cores; 1 runs them one after another).")]
+        public int? Parallel { get; init; }
+
         [CommandOption("--static")]
         [Description("Only the static verdict (names, capabilities, rules): no sandbox, no evidence pack.")]
         public bool StaticOnly { get; init; }
@@ -77,6 +81,11 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
             if (Change.Any(c => Missing(c) || c is null) || Missing(Topology) || Missing(VaultBinary) || Missing(VaultImage) || Missing(Report) || Missing(Rules) || Missing(Denylist) || Missing(Home))
             {
                 return ValidationResult.Error("an option is missing its value: --change CHANGE, --topology FILE, --vault-binary PATH, --vault-image IMAGE, --report DIR, --rules FILE, --denylist FILE, --home DIR.");
+            }
+
+            if (Parallel is < 1 or > 64)
+            {
+                return ValidationResult.Error($"--parallel {Parallel} is out of range; use a number of suites from 1 to 64 (1 runs them one after another).");
             }
 
             return ValidationResult.Success();
@@ -224,6 +233,8 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
             await new ScenarioRunner(console).RunAsync(new ScenarioRunRequest("rehearse suites " + side, filter, settings.Runtime.Trim().ToLowerInvariant(), folder, settings.Denylist)
             {
                 Variables = variables,
+                Suites = [.. SuiteNames.Select(n => DrillSuites.Categories[n])],
+                Parallel = settings.Parallel ?? Environment.ProcessorCount,
             }, cancellationToken).ConfigureAwait(false);
             return await EvidencePack.ReadScenariosAsync(folder, cancellationToken).ConfigureAwait(false);
         };

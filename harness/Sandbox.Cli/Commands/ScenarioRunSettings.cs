@@ -29,6 +29,13 @@ internal class ScenarioRunSettings : CommandSettings
     [Description("docker runtime: the PostgreSQL image (default: $SANDBOX_POSTGRES_IMAGE, else postgres:15). Stand-in here: sandbox-standin/postgres:15.")]
     public string? PostgresImage { get; init; }
 
+    [CommandOption("--parallel <N>")]
+    [Description("How many independent suites run at once, each in its own dotnet test process with its own sandboxes (default: the machine's cores; 1 runs them one after another in one process).")]
+    public int? Parallel { get; init; }
+
+    /// <summary>The suites that run at once: <c>--parallel</c>, else the machine's cores.</summary>
+    public int ParallelOrDefault => Parallel ?? Environment.ProcessorCount;
+
     /// <summary>The variables that hand the chosen images to the suites' sandboxes.</summary>
     public Dictionary<string, string> ImageVariables()
     {
@@ -51,6 +58,11 @@ internal class ScenarioRunSettings : CommandSettings
         if (!Runtimes.Contains(Runtime, StringComparer.Ordinal))
         {
             return ValidationResult.Error($"--runtime '{Runtime}' is not a runtime. Use one of: {string.Join(", ", Runtimes)}.");
+        }
+
+        if (Parallel is < 1 or > 64)
+        {
+            return ValidationResult.Error($"--parallel {Parallel} is out of range; use a number of suites from 1 to 64 (1 runs them one after another).");
         }
 
         foreach (var (name, value) in new[] { ("--report", Report), ("--denylist", Denylist), ("--vault-image", VaultImage), ("--postgres-image", PostgresImage) })

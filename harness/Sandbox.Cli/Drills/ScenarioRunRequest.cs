@@ -16,4 +16,14 @@ internal sealed record ScenarioRunRequest(string Command, string Filter, string 
 
     /// <summary>The printed chaos plan, for the report.</summary>
     public string? ChaosPlan { get; init; }
+
+    /// <summary>
+    /// The NUnit categories the filter selects, one per independent suite; with <see cref="Parallel"/> above 1
+    /// and more than one of them, each runs in its own <c>dotnet test</c> process (and so its own sandboxes,
+    /// canary and report part). Empty: one process for the whole filter.
+    /// </summary>
+    public IReadOnlyList<string> Suites { get; init; } = [];
+
+    /// <summary>How many suites run at once. The default value is 1.</summary>
+    public int Parallel { get; init; } = 1;
 }

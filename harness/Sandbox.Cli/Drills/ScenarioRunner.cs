@@ -23,6 +23,7 @@ internal sealed partial class ScenarioRunner
     public static readonly string ProjectPath = Path.Combine("scenarios", "Sandbox.Scenarios", "Sandbox.Scenarios.csproj");
 
     private readonly IAnsiConsole _console;
+    private readonly Lock _gate = new();
 
     public ScenarioRunner(IAnsiConsole console)
     {
@@ -62,17 +63,24 @@ internal sealed partial class ScenarioRunner
         var predicted = await PredictVaultAsync(request, guard, cancellationToken);
         Banner(request.Runtime, predicted, "running");
         _console.MarkupLine($"[grey]report folder:[/] {Markup.Escape(report)}");
-        _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\" [grey](builds the suites first; every test is listed as it ends)[/]");
+        var parts = request.Parallel > 1 && request.Suites.Count > 1 ? request.Suites : [];
+        if (parts.Count == 0)
+        {
+            _console.MarkupLine($"[grey]suites:[/] dotnet test {Markup.Escape(Path.GetRelativePath(root, project))} -c Release --filter \"{Markup.Escape(request.Filter)}\" [grey](builds the suites first; every test is listed as it ends)[/]");
+        }
+        else
+        {
+            _console.MarkupLine($"[grey]suites:[/] {parts.Count} suites, {Math.Min(request.Parallel, parts.Count).ToString(CultureInfo.InvariantCulture)} at once, each in its own dotnet test process with its own sandboxes [grey](dotnet build {Markup.Escape(Path.GetRelativePath(root, project))} -c Release first; every test is listed as it ends)[/]");
+        }
 
         var passed = 0;
         var failed = 0;
         var skipped = 0;
         var log = new StringBuilder();
-        var gate = new Lock();
 
         void OnLine(string line)
         {
-            lock (gate)
+            lock (_gate)
             {
                 log.AppendLine(line);
                 var m = TestLine().Match(line);
@@ -99,40 +107,15 @@ internal sealed partial class ScenarioRunner
             }
         }
 
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var command = CliWrap.Cli.Wrap(dotnet)
-            .WithArguments(
-            [
-                "test", project, "-c", "Release", "--nologo",
-                "--filter", request.Filter,
-                "--logger", "console;verbosity=normal",
-                "--logger", $"junit;LogFilePath={Path.Combine(report, EvidencePack.NUnitJUnitFileName)}",
-            ])
-            .WithWorkingDirectory(root)
-            .WithEnvironmentVariables(env =>
-            {
-                env.Set(EvidenceWriter.ReportDirectoryVariable, report).Set("SANDBOX_RUNTIME", request.Runtime);
-                if (request.Denylist is not null)
-                {
-                    env.Set(Denylist.EnvironmentVariable, Path.GetFullPath(request.Denylist));
-                }
-
-                foreach (var (name, value) in request.Variables)
-                {
-                    env.Set(name, value);
-                }
-            })
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(OnLine))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(OnLine))
-            .WithValidation(CommandResultValidation.None);
-
-        var result = await guard.GuardCommand(command, "sandbox " + request.Command).ExecuteAsync(cancellationToken);
+        var exitCode = parts.Count == 0
+            ? await TestAsync(root, project, request, request.Filter, report, build: true, OnLine, guard, cancellationToken)
+            : await RunPartsAsync(root, project, request, parts, report, OnLine, guard, cancellationToken);
         var ended = DateTimeOffset.UtcNow;
         await File.WriteAllTextAsync(Path.Combine(raw, "dotnet-test.log"), SecretFilter.Redact(log.ToString(), out _), cancellationToken);
 
         if (passed + failed + skipped == 0)
         {
-            _console.MarkupLine($"[red]No test ran (dotnet test exited {result.ExitCode}). Its last lines:[/]");
+            _console.MarkupLine($"[red]No test ran (dotnet test exited {exitCode}). Its last lines:[/]");
             foreach (var line in log.ToString().Split('\n').TakeLast(25))
             {
                 _console.MarkupLine($"  [grey]{Markup.Escape(line.TrimEnd())}[/]");
@@ -158,7 +141,7 @@ internal sealed partial class ScenarioRunner
         };
         var pack = await EvidencePack.ComposeAsync(report, run, cancellationToken);
 
-        var ok = pack.Passed && result.ExitCode == 0 && failed == 0 && skipped == 0;
+        var ok = pack.Passed && exitCode == 0 && failed == 0 && skipped == 0;
         if (pack.ScenarioCount != passed + failed + skipped)
         {
             // The verdict counts scenarios (each chaos round is one), not NUnit tests: list every one it counts.
@@ -173,13 +156,100 @@ internal sealed partial class ScenarioRunner
         _console.WriteLine();
         _console.MarkupLine(ok
             ? $"[bold green]PASSED[/] {pack.ScenarioCount} scenario(s) in {(ended - started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
-            : $"[bold red]FAILED[/] {pack.FailedCount} of {pack.ScenarioCount} scenario(s) failed (tests: {passed} passed, {failed} failed, {skipped} skipped; dotnet test exit {result.ExitCode})");
+            : $"[bold red]FAILED[/] {pack.FailedCount} of {pack.ScenarioCount} scenario(s) failed (tests: {passed} passed, {failed} failed, {skipped} skipped; dotnet test exit {exitCode})");
         Banner(runtime, vault, "used");
         await PrintWaitsAsync(raw, ended - started, cancellationToken);
         _console.MarkupLine($"report:  {Markup.Escape(pack.ReportPath)}");
         _console.MarkupLine($"summary: {Markup.Escape(pack.SummaryPath)}");
         _console.MarkupLine($"junit:   {Markup.Escape(pack.JUnitPath)}");
         return (int)(ok ? ExitCode.Ok : ExitCode.ScenarioFailed);
+    }
+
+    /// <summary>The dotnet that runs this CLI (<c>DOTNET_HOST_PATH</c>), else the one on PATH.</summary>
+    private static string Dotnet() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    /// <summary>One <c>dotnet test</c> of the scenario project for <paramref name="filter"/>, its evidence in <paramref name="report"/>.</summary>
+    private static async Task<int> TestAsync(string root, string project, ScenarioRunRequest request, string filter, string report, bool build, Action<string> onLine, SandboxGuard guard, CancellationToken cancellationToken)
+    {
+        var command = CliWrap.Cli.Wrap(Dotnet())
+            .WithArguments(
+            [
+                "test", project, "-c", "Release", "--nologo", .. build ? Array.Empty<string>() : ["--no-build"],
+                "--filter", filter,
+                "--logger", "console;verbosity=normal",
+                "--logger", $"junit;LogFilePath={Path.Combine(report, EvidencePack.NUnitJUnitFileName)}",
+            ])
+            .WithWorkingDirectory(root)
+            .WithEnvironmentVariables(env =>
+            {
+                env.Set(EvidenceWriter.ReportDirectoryVariable, report).Set("SANDBOX_RUNTIME", request.Runtime);
+                if (request.Denylist is not null)
+                {
+                    env.Set(Denylist.EnvironmentVariable, Path.GetFullPath(request.Denylist));
+                }
+
+                foreach (var (name, value) in request.Variables)
+                {
+                    env.Set(name, value);
+                }
+            })
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(onLine))
+            .WithValidation(CommandResultValidation.None);
+        return (await guard.GuardCommand(command, "sandbox " + request.Command).ExecuteAsync(cancellationToken)).ExitCode;
+    }
+
+    /// <summary>
+    /// The suites in parallel: the project is built once, then each suite runs in its own
+    /// <c>dotnet test --no-build</c> (its own sandboxes, canary, audit log and report part under
+    /// <c>raw/parts/&lt;suite&gt;</c>), at most <see cref="ScenarioRunRequest.Parallel"/> at once; the parts
+    /// are then merged into the report as one run would have left it. Exit code: the first non-zero one.
+    /// </summary>
+    private async Task<int> RunPartsAsync(string root, string project, ScenarioRunRequest request, IReadOnlyList<string> suites, string report, Action<string> onLine, SandboxGuard guard, CancellationToken cancellationToken)
+    {
+        var dotnet = Dotnet();
+        _console.MarkupLine("[grey]building the suites…[/]");
+        var build = await guard.GuardCommand(
+            CliWrap.Cli.Wrap(dotnet).WithArguments(["build", project, "-c", "Release", "--nologo", "-v", "minimal"]).WithWorkingDirectory(root)
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine)).WithStandardErrorPipe(PipeTarget.ToDelegate(onLine))
+                .WithValidation(CommandResultValidation.None),
+            "sandbox " + request.Command).ExecuteAsync(cancellationToken);
+        if (build.ExitCode != 0)
+        {
+            return build.ExitCode;
+        }
+
+        var started = TimeProvider.System.GetTimestamp();
+        using var slots = new SemaphoreSlim(request.Parallel);
+        var folders = suites.ToDictionary(s => s, s => Path.Combine(report, "raw", "parts", s), StringComparer.Ordinal);
+        var runs = suites.Select(async suite =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                Directory.CreateDirectory(Path.Combine(folders[suite], "raw"));
+                lock (_gate)
+                {
+                    _console.MarkupLine($"[grey]▶ {Markup.Escape(suite)}: started[/]");
+                }
+
+                var code = await TestAsync(root, project, request, $"TestCategory={suite}", folders[suite], build: false, onLine, guard, cancellationToken);
+                lock (_gate)
+                {
+                    _console.MarkupLine($"[grey]■ {Markup.Escape(suite)}: ended (dotnet test exit {code.ToString(CultureInfo.InvariantCulture)})[/]");
+                }
+
+                return code;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToList();
+        var codes = await Task.WhenAll(runs);
+        await ScenarioParts.MergeAsync(report, [.. suites.Select(s => folders[s])], TimeProvider.System.GetElapsedTime(started), cancellationToken);
+        return codes.FirstOrDefault(c => c != 0);
     }
 
     /// <summary>
@@ -263,13 +333,12 @@ internal sealed partial class ScenarioRunner
         if (runtime == "docker")
         {
             // The image the suites will run: --vault-image, else $SANDBOX_VAULT_IMAGE, else the pinned one.
+            // What that image's binary says of itself, never its name; unknown when it cannot be asked.
             var image = request.Variables.TryGetValue(Harness.Runtimes.Docker.DockerRuntime.VaultImageVariable, out var chosen)
                 ? chosen
                 : Harness.Runtimes.Docker.DockerRuntime.VaultImageFor(new Harness.Runtimes.SandboxOptions());
-            return new VaultInfo(
-                image.Contains("vault-double", StringComparison.OrdinalIgnoreCase) ? VaultKind.VaultDouble
-                : image.Contains("openbao", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.HashiCorpVault,
-                null);
+            var (said, saidVersion) = await new Harness.Runtimes.Docker.DockerRuntime(guard: guard).AskVaultImageAsync(image, cancellationToken);
+            return new VaultInfo(ToReportingKind(said), saidVersion);
         }
 
         // What the binary says of itself ('version'); unknown until a sandbox reports it, never a default.

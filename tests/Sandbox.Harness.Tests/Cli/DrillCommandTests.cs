@@ -29,6 +29,41 @@ public sealed class DrillCommandTests
         Assert.That(error, Does.Contain("--runtime 'podman' is not a runtime"));
     }
 
+    [TestCase("0")]
+    [TestCase("65")]
+    [CancelAfter(30_000)]
+    public async Task Drill_WithParallelOutOfRange_ExitsWithUsage_NamingTheRange(string parallel, CancellationToken cancellationToken)
+    {
+        var (code, _, error) = await CliRunner.RunAsync(cancellationToken, "drill", "all", "--parallel", parallel);
+
+        Assert.That(code, Is.EqualTo((int)ExitCode.Usage));
+        Assert.That(error, Does.Contain($"--parallel {parallel} is out of range").And.Contain("from 1 to 64"));
+    }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public void EveryScenarioSuiteFile_CarriesExactlyOneDrillCategory_SoParallelPartsLeaveNoTestOut(CancellationToken cancellationToken)
+    {
+        // With --parallel, 'drill all' runs one 'TestCategory=X' filter per drill instead of 'TestCategory!=Chaos':
+        // a test without one of the drills' categories would silently not run.
+        var root = sandboxcli::Sandbox.Cli.Drills.ScenarioRunner.FindRoot();
+        var known = DrillSuites.Categories.Values.Append(DrillSuites.ChaosCategory).ToHashSet(StringComparer.Ordinal);
+        Assert.Multiple(() =>
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(root, "scenarios", "Sandbox.Scenarios"), "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal)))
+            {
+                var source = File.ReadAllText(file);
+                if (!source.Contains("[Test", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var categories = System.Text.RegularExpressions.Regex.Matches(source, "\\[Category\\(\"([^\"]+)\"\\)\\]").Select(m => m.Groups[1].Value).ToList();
+                Assert.That(categories, Has.Count.EqualTo(1).And.All.Matches<string>(known.Contains), Path.GetFileName(file));
+            }
+        });
+    }
+
     [Test]
     [CancelAfter(30_000)]
     public async Task Chaos_WithZeroRounds_ExitsWithUsage(CancellationToken cancellationToken)

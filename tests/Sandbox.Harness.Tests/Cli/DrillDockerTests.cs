@@ -1,9 +1,13 @@
+extern alias sandboxcli;
+
 using System.Text.Json.Nodes;
 using CliWrap;
 using CliWrap.Buffered;
 using NUnit.Framework;
+using Sandbox.Harness.Reporting;
 using Sandbox.Harness.Runtimes.Docker;
 using Sandbox.Tests.Shared;
+using sandboxcli::Sandbox.Cli.Drills;
 
 namespace Sandbox.Harness.Tests.CommandLine;
 
@@ -34,7 +38,7 @@ public sealed class DrillDockerTests
         try
         {
             var (code, output, error) = await CliRunner.RunAsync(cancellationToken,
-                "drill", "all", "--runtime", "docker",
+                "drill", "all", "--runtime", "docker", "--parallel", "2",
                 "--vault-image", DockerRuntime.StandinVaultImage, "--postgres-image", DockerRuntime.StandinPostgresImage,
                 "--report", report);
 
@@ -48,6 +52,13 @@ public sealed class DrillDockerTests
                 Assert.That(summary["vault"]!["kind"]!.GetValue<string>(), Is.EqualTo("double"), "the stand-in is the double, and the report says so");
                 Assert.That(suites, Is.SupersetOf(new[] { "sealed-restart", "lease-expiry", "lost-key", "broken-unseal", "name-parity", "denylist", "recovery-order" }));
                 Assert.That(summary["counts"]!["failed"]!.GetValue<int>(), Is.Zero);
+
+                // Two suites at once, each in its own dotnet test process: every part merged into the one report.
+                Assert.That(output, Does.Contain("2 at once"));
+                Assert.That(Directory.GetDirectories(Path.Combine(report, "raw", "parts")).Select(Path.GetFileName), Is.SupersetOf(DrillSuites.Categories.Values));
+                var junit = System.Xml.Linq.XDocument.Load(Path.Combine(report, EvidencePack.NUnitJUnitFileName));
+                Assert.That(junit.Root!.Elements("testsuite").Count(), Is.EqualTo(DrillSuites.Categories.Count), "one testsuite per part");
+                Assert.That(File.ReadAllText(Path.Combine(report, "logs", "guard-audit.log")), Does.Contain("\"caller\""), "the parts' guard audit logs");
             });
         }
         finally

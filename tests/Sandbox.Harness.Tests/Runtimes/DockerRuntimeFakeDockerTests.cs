@@ -138,7 +138,7 @@ public sealed class DockerRuntimeFakeDockerTests
         var state = new SandboxState { Name = "bao", Runtime = RuntimeKind.Docker, Labels = SandboxState.LabelsFor("s-test", paths) };
         var options = new SandboxOptions { Runtime = RuntimeKind.Docker, VaultImage = "openbao/openbao:2.1.0", VaultStartTimeout = TimeSpan.FromSeconds(1) };
         var run = new SandboxRun(paths, state, options, home.Guard, NullLogger.Instance, TimeProvider.System);
-        var runtime = new DockerRuntime(_tools, home.Guard) { PortSource = () => 1 };
+        var runtime = new DockerRuntime(_tools, home.Guard) { PortSource = () => 1, ClusterPortSource = api => api + 20_000 };
 
         var e = Assert.ThrowsAsync<SandboxRuntimeException>(() => runtime.StartVaultAsync(run, cancellationToken))!;
 
@@ -151,6 +151,8 @@ public sealed class DockerRuntimeFakeDockerTests
             Assert.That(docker, Does.Contain("-e SKIP_SETCAP=true"));
             Assert.That(docker, Does.Contain($"-v {paths.VaultConfig}:/sandbox/vault.hcl:ro,z"));
             Assert.That(config, Does.Contain("path = \"/openbao/file\""));
+            Assert.That(config, Does.Contain("cluster_address = \"127.0.0.1:20001\"").And.Contain("cluster_addr  = \"https://127.0.0.1:20001\""), "the reserved cluster port, never the API port + 1");
+            Assert.That(state.VaultClusterPort, Is.EqualTo(20_001), "kept for every restart");
             Assert.That(File.GetUnixFileMode(paths.VaultConfig) & UnixFileMode.OtherRead, Is.EqualTo(UnixFileMode.OtherRead), "readable by the container's user");
             Assert.That(state.Volumes, Is.EquivalentTo(new[] { "sandbox-bao-vault-data", "sandbox-bao-vault-openbao-logs" }), "recorded for down and sweep");
             Assert.That(e.ExitCode, Is.EqualTo(ExitCode.Timeout));
@@ -224,6 +226,21 @@ public sealed class DockerRuntimeFakeDockerTests
         await new DockerRuntime(_tools, home.Guard).WipeVaultStorageAsync(run, cancellationToken);
 
         Assert.That(Calls(), Is.EqualTo(new[] { "docker rm -f -v sandbox-wipe-vault", "docker volume rm -f sandbox-wipe-vault-data" }));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task StopPostgres_IsAFastShutdown_AndKillIsSigkillOfTheWholeContainer_AsAPowerCut(CancellationToken cancellationToken)
+    {
+        WriteFake();
+        await using var home = new SandboxTestHome();
+        var run = new SandboxRun(new SandboxPaths(home.Folder, "cut"), new SandboxState { Name = "cut", Runtime = RuntimeKind.Docker }, new SandboxOptions(), home.Guard, NullLogger.Instance, TimeProvider.System);
+        var runtime = new DockerRuntime(_tools, home.Guard);
+
+        await runtime.StopPostgresAsync(run, kill: false, cancellationToken);
+        await runtime.StopPostgresAsync(run, kill: true, cancellationToken);
+
+        Assert.That(Calls(), Is.EqualTo(new[] { "docker stop -t 10 sandbox-cut-postgres", "docker kill --signal KILL sandbox-cut-postgres" }));
     }
 
     [Test]

@@ -166,7 +166,8 @@ public sealed class SandboxPlanTests
             Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-postgres ").And.Contain($"--env-file {PlanFolder}/postgres.env").And.Contain("postgres:15 -c listen_addresses=127.0.0.1 -c port="));
             Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-vault ").And.Contain("-e SKIP_SETCAP=true").And.Contain($"{PlanFolder}/vault.hcl:/sandbox/vault.hcl:ro,z")
                 .And.Contain("-v sandbox-lab-1-vault-data:/vault/file").And.Contain("-v sandbox-lab-1-vault-vault-logs:/vault/logs").And.Contain(RuntimeVersions.VaultImage));
-            Assert.That(hcl, Does.Contain("storage \"file\"").And.Contain("path = \"/vault/file\"").And.Contain("address     = \"127.0.0.1:"));
+            Assert.That(hcl, Does.Contain("storage \"file\"").And.Contain("path = \"/vault/file\"").And.Contain("address         = \"127.0.0.1:")
+                .And.Contain("cluster_address = \"127.0.0.1:").And.Contain("cluster_addr  = \"https://127.0.0.1:"), "a reserved cluster port, not the API port + 1 that another sandbox may hold");
             Assert.That(File.ReadAllText(Path.Combine(PlanFolder, "postgres.env")), Does.Contain($"POSTGRES_PASSWORD={SandboxPlan.Redacted}")
                 .And.Contain("POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256").And.Contain("POSTGRES_HOST_AUTH_METHOD=scram-sha-256"));
         });

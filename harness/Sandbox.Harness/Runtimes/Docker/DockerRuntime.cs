@@ -57,6 +57,9 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// <summary>Test hook: where ports come from (default: free loopback ports).</summary>
     internal Func<int> PortSource { get; init; } = LoopbackPorts.Free;
 
+    /// <summary>Test hook: where Vault's cluster port comes from, given its API port (default: a free port below the ephemeral range).</summary>
+    internal Func<int, int> ClusterPortSource { get; init; } = apiPort => LoopbackPorts.FreeReserved(apiPort);
+
     /// <inheritdoc />
     public async Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
@@ -196,7 +199,11 @@ internal sealed class DockerRuntime : ISandboxRuntime
         if (!await ExistsAsync(run, container, cancellationToken).ConfigureAwait(false))
         {
             var port = run.State.VaultPort ?? PortSource();
-            await WriteVaultConfigAsync(run, layout, port, cancellationToken).ConfigureAwait(false);
+            // Vault binds a cluster listener at every unseal (api_addr's port + 1 unless told): reserve one below the
+            // ephemeral range, as the process runtime does, so that no other sandbox's "any free port" lands on it.
+            var clusterPort = run.State.VaultClusterPort ?? ClusterPortSource(port);
+            run.State.VaultClusterPort = clusterPort;
+            await WriteVaultConfigAsync(run, layout, port, clusterPort, cancellationToken).ConfigureAwait(false);
             var mounts = await VolumesForAsync(run, image, container, layout.StoragePath, layout.DeclaredVolumes, cancellationToken).ConfigureAwait(false);
             if (!run.State.ContainerIds.Contains(container))
             {
@@ -438,6 +445,23 @@ internal sealed class DockerRuntime : ISandboxRuntime
         return answer.Kind;
     }
 
+    /// <summary>What the image's binary says it is (<see cref="VaultImageProbe"/>): Unknown when it is absent or says something else.</summary>
+    /// <param name="image">The image reference.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>The kind and the version it reported.</returns>
+    public async Task<(VaultKind Kind, string? Version)> AskVaultImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(image);
+        if (FindDocker() is not { } docker)
+        {
+            return (VaultKind.Unknown, null);
+        }
+
+        var guard = _guard ?? new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
+        var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(guard, docker, a, ct), guard, image, null, cancellationToken).ConfigureAwait(false);
+        return (answer.Kind, answer.Version);
+    }
+
     private static PreflightProblem NotAVault(string image, VaultImageProbe.Answer answer) => new(
         $"the image {image}",
         $"is not a Vault: 'docker {string.Join(' ', VaultImageProbe.Arguments(image))}' {(answer.Said.StartsWith("exited", StringComparison.Ordinal) || answer.Said.StartsWith("the image", StringComparison.Ordinal) ? answer.Said : $"printed '{answer.Said}'")}",
@@ -447,19 +471,22 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// vault.hcl, readable by the container's user (the image's entrypoint drops to vault/openbao,
     /// uid 100): 0644 set explicitly, so that a 077 umask cannot make it unreadable. It holds no secret.
     /// </summary>
-    private static async Task WriteVaultConfigAsync(SandboxRun run, VaultImageLayout layout, int port, CancellationToken cancellationToken)
+    private static async Task WriteVaultConfigAsync(SandboxRun run, VaultImageLayout layout, int port, int clusterPort, CancellationToken cancellationToken)
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
+        var c = clusterPort.ToString(CultureInfo.InvariantCulture);
         await run.WriteFileAsync(run.Paths.VaultConfig, $$"""
             # Written by Sandbox for sandbox '{{run.Paths.Name}}' (docker runtime). Loopback only, file storage on a named volume, not dev mode.
             storage "file" {
               path = "{{layout.StoragePath}}"
             }
             listener "tcp" {
-              address     = "127.0.0.1:{{p}}"
-              tls_disable = true
+              address         = "127.0.0.1:{{p}}"
+              cluster_address = "127.0.0.1:{{c}}"
+              tls_disable     = true
             }
             api_addr      = "http://127.0.0.1:{{p}}"
+            cluster_addr  = "https://127.0.0.1:{{c}}"
             disable_mlock = true
             ui            = false
 

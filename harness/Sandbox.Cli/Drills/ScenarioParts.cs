@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Sandbox.Harness.Reporting;
+
+namespace Sandbox.Cli.Drills;
+
+/// <summary>
+/// Merges the report parts of suites that ran in parallel (one <c>dotnet test</c> each, its evidence in
+/// <c>raw/parts/&lt;suite&gt;</c>) into the report folder, as one process would have left it:
+/// <list type="bullet">
+/// <item><c>scenarios/*.json</c>: every part's scenario files (their names are the scenarios' names, unique across suites);</item>
+/// <item><c>raw/guard-audit.jsonl</c> and <c>raw/waits.jsonl</c>: every part's lines, part after part;</item>
+/// <item><c>raw/vault-logs/</c>: every sandbox's Vault log (named by sandbox, unique);</item>
+/// <item><c>raw/run.json</c> and <c>raw/run-denylist.yaml</c>: the first part's (every part runs the same runtime, Vault and denylist);</item>
+/// <item><c>raw/test-run.json</c>: the wall time of the parallel phase, not a sum;</item>
+/// <item><c>nunit-junit.xml</c>: one <c>testsuites</c> holding every part's <c>testsuite</c> elements.</item>
+/// </list>
+/// Each part keeps its own canary, whose count its own run asserts at zero.
+/// </summary>
+internal static class ScenarioParts
+{
+    private static readonly string[] Concatenated = ["guard-audit.jsonl", "waits.jsonl"];
+    private static readonly string[] FirstWins = ["run.json", "run-denylist.yaml"];
+
+    /// <summary>Merges <paramref name="parts"/> (in this order) into <paramref name="report"/>.</summary>
+    /// <param name="report">The report folder.</param>
+    /// <param name="parts">The parts' folders.</param>
+    /// <param name="wall">How long the parallel phase took.</param>
+    /// <param name="cancellationToken">Cancels the merge.</param>
+    public static async Task MergeAsync(string report, IReadOnlyList<string> parts, TimeSpan wall, CancellationToken cancellationToken)
+    {
+        var raw = Path.Combine(report, "raw");
+        var scenarios = Path.Combine(report, EvidencePack.ScenariosFolder);
+        Directory.CreateDirectory(raw);
+        Directory.CreateDirectory(scenarios);
+        var junit = new List<XElement>();
+        foreach (var part in parts.Where(Directory.Exists))
+        {
+            CopyFiles(Path.Combine(part, EvidencePack.ScenariosFolder), scenarios);
+            CopyFiles(Path.Combine(part, "raw", "vault-logs"), Path.Combine(raw, "vault-logs"));
+            foreach (var name in Concatenated)
+            {
+                var source = Path.Combine(part, "raw", name);
+                if (File.Exists(source))
+                {
+                    await File.AppendAllTextAsync(Path.Combine(raw, name), await File.ReadAllTextAsync(source, cancellationToken), cancellationToken);
+                }
+            }
+
+            foreach (var name in FirstWins)
+            {
+                var source = Path.Combine(part, "raw", name);
+                if (File.Exists(source) && !File.Exists(Path.Combine(raw, name)))
+                {
+                    File.Copy(source, Path.Combine(raw, name));
+                }
+            }
+
+            var partJunit = Path.Combine(part, EvidencePack.NUnitJUnitFileName);
+            if (File.Exists(partJunit))
+            {
+                var root = XDocument.Load(partJunit).Root;
+                junit.AddRange(root?.Name.LocalName == "testsuite" ? [root] : root?.Elements("testsuite") ?? []);
+            }
+        }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(raw, "test-run.json"),
+            $"{{\"wallMs\": {wall.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}}}\n",
+            cancellationToken);
+        if (junit.Count > 0)
+        {
+            new XDocument(new XElement("testsuites", junit)).Save(Path.Combine(report, EvidencePack.NUnitJUnitFileName));
+        }
+    }
+
+    private static void CopyFiles(string from, string to)
+    {
+        if (!Directory.Exists(from))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+}
