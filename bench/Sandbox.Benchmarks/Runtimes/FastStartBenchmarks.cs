@@ -74,8 +74,10 @@ public class FastStartBenchmarks : IDisposable
         }
     }
 
+    // The CLI's own executable (the apphost next to sandbox.dll): the guard judges its arguments as the
+    // CLI's, where 'dotnet sandbox.dll up --name …' would be judged as dotnet's own (and refused).
     private Task<BufferedCommandResult> RunAsync(string[] args) =>
-        _guard.GuardCommand(Cli.Wrap("dotnet").WithArguments([_cli, .. args]).WithValidation(CommandResultValidation.None), "bench")
+        _guard.GuardCommand(Cli.Wrap(Path.Combine(Path.GetDirectoryName(_cli)!, "sandbox")).WithArguments(args).WithValidation(CommandResultValidation.None), "bench")
             .ExecuteBufferedAsync();
 }
 
