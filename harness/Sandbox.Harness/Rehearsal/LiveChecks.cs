@@ -276,6 +276,51 @@ internal static class LiveChecks
         }
     }
 
+    /// <summary>
+    /// What follows a restart of Vault (the caller marked <c>stopping</c>, then restarted it): times the restart,
+    /// checks Vault came back sealed, unseals it from the sandbox's key file, and times the unseal and the whole
+    /// time sealed. Shared by the sealed-restart check and the version change.
+    /// </summary>
+    /// <param name="sandbox">The sandbox.</param>
+    /// <param name="t">The scenario's timeline.</param>
+    /// <param name="cameUpUnsealed">The failure when Vault came back unsealed.</param>
+    /// <param name="sealedNote">What to observe of the sealed status.</param>
+    /// <param name="recovery">The recovery step's name.</param>
+    /// <param name="stillSealed">The failure when the unseal left Vault sealed.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <exception cref="LiveCheckFailedException">Vault came back unsealed, or stayed sealed after the unseal.</exception>
+    internal static async Task UnsealAfterRestartAsync(
+        SandboxHandle sandbox,
+        ScenarioTimeline t,
+        string cameUpUnsealed,
+        Func<SealStatus, string> sealedNote,
+        string recovery,
+        string stillSealed,
+        CancellationToken cancellationToken)
+    {
+        t.Mark("restarted");
+        t.Measure(TimingNames.TimeToRestart, "stopping", "restarted");
+        t.EnterPhase(ScenarioPhase.Sealed);
+        var status = await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);
+        if (!status.Sealed)
+        {
+            throw new LiveCheckFailedException(cameUpUnsealed);
+        }
+
+        t.Observe(sealedNote(status));
+        t.EnterPhase(ScenarioPhase.Recovery);
+        t.Recover(recovery);
+        t.Mark("unsealing");
+        var after = await sandbox.UnsealFromKeyFileAsync(cancellationToken).ConfigureAwait(false);
+        t.Mark("unsealed");
+        t.Measure(TimingNames.TimeToUnseal, "unsealing", "unsealed");
+        t.Measure(TimingNames.TimeSealed, "stopping", "unsealed");
+        if (after.Sealed)
+        {
+            throw new LiveCheckFailedException(stillSealed);
+        }
+    }
+
     private static async Task SealedRestartAsync(SandboxHandle sandbox, TopologySpec topology, ReplayParts parts, ScenarioTimeline t, CancellationToken cancellationToken)
     {
         t.EnterPhase(ScenarioPhase.SteadyState);
@@ -294,27 +339,14 @@ internal static class LiveChecks
         t.Fault("restart Vault (SIGTERM)");
         t.Mark("stopping");
         await sandbox.RestartVaultAsync(kill: false, cancellationToken).ConfigureAwait(false);
-        t.Mark("restarted");
-        t.Measure(TimingNames.TimeToRestart, "stopping", "restarted");
-        t.EnterPhase(ScenarioPhase.Sealed);
-        var status = await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);
-        if (!status.Sealed)
-        {
-            throw new LiveCheckFailedException("Vault came back unsealed after a restart");
-        }
-
-        t.Observe("seal-status: sealed");
-        t.EnterPhase(ScenarioPhase.Recovery);
-        t.Recover("unseal with the sandbox key");
-        t.Mark("unsealing");
-        var after = await sandbox.UnsealFromKeyFileAsync(cancellationToken).ConfigureAwait(false);
-        t.Mark("unsealed");
-        t.Measure(TimingNames.TimeToUnseal, "unsealing", "unsealed");
-        t.Measure(TimingNames.TimeSealed, "stopping", "unsealed");
-        if (after.Sealed)
-        {
-            throw new LiveCheckFailedException("Vault is still sealed after the unseal");
-        }
+        await UnsealAfterRestartAsync(
+            sandbox,
+            t,
+            cameUpUnsealed: "Vault came back unsealed after a restart",
+            sealedNote: _ => "seal-status: sealed",
+            recovery: "unseal with the sandbox key",
+            stillSealed: "Vault is still sealed after the unseal",
+            cancellationToken).ConfigureAwait(false);
 
         t.EnterPhase(ScenarioPhase.SteadyState);
         foreach (var (path, before) in seeds)

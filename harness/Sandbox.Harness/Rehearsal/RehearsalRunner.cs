@@ -288,27 +288,14 @@ internal sealed class RehearsalRunner
         try
         {
             await sandbox.RestartVaultOnBinaryAsync(binary, kill: false, cancellationToken).ConfigureAwait(false);
-            t.Mark("restarted");
-            t.Measure(TimingNames.TimeToRestart, "stopping", "restarted");
-            t.EnterPhase(ScenarioPhase.Sealed);
-            var status = await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken).ConfigureAwait(false);
-            if (!status.Sealed)
-            {
-                throw new LiveCheckFailedException("the new Vault came up unsealed");
-            }
-
-            t.Observe($"the new Vault is sealed (version {status.Version ?? "unknown"})");
-            t.EnterPhase(ScenarioPhase.Recovery);
-            t.Recover("unseal with the sandbox key, on the new version");
-            t.Mark("unsealing");
-            var after = await sandbox.UnsealFromKeyFileAsync(cancellationToken).ConfigureAwait(false);
-            t.Mark("unsealed");
-            t.Measure(TimingNames.TimeToUnseal, "unsealing", "unsealed");
-            t.Measure(TimingNames.TimeSealed, "stopping", "unsealed");
-            if (after.Sealed)
-            {
-                throw new LiveCheckFailedException("the new Vault is still sealed after the unseal");
-            }
+            await LiveChecks.UnsealAfterRestartAsync(
+                sandbox,
+                t,
+                cameUpUnsealed: "the new Vault came up unsealed",
+                sealedNote: status => $"the new Vault is sealed (version {status.Version ?? "unknown"})",
+                recovery: "unseal with the sandbox key, on the new version",
+                stillSealed: "the new Vault is still sealed after the unseal",
+                cancellationToken).ConfigureAwait(false);
 
             t.Asserted("unsealed on " + sandbox.Vault.Describe());
             return t.ToResult("upgrade", ScenarioVerdict.Passed, suite: "after-change");
