@@ -36,19 +36,19 @@ public sealed class ServerConfigTests
         return (code, output, file);
     }
 
-    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" {\n  address = \"0.0.0.0:8200\"\n  tls_disable = true\n}\n", 3, "not a loopback address")]
-    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" {\n  address = \"10.1.2.3:8200\"\n  tls_disable = 1\n}\n", 3, "not a loopback address")]
-    [TestCase("storage \"raft\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\n", 1, "storage \"raft\" is not supported")]
-    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" }\n", 2, "TLS is not supported")]
-    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\nbogus = 1\n", 3, "unknown key 'bogus'")]
-    [TestCase("storage \"file\" { path = \"/tmp/x\" \nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\n", 3, "unexpected end of file")]
-    [TestCase("listener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\n", 1, "no storage block")]
-    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\ndefault_lease_ttl = \"soon\"\n", 3, "default_lease_ttl is not a positive duration")]
-    public async Task BadConfig_ExitsNonZero_WithFileLineAndFix(string config, int line, string problem, CancellationToken ct)
+    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" {\n  address = \"0.0.0.0:8200\"\n  tls_disable = true\n}\n", "3:3", "not a loopback address")]
+    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" {\n  address = \"10.1.2.3:8200\"\n  tls_disable = 1\n}\n", "3:3", "not a loopback address")]
+    [TestCase("storage \"raft\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\n", "1:1", "storage \"raft\" is not supported")]
+    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" }\n", "2:1", "TLS is not supported")]
+    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\nbogus = 1\n", "3:1", "unknown key 'bogus'")]
+    [TestCase("storage \"file\" { path = \"/tmp/x\" \nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\n", "3:1", "unexpected end of file")]
+    [TestCase("listener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\n", "1:1", "no storage block")]
+    [TestCase("storage \"file\" { path = \"/tmp/x\" }\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = 1 }\ndefault_lease_ttl = \"soon\"\n", "3:1", "default_lease_ttl is not a positive duration")]
+    public async Task BadConfig_ExitsNonZero_WithFileLineColumnAndFix(string config, string lineColumn, string problem, CancellationToken ct)
     {
         var (code, output, file) = await RunAsync(config, ct);
         Assert.That(code, Is.Not.Zero);
-        Assert.That(output, Does.Contain($"{file}:{line}: "));
+        Assert.That(output, Does.Contain($"{file}:{lineColumn}: "));
         Assert.That(output, Does.Contain(problem));
         Assert.That(output, Does.Contain("; "), "a fix follows the problem");
         Assert.That(output, Does.Not.Contain("   at "), "no stack trace");
