@@ -33,6 +33,32 @@ internal static class Requires
         Assert.Ignore(message);
     }
 
+    /// <summary>
+    /// The folder of upstream contracts (schemas, CRDs) beside the checkout, <c>../shared/upstream/[sub]</c>.
+    /// Where it is absent the test is inconclusive (nothing was checked); under <c>CI=true</c> it fails,
+    /// since CI must provide it.
+    /// </summary>
+    /// <param name="checkout">The checkout's root.</param>
+    /// <param name="subfolder">A folder inside it, or empty for the whole of it.</param>
+    /// <param name="what">What the folder holds, for the message.</param>
+    /// <returns>The folder's full path.</returns>
+    public static string Upstream(string checkout, string subfolder, string what)
+    {
+        var folder = Path.GetFullPath(Path.Combine(checkout, "..", "shared", "upstream", subfolder));
+        if (!Directory.Exists(folder))
+        {
+            var message = $"{what} are not beside the checkout ({folder})";
+            if (InCi)
+            {
+                Assert.Fail(message + "; CI must provide them.");
+            }
+
+            Assert.Inconclusive(message + ".");
+        }
+
+        return folder;
+    }
+
     /// <summary>Gates on an executable found on PATH or at an absolute path.</summary>
     public static void Tool(string name, string howToGet)
     {

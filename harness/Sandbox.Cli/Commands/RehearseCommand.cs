@@ -83,9 +83,9 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
                 return ValidationResult.Error("an option is missing its value: --change CHANGE, --topology FILE, --vault-binary PATH, --vault-image IMAGE, --report DIR, --rules FILE, --denylist FILE, --home DIR.");
             }
 
-            if (Parallel is < 1 or > 64)
+            if (ScenarioRunSettings.ValidateParallel(Parallel) is { } outOfRange)
             {
-                return ValidationResult.Error($"--parallel {Parallel} is out of range; use a number of suites from 1 to 64 (1 runs them one after another).");
+                return outOfRange;
             }
 
             return ValidationResult.Success();
@@ -234,7 +234,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
             {
                 Variables = variables,
                 Suites = [.. SuiteNames.Select(n => DrillSuites.Categories[n])],
-                Parallel = settings.Parallel ?? Environment.ProcessorCount,
+                Parallel = ScenarioRunSettings.ParallelOrCores(settings.Parallel),
             }, cancellationToken).ConfigureAwait(false);
             return await EvidencePack.ReadScenariosAsync(folder, cancellationToken).ConfigureAwait(false);
         };

@@ -34,7 +34,17 @@ internal class ScenarioRunSettings : CommandSettings
     public int? Parallel { get; init; }
 
     /// <summary>The suites that run at once: <c>--parallel</c>, else the machine's cores.</summary>
-    public int ParallelOrDefault => Parallel ?? Environment.ProcessorCount;
+    public int ParallelOrDefault => ParallelOrCores(Parallel);
+
+    /// <summary><c>--parallel</c> as given, else the machine's cores (drill and rehearse).</summary>
+    /// <param name="parallel">The option's value.</param>
+    public static int ParallelOrCores(int? parallel) => parallel ?? Environment.ProcessorCount;
+
+    /// <summary>The range <c>--parallel</c> accepts (drill and rehearse), or null when it is in range.</summary>
+    /// <param name="parallel">The option's value.</param>
+    public static ValidationResult? ValidateParallel(int? parallel) => parallel is < 1 or > 64
+        ? ValidationResult.Error($"--parallel {parallel} is out of range; use a number of suites from 1 to 64 (1 runs them one after another).")
+        : null;
 
     /// <summary>The variables that hand the chosen images to the suites' sandboxes.</summary>
     public Dictionary<string, string> ImageVariables()
@@ -60,9 +70,9 @@ internal class ScenarioRunSettings : CommandSettings
             return ValidationResult.Error($"--runtime '{Runtime}' is not a runtime. Use one of: {string.Join(", ", Runtimes)}.");
         }
 
-        if (Parallel is < 1 or > 64)
+        if (ValidateParallel(Parallel) is { } outOfRange)
         {
-            return ValidationResult.Error($"--parallel {Parallel} is out of range; use a number of suites from 1 to 64 (1 runs them one after another).");
+            return outOfRange;
         }
 
         foreach (var (name, value) in new[] { ("--report", Report), ("--denylist", Denylist), ("--vault-image", VaultImage), ("--postgres-image", PostgresImage) })

@@ -32,17 +32,7 @@ public sealed class PlanUpstreamContractTests
     public void SetUp()
     {
         var checkout = SandboxCheckout.FindRoot(TestContext.CurrentContext.TestDirectory)!;
-        _upstream = Path.GetFullPath(Path.Combine(checkout, "..", "shared", "upstream"));
-        if (!Directory.Exists(_upstream))
-        {
-            var message = $"the upstream contracts are not beside the checkout ({_upstream}: k3d-v5.9.0/, vault-helm-0.34.1/, vso-1.4.1/)";
-            if (Requires.InCi)
-            {
-                Assert.Fail(message + "; CI must provide them.");
-            }
-
-            Assert.Inconclusive(message + ".");
-        }
+        _upstream = Requires.Upstream(checkout, string.Empty, "the upstream contracts (k3d-v5.9.0/, vault-helm-0.34.1/, vso-1.4.1/)");
 
         _root = Path.Combine(Path.GetTempPath(), "sandbox-plan-upstream-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_root);
