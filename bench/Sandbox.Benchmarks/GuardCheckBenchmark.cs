@@ -19,6 +19,9 @@ public class GuardCheckBenchmark
     [Benchmark(Description = "CheckUrl(loopback)")]
     public bool CheckLoopbackUrl() => _guard.CheckUrl(LoopbackUrl, "bench").Allowed;
 
+    [Benchmark(Description = "TryAllowLoopbackRequest(loopback): the guarded client's per-request path")]
+    public bool FastLoopbackUrl() => _guard.TryAllowLoopbackRequest(LoopbackUrl, "bench");
+
     [Benchmark(Description = "CheckUrl(hex IPv4 in LAN)")]
     public bool CheckHostileUrl() => _guard.CheckUrl(HostileUrl, "bench").Allowed;
 

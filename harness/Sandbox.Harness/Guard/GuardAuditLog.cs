@@ -101,6 +101,15 @@ internal sealed class GuardAuditLog : IDisposable
         Record(new Slot(time, caller, decision.Target, decision.Allowed, decision.Rule));
     }
 
+    /// <summary>Records one decision given by its parts (the guard's allocation-free path).</summary>
+    /// <param name="time">When it was made.</param>
+    /// <param name="caller">Who asked.</param>
+    /// <param name="target">What was checked.</param>
+    /// <param name="allowed">The verdict.</param>
+    /// <param name="rule">The rule that decided.</param>
+    internal void Record(DateTimeOffset time, string caller, string target, bool allowed, string rule) =>
+        Record(new Slot(time, caller, target, allowed, rule));
+
     /// <summary>Records one entry.</summary>
     /// <param name="entry">The entry.</param>
     public void Record(GuardAuditEntry entry)

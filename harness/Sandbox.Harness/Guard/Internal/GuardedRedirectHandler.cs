@@ -19,7 +19,10 @@ internal sealed class GuardedRedirectHandler(SandboxGuard guard, string caller) 
         for (var redirects = 0; ; redirects++)
         {
             var uri = current.RequestUri ?? throw new InvalidOperationException("The request has no URI.");
-            SandboxGuard.Ensure(guard.CheckUrl(uri, caller), caller);
+            if (!guard.TryAllowLoopbackRequest(uri, caller))
+            {
+                SandboxGuard.Ensure(guard.CheckUrl(uri, caller), caller);
+            }
 
             // HTTP/3 runs over QUIC, which does not go through the connect callback: never allow it.
             if (current.Version.Major >= 3)
