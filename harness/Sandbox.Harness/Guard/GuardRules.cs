@@ -76,4 +76,7 @@ internal static class GuardRules
 
     /// <summary>Prefix of the rules that come from a denylist <c>allow</c> entry.</summary>
     public const string AllowPrefix = "allow:";
+
+    /// <summary>A request body names a value a Vault dials itself in a form the config guard cannot read.</summary>
+    public const string ConfigUncheckedWrite = "config-guard:unchecked-write";
 }

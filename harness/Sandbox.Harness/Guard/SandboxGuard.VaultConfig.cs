@@ -40,6 +40,11 @@ internal sealed partial class SandboxGuard
         var decision = kind == VaultDialledValue.PostgresConnection && !IsHttpUrl(probe)
             ? CheckConnectionValue(probe, sandbox)
             : CheckUrlValue(probe, sandbox);
+        if (decision.Allowed && sandbox is not null)
+        {
+            _checkedForSandbox.TryAdd(value, 0);
+        }
+
         return Record(caller, decision);
     }
 

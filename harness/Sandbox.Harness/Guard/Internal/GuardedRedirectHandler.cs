@@ -24,6 +24,14 @@ internal sealed class GuardedRedirectHandler(SandboxGuard guard, string caller) 
                 SandboxGuard.Ensure(guard.CheckUrl(uri, caller), caller);
             }
 
+            // The write gate: a value in the body that a Vault dials itself must pass the config guard.
+            if (current.Content is { } content)
+            {
+                await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+                var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                guard.EnsureVaultWriteChecked(body, uri.OriginalString, caller);
+            }
+
             // HTTP/3 runs over QUIC, which does not go through the connect callback: never allow it.
             if (current.Version.Major >= 3)
             {

@@ -72,7 +72,7 @@ internal static class SandboxPlanner
 
             if (topology is not null)
             {
-                using var http = new HttpClient(new VaultWriteRecorder(plan));
+                using var http = new HttpClient(new VaultWriteRecorder(plan, manager.Guard));
                 var vault = new VaultClient(new Uri(state.Address ?? "http://127.0.0.1:8200"), http).WithToken(SandboxPlan.Redacted);
                 var replayOptions = K3d.K3dRuntime.ReplayOptionsFor(options.Runtime, postgres, [IssuerKeyPlaceholder]) with { Parallelism = 1, RecordOnly = true };
                 await new TopologyReplayer(vault, manager.Guard).ReplayAsync(topology, replayOptions, cancellationToken).ConfigureAwait(false);

@@ -7,15 +7,19 @@ namespace Sandbox.Harness.Runtimes.Plan.Internal;
 /// <summary>
 /// An HTTP handler that plays an empty, unsealed Vault for the typed client and records every write
 /// into a plan: reads find nothing (mount and auth tables are empty, everything else 404), writes
-/// succeed. Replay's own code then decides what to write, exactly as against a new sandbox.
+/// succeed. Replay's own code then decides what to write, exactly as against a new sandbox. Every body
+/// passes the guard's write gate first, as through the guarded client, so a plan never records a value
+/// the sandbox Vault would dial that the config guard has not passed.
 /// </summary>
 internal sealed class VaultWriteRecorder : HttpMessageHandler
 {
     private readonly SandboxPlan _plan;
+    private readonly Guard.SandboxGuard _guard;
 
-    public VaultWriteRecorder(SandboxPlan plan)
+    public VaultWriteRecorder(SandboxPlan plan, Guard.SandboxGuard guard)
     {
         _plan = plan;
+        _guard = guard;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -33,7 +37,9 @@ internal sealed class VaultWriteRecorder : HttpMessageHandler
         JsonObject? body = null;
         if (request.Content is not null)
         {
-            var text = await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            _guard.EnsureVaultWriteChecked(bytes, request.RequestUri.OriginalString, "sandbox plan");
+            var text = Encoding.UTF8.GetString(bytes);
             body = text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
         }
 
