@@ -173,6 +173,36 @@ public sealed class DockerRuntimeTests
         Assert.That(left.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2), "down and sweep keep the template (a cache of no home)");
     }
 
+    [TestCase((int)UpStep.StartVault)]
+    [TestCase((int)UpStep.Initialize)]
+    [CancelAfter(300000)]
+    public async Task StandIns_UpAbandonedAtAStep_WhilePostgresStillComesUp_SweepRemovesEveryContainerAndVolume_AndKeepsTheTemplate(int abandonedAt, CancellationToken cancellationToken)
+    {
+        var step = (UpStep)abandonedAt;
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
+        await using var home = new SandboxTestHome();
+        var name = "dock-crash-" + step.ToString().ToLowerInvariant();
+        var options = new SandboxOptions
+        {
+            Runtime = RuntimeKind.Docker, Name = name, VaultImage = StandinVault, PostgresImage = StandinPostgres,
+            StepHook = (s, _) => s == step ? throw new SimulatedCrashException(s) : Task.CompletedTask,
+        };
+
+        Assert.ThrowsAsync<SimulatedCrashException>(() => home.Manager.UpAsync(options, cancellationToken));
+        Assert.That((await RunAsync("ps", "-a", "-q", "--filter", $"label=sandbox.name={name}")).StandardOutput.Trim(), Is.Not.Empty, "the abandoned run left its containers");
+
+        await home.Manager.SweepAsync(cancellationToken);
+
+        var imageId = (await RunAsync("image", "inspect", "--format", "{{.Id}}", StandinPostgres)).StandardOutput.Trim();
+        var key = PostgresTemplateVolume.Key(imageId, DockerRuntime.PostgresTemplateSettings);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await RunAsync("ps", "-a", "-q", "--filter", $"label=sandbox.name={name}")).StandardOutput.Trim(), Is.Empty, "no container left");
+            Assert.That((await RunAsync("volume", "ls", "-q", "--filter", $"label=sandbox.name={name}")).StandardOutput.Trim(), Is.Empty, "no volume left");
+            Assert.That((await RunAsync("volume", "inspect", PostgresTemplateVolume.VolumeName(key), PostgresTemplateVolume.ReadyVolumeName(key))).ExitCode, Is.Zero, "the template stays");
+        });
+    }
+
     [Test]
     [CancelAfter(300000)]
     public async Task StandIns_PostgresRefusesAWrongPasswordFromLoopback(CancellationToken cancellationToken)
