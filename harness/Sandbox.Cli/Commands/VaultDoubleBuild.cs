@@ -52,9 +52,11 @@ internal static class VaultDoubleBuild
         var guard = new SandboxGuard(Denylist.Resolve(null), GuardAuditLog.InMemory());
         var command = guard.GuardCommand(
             CliWrap.Cli.Wrap(dotnet)
-                .WithArguments(["build", project, "-c", "Release", "-nologo", "-v", "minimal", "--tl:off"])
+                .WithArguments(["build", project, "-c", "Release", "--nologo", "-v", "minimal"])
                 .WithWorkingDirectory(root)
-                .WithEnvironmentVariables(e => e.Set("DOTNET_NOLOGO", "1").Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1"))
+                // Plain build output (no terminal logger) through the environment: the guard's dotnet grammar knows
+                // --nologo and -v, and refuses a flag it cannot classify, such as --tl:off.
+                .WithEnvironmentVariables(e => e.Set("DOTNET_NOLOGO", "1").Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1").Set("MSBUILDTERMINALLOGGER", "off"))
                 .WithValidation(CommandResultValidation.None),
             "sandbox-build-double");
 

@@ -122,7 +122,9 @@ public sealed class VaultSandbox : IAsyncDisposable
 
     /// <summary>
     /// Logs in as the app's pods do: a service-account token of the app's namespace and service account,
-    /// on the Kubernetes auth role <c>&lt;app&gt;</c> (the Vault Secrets Operator's path).
+    /// on the Kubernetes auth role <c>&lt;app&gt;</c> (the Vault Secrets Operator's path). On k3d the
+    /// cluster's API server issues the token (<c>kubectl create token</c>) and Vault reviews it there;
+    /// elsewhere the sandbox issuer mints it for the TokenReview stand-in.
     /// </summary>
     /// <param name="app">The app slug, e.g. <c>webapp</c>.</param>
     /// <param name="cancellationToken">Cancels the login.</param>
@@ -133,7 +135,9 @@ public sealed class VaultSandbox : IAsyncDisposable
     public async Task<VaultClient> LoginAsAppAsync(string app, CancellationToken cancellationToken = default)
     {
         var (topology, spec) = Find(app);
-        var jwt = _issuer!.MintServiceAccountToken(new ServiceAccountIdentity(spec.Namespace, spec.ServiceAccount), audience: topology.Kubernetes.Audience);
+        var jwt = Runtime == RuntimeKind.K3d
+            ? await Handle.ServiceAccountTokenAsync(spec.Namespace, spec.ServiceAccount, topology.Kubernetes.Audience, cancellationToken).ConfigureAwait(false)
+            : _issuer!.MintServiceAccountToken(new ServiceAccountIdentity(spec.Namespace, spec.ServiceAccount), audience: topology.Kubernetes.Audience);
         var auth = await Unauthenticated.KubernetesLoginAsync(topology.Kubernetes.Path, spec.KubernetesRole.Name, jwt, cancellationToken).ConfigureAwait(false);
         return Unauthenticated.WithToken(auth.ClientToken);
     }

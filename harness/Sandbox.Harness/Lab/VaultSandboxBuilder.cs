@@ -132,18 +132,31 @@ public sealed class VaultSandboxBuilder
             if (topology is not null)
             {
                 var jwtIssuer = issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer);
-                var tokenReviewer = reviewer = TokenReviewServer.Start(jwtIssuer);
                 prepare = async (handle, ct) =>
                 {
-                    var replayOptions = new ReplayOptions
+                    // k3d: the in-cluster view, as 'sandbox up' has it (PostgreSQL by its Service name, Kubernetes
+                    // auth against the cluster's own API, Vault's ServiceAccount as reviewer), then the operator's
+                    // objects per app. Elsewhere a loopback TokenReview stand-in trusting the sandbox issuer.
+                    ReplayOptions replayOptions;
+                    if (handle.Runtime == RuntimeKind.K3d)
                     {
-                        Postgres = handle.Postgres,
-                        KubernetesHost = tokenReviewer.Address.ToString().TrimEnd('/'),
-                        SandboxEndpoints = [tokenReviewer.Address],
-                        KubernetesCaCert = tokenReviewer.CaCertificatePem,
-                        JwtValidationPubkeys = [jwtIssuer.PublicKeyPem],
-                    };
+                        replayOptions = handle.ReplayOptions([jwtIssuer.PublicKeyPem]);
+                    }
+                    else
+                    {
+                        var tokenReviewer = reviewer = TokenReviewServer.Start(jwtIssuer);
+                        replayOptions = new ReplayOptions
+                        {
+                            Postgres = handle.Postgres,
+                            KubernetesHost = tokenReviewer.Address.ToString().TrimEnd('/'),
+                            SandboxEndpoints = [tokenReviewer.Address],
+                            KubernetesCaCert = tokenReviewer.CaCertificatePem,
+                            JwtValidationPubkeys = [jwtIssuer.PublicKeyPem],
+                        };
+                    }
+
                     replay = await new TopologyReplayer(handle.Root, handle.Guard).ReplayAsync(topology, replayOptions, ct).ConfigureAwait(false);
+                    await handle.ApplyAppsAsync(topology, ct).ConfigureAwait(false);
                 };
             }
 

@@ -243,6 +243,37 @@ internal sealed class SandboxHandle : IAsyncDisposable
     public Task ApplyAppsAsync(Topology.TopologySpec topology, CancellationToken cancellationToken = default) =>
         _runtime is K3d.K3dRuntime k3d ? k3d.ApplyAppsAsync(_run, topology, cancellationToken) : Task.CompletedTask;
 
+    /// <summary>
+    /// k3d: a token of ServiceAccount <paramref name="serviceAccount"/> in <paramref name="serviceAccountNamespace"/>,
+    /// issued by the cluster's API server (<c>kubectl create token</c>), as a pod of that ServiceAccount
+    /// presents it. The token is a secret: never log it.
+    /// </summary>
+    /// <param name="serviceAccountNamespace">The namespace.</param>
+    /// <param name="serviceAccount">The ServiceAccount.</param>
+    /// <param name="audience">The audience to bind, or null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="InvalidOperationException">The sandbox does not run on k3d (it has no cluster to issue tokens).</exception>
+    public Task<string> ServiceAccountTokenAsync(string serviceAccountNamespace, string serviceAccount, string? audience, CancellationToken cancellationToken = default) =>
+        K3dOnly("issue ServiceAccount tokens").CreateServiceAccountTokenAsync(_run, serviceAccountNamespace, serviceAccount, audience, cancellationToken);
+
+    /// <summary>k3d: a power cut's share of the cluster besides Vault and PostgreSQL: the operator's and the apps' pods die at once.</summary>
+    /// <param name="topology">The apps whose pods die.</param>
+    /// <param name="cancellationToken">Cancels the deletes.</param>
+    /// <exception cref="InvalidOperationException">The sandbox does not run on k3d.</exception>
+    public Task KillOperatorAndAppPodsAsync(Topology.TopologySpec topology, CancellationToken cancellationToken = default) =>
+        K3dOnly("kill the operator's and the apps' pods").KillOperatorAndAppPodsAsync(_run, topology, cancellationToken);
+
+    /// <summary>k3d: what the Vault Secrets Operator delivered to <paramref name="app"/>, as the API server reports it.</summary>
+    /// <param name="app">The app.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <exception cref="InvalidOperationException">The sandbox does not run on k3d.</exception>
+    public Task<K3d.AppDelivery> ReadAppDeliveryAsync(Topology.AppSpec app, CancellationToken cancellationToken = default) =>
+        K3dOnly("read what the operator delivered").ReadAppDeliveryAsync(_run, app, cancellationToken);
+
+    private K3d.K3dRuntime K3dOnly(string what) =>
+        _runtime as K3d.K3dRuntime
+        ?? throw new InvalidOperationException($"Sandbox '{Name}' runs on the {Runtime.ToString().ToLowerInvariant()} runtime, which has no cluster: only a k3d sandbox can {what}.");
+
     /// <inheritdoc />
     public override string ToString() => $"Sandbox '{Name}' ({Runtime.ToString().ToLowerInvariant()} runtime, {Vault.Describe()}) at {Address}";
 }

@@ -18,6 +18,11 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// pointed at a loopback TokenReview stand-in), plus one operator-written secret value in the
 /// app's <c>kvv2/&lt;app&gt;/config</c>. Also the probes a consumer would use: log in to
 /// PostgreSQL (through the guard), look a role up in pg_roles, log in as CI.
+/// On k3d the replay uses the in-cluster view instead (<see cref="SandboxHandle.ReplayOptions"/>:
+/// the database engine dials PostgreSQL by its Service name, Kubernetes auth checks tokens against
+/// the cluster's own API with Vault's ServiceAccount as the reviewer), the Vault Secrets Operator's
+/// objects and the stand-in app are applied per app, and a Kubernetes-auth login presents a token the
+/// cluster issued (<c>kubectl create token</c>); the probes keep the host view (the NodePorts).
 /// </summary>
 internal sealed class AppWorld : IAsyncDisposable
 {
@@ -30,7 +35,7 @@ internal sealed class AppWorld : IAsyncDisposable
 
     public static readonly string SecretPath = App + "/config";
 
-    private AppWorld(SandboxHandle sandbox, TopologySpec topology, ReplayOptions options, SandboxJwtIssuer issuer, TokenReviewServer reviewer, ReplayResult replay, DatabaseRole role, string secretValue)
+    private AppWorld(SandboxHandle sandbox, TopologySpec topology, ReplayOptions options, SandboxJwtIssuer issuer, TokenReviewServer? reviewer, ReplayResult replay, DatabaseRole role, string secretValue)
     {
         Sandbox = sandbox;
         Topology = topology;
@@ -50,7 +55,12 @@ internal sealed class AppWorld : IAsyncDisposable
 
     public SandboxJwtIssuer JwtIssuer { get; }
 
-    public TokenReviewServer Reviewer { get; }
+    /// <summary>The loopback TokenReview stand-in Kubernetes auth trusts; null on k3d, where the cluster's own API reviews tokens.</summary>
+    public TokenReviewServer? Reviewer { get; }
+
+    /// <summary>The app's topology entry (namespace, ServiceAccount, Kubernetes role).</summary>
+    public AppSpec AppSpec => Topology.Apps.FirstOrDefault(a => a.Slug == App)
+        ?? throw new InvalidOperationException($"The topology in force ({Topology.SourceFiles[^1]}) has no app '{App}'.");
 
     /// <summary>What the replay changed.</summary>
     public ReplayResult Replay { get; }
@@ -70,19 +80,22 @@ internal sealed class AppWorld : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(sandbox);
         var topology = ScenarioTopology.Load();
         var issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? "https://sandbox.invalid");
-        var reviewer = TokenReviewServer.Start(issuer);
+        var inCluster = sandbox.Runtime == RuntimeKind.K3d;
+        var reviewer = inCluster ? null : TokenReviewServer.Start(issuer);
         try
         {
-            var options = new ReplayOptions
-            {
-                Postgres = sandbox.Postgres,
-                KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
-                SandboxEndpoints = [reviewer.Address],
+            var options = reviewer is null
+                ? sandbox.ReplayOptions([issuer.PublicKeyPem])
+                : new ReplayOptions
+                {
+                    Postgres = sandbox.Postgres,
+                    KubernetesHost = reviewer.Address.ToString().TrimEnd('/'),
+                    SandboxEndpoints = [reviewer.Address],
 
-                // The stand-in's CA: with it replay sets disable_local_ca_jwt (never a pod's own token).
-                KubernetesCaCert = reviewer.CaCertificatePem,
-                JwtValidationPubkeys = [issuer.PublicKeyPem],
-            };
+                    // The stand-in's CA: with it replay sets disable_local_ca_jwt (never a pod's own token).
+                    KubernetesCaCert = reviewer.CaCertificatePem,
+                    JwtValidationPubkeys = [issuer.PublicKeyPem],
+                };
             var replay = await new TopologyReplayer(sandbox.Root, Env.Guard).ReplayAsync(topology, options, cancellationToken);
 
             var role = await sandbox.Root.DatabaseReadRoleAsync(DbMount, App, cancellationToken)
@@ -92,6 +105,9 @@ internal sealed class AppWorld : IAsyncDisposable
             {
                 await sandbox.Root.KvV2PatchAsync(KvMount, SecretPath, new JsonObject { ["API_KEY"] = secret }, cancellationToken: cancellationToken);
             }
+
+            // k3d: the operator's objects and the stand-in app, per app, once Vault holds the names they use.
+            await sandbox.ApplyAppsAsync(topology, cancellationToken);
             var jwtRole = await sandbox.Root.JwtReadRoleAsync(JwtMount, JwtRole, cancellationToken);
             return new AppWorld(sandbox, topology, options, issuer, reviewer, replay, role, secret)
             {
@@ -100,7 +116,11 @@ internal sealed class AppWorld : IAsyncDisposable
         }
         catch
         {
-            await reviewer.DisposeAsync();
+            if (reviewer is not null)
+            {
+                await reviewer.DisposeAsync();
+            }
+
             issuer.Dispose();
             throw;
         }
@@ -133,15 +153,17 @@ internal sealed class AppWorld : IAsyncDisposable
 
     /// <summary>
     /// Logs in as the app's pods and the Vault Secrets Operator do: a service-account token of the
-    /// app's namespace and ServiceAccount (from the sandbox issuer the TokenReview stand-in trusts),
-    /// on the Kubernetes auth role <c>&lt;app&gt;</c>.
+    /// app's namespace and ServiceAccount, on the Kubernetes auth role <c>&lt;app&gt;</c>. On k3d the
+    /// cluster's API server issues it (<c>kubectl create token</c>) and Vault reviews it there; elsewhere
+    /// the sandbox issuer the TokenReview stand-in trusts mints it.
     /// </summary>
     /// <returns>A client holding the login's token (policy <c>&lt;app&gt;</c>).</returns>
     public async Task<VaultClient> KubernetesLoginAsync(CancellationToken cancellationToken)
     {
-        var app = Topology.Apps.FirstOrDefault(a => a.Slug == App)
-            ?? throw new InvalidOperationException($"The topology in force ({Topology.SourceFiles[^1]}) has no app '{App}'.");
-        var jwt = JwtIssuer.MintServiceAccountToken(new ServiceAccountIdentity(app.Namespace, app.ServiceAccount), audience: Topology.Kubernetes.Audience);
+        var app = AppSpec;
+        var jwt = Reviewer is null
+            ? await Sandbox.ServiceAccountTokenAsync(app.Namespace, app.ServiceAccount, Topology.Kubernetes.Audience, cancellationToken)
+            : JwtIssuer.MintServiceAccountToken(new ServiceAccountIdentity(app.Namespace, app.ServiceAccount), audience: Topology.Kubernetes.Audience);
         var auth = await Sandbox.Unauthenticated.KubernetesLoginAsync(Topology.Kubernetes.Path, app.KubernetesRole.Name, jwt, cancellationToken);
         return Sandbox.Unauthenticated.WithToken(auth.ClientToken);
     }
@@ -214,7 +236,11 @@ internal sealed class AppWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Reviewer.DisposeAsync();
+        if (Reviewer is not null)
+        {
+            await Reviewer.DisposeAsync();
+        }
+
         JwtIssuer.Dispose();
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using NUnit.Framework;
 using Sandbox.Harness.Reporting;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.K3d;
 using Sandbox.Harness.Vault;
 using Sandbox.Scenarios.Infrastructure;
 
@@ -14,32 +15,36 @@ namespace Sandbox.Scenarios.Suites;
 /// credentials, then the app logs in). PostgreSQL and Vault die together without a clean shutdown,
 /// and so does the consumer (on process and docker the harness's <see cref="StandInConsumer"/>,
 /// which does through Kubernetes auth and <c>postgres/creds/&lt;app&gt;</c> what the Vault Secrets
-/// Operator does for the app's pod). The order is asserted from what happened, the steps are timed
-/// (shown, never judged).
+/// Operator does for the app's pod; on k3d the operator itself and the app's pods, watched through the
+/// API server with <see cref="OperatorWatch"/>: the app counts as ready only once VSO restarted it with
+/// the new credential). The order is asserted from what happened, the steps are timed (shown, never judged).
 /// </summary>
 [TestFixture]
 [Category("RecoveryOrder")]
 [NonParallelizable]
 public sealed class RecoveryOrderScenarios : AppWorldSuite
 {
-    /// <summary>How many sealed refusals the consumer must have met before the unseal: it kept trying and got nowhere.</summary>
+    /// <summary>How many sealed refusals the consumer must have met (on k3d: how many reads of what the operator delivered) before the unseal: it kept trying and got nowhere.</summary>
     private const int SealedAttempts = 3;
+
+    /// <summary>k3d: how long the operator may take to deliver the first credential after the replay (pods pulled and started, first sync).</summary>
+    private static readonly TimeSpan FirstDeliveryTimeout = TimeSpan.FromSeconds(180);
+
+    /// <summary>
+    /// k3d: how long after the unseal the operator may take to log in again, write the new credential and
+    /// have the restarted app ready. Its failed reconciles requeue with a backoff (controllers, "Failed to
+    /// get Vault client": computeHorizonWithJitter(requeueDurationOnError)), and the restarted pod must pass its readinessProbe.
+    /// </summary>
+    private static readonly TimeSpan OperatorReadyTimeout = TimeSpan.FromSeconds(150);
 
     protected override string SuiteName => "recovery-order";
 
     [Test]
-    [CancelAfter(180_000)]
+    [CancelAfter(480_000)]
     public async Task Power_cut_then_the_labs_start_order(CancellationToken cancellationToken)
     {
         var sandbox = Sandbox;
-        if (Env.Runtime == RuntimeKind.K3d)
-        {
-            // On k3d the consumer is the Vault Secrets Operator in the cluster, not this stand-in: the
-            // runtime can kill its pods and read what it delivered (K3dRuntime.KillOperatorAndAppPodsAsync,
-            // ReadAppDeliveryAsync), but this suite's replay (AppWorld) wires Vault with the host view
-            // (a loopback TokenReview stand-in, PostgreSQL on 127.0.0.1), which the Vault pod cannot reach.
-            Assert.Ignore("recovery-order on k3d needs the in-cluster replay wiring and cluster-issued ServiceAccount tokens in the suites' app world; this build runs it on process and docker");
-        }
+        var inCluster = sandbox.Runtime == RuntimeKind.K3d;
 
         // Steady state: the app's consumer logs in through Kubernetes auth, gets database credentials, logs in.
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
@@ -48,16 +53,32 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         var oldCreds = await App.IssueAsync(before, cancellationToken);
         Assert.That(await App.TryLoginAsync(oldCreds, cancellationToken), Is.Null, "before the power cut the app's credential logs in");
         Timeline.Asserted($"the consumer logs in as kubernetes role {AppWorld.App}, gets {AppWorld.DbMount}/creds/{AppWorld.App}, and logs in to PostgreSQL");
+        AppDelivery? baseline = null;
+        if (inCluster)
+        {
+            // On k3d the app's consumer is the Vault Secrets Operator: it must have delivered before the cut.
+            var (delivered, last) = await OperatorWatch.FirstDeliveryAsync(sandbox, App, FirstDeliveryTimeout, cancellationToken);
+            Assert.That(delivered, Is.Not.Null, $"VSO delivers {AppWorld.DbMount}/creds/{AppWorld.App} and the app is ready within {FirstDeliveryTimeout.TotalSeconds:0} s of the replay; last read: {last?.ToString() ?? "none"}");
+            baseline = delivered!;
+            Timeline.Asserted($"VSO logged in as ServiceAccount {App.AppSpec.ServiceAccount}, wrote {AppWorld.DbMount}/creds/{AppWorld.App} into the Secret, and the app is ready (Deployment generation {baseline.Generation})");
+        }
+
         await App.CheckpointAsync(cancellationToken);
         Timeline.Step("CHECKPOINT: the app's role is on disk, as production's synchronous_commit=on has it when CREATE ROLE returns");
 
-        // Fault: the power goes. Vault is killed (-9) and PostgreSQL aborted without a checkpoint, at the same moment.
+        // Fault: the power goes. Vault is killed (-9) and PostgreSQL aborted without a checkpoint, at the same moment;
+        // on k3d the operator's and the app's pods die with them (forced deletes; their Deployments start new ones).
         Timeline.EnterPhase(ScenarioPhase.Fault);
-        Timeline.Fault("power cut: kill -9 Vault and abort PostgreSQL (no shutdown checkpoint) together; the consumer dies with them");
+        Timeline.Fault(inCluster
+            ? "power cut: kill Vault's and PostgreSQL's pods (no grace) together with the operator's and the app's pods"
+            : "power cut: kill -9 Vault and abort PostgreSQL (no shutdown checkpoint) together; the consumer dies with them");
         Timeline.Mark("power-cut");
         await WaitOnTimeAsync("restart", async () =>
         {
-            await Task.WhenAll(sandbox.StopVaultAsync(kill: true, cancellationToken), sandbox.StopPostgresAsync(kill: true, cancellationToken));
+            await Task.WhenAll(
+                sandbox.StopVaultAsync(kill: true, cancellationToken),
+                sandbox.StopPostgresAsync(kill: true, cancellationToken),
+                inCluster ? sandbox.KillOperatorAndAppPodsAsync(App.Topology, cancellationToken) : Task.CompletedTask);
             return true;
         });
         var down = await sandbox.StatusAsync(cancellationToken);
@@ -65,8 +86,10 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
             $"after the power cut neither runs: vault running={down.VaultRunning}, postgres running={down.PostgresRunning}");
         Timeline.Observe("Vault and PostgreSQL are both down");
 
-        // The consumer comes back with the power, with no token and no credential, and keeps trying.
-        await using var consumer = StandInConsumer.Start(App, Timeline, cancellationToken);
+        // The consumer comes back with the power, with no token and no credential, and keeps trying:
+        // the harness's stand-in on process and docker; on k3d the operator's new pod, watched through the API server.
+        await using var consumer = inCluster ? null : StandInConsumer.Start(App, Timeline, cancellationToken);
+        await using var watch = inCluster ? OperatorWatch.Start(sandbox, App, Timeline, baseline!, cancellationToken) : null;
 
         // The lab's order: PostgreSQL first (nothing needs Vault to start it), then Vault.
         Timeline.EnterPhase(ScenarioPhase.Recovery, "start in the lab's order: PostgreSQL, then Vault");
@@ -89,15 +112,34 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         var creds = Assert.ThrowsAsync<VaultSealedException>(() => App.IssueAsync(before, cancellationToken))!;
         Assert.That(creds.HasError("Vault is sealed"), Is.True, "database credentials with the token from before the cut: 503 Vault is sealed");
         Timeline.Observe("a Kubernetes-auth login and a credential request with the old token: 503 Vault is sealed");
-        var tried = await EventuallyAsync(() => Task.FromResult(consumer.SealedRefusals("login") >= SealedAttempts), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken);
-        Assert.Multiple(() =>
+        if (consumer is not null)
         {
-            Assert.That(tried, Is.True, $"the consumer kept trying to log in while sealed and was refused with 503 each time; refusals: {Describe(consumer.Refusals())}");
-            Assert.That(consumer.ReauthAt, Is.Null, "no consumer login while sealed");
-            Assert.That(consumer.NewSecretAt, Is.Null, "no new credential while sealed");
-            Assert.That(consumer.AppReadyAt, Is.Null, "the app is not ready while sealed");
-        });
-        Timeline.Asserted($"while sealed the consumer was refused {consumer.SealedRefusals("login")} times and the app is not ready");
+            var tried = await EventuallyAsync(() => Task.FromResult(consumer.SealedRefusals("login") >= SealedAttempts), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken);
+            Assert.Multiple(() =>
+            {
+                Assert.That(tried, Is.True, $"the consumer kept trying to log in while sealed and was refused with 503 each time; refusals: {Describe(consumer.Refusals())}");
+                Assert.That(consumer.ReauthAt, Is.Null, "no consumer login while sealed");
+                Assert.That(consumer.NewSecretAt, Is.Null, "no new credential while sealed");
+                Assert.That(consumer.AppReadyAt, Is.Null, "the app is not ready while sealed");
+            });
+            Timeline.Asserted($"while sealed the consumer was refused {consumer.SealedRefusals("login")} times and the app is not ready");
+        }
+        else
+        {
+            // The operator requeues a failed login (VaultClientConfigError "Failed to get Vault client"): watch it get nowhere.
+            var reads = watch!.Reads;
+            var watched = await EventuallyAsync(() => Task.FromResult(watch.Reads >= reads + SealedAttempts), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken);
+            var progress = watch.Progress;
+            Assert.Multiple(() =>
+            {
+                Assert.That(watched, Is.True, $"the API server answered the watch while Vault was sealed: {watch.Describe()}");
+                Assert.That(progress.ReauthAt, Is.Null, "no operator login while sealed");
+                Assert.That(progress.NewSecretAt, Is.Null, "no new credential while sealed");
+                Assert.That(progress.AppReadyAt, Is.Null, "the app is not ready with a new credential while sealed");
+                Assert.That(progress.AnyChange, Is.False, $"nothing the operator delivers changed while sealed: {watch.Describe()}");
+            });
+            Timeline.Asserted($"while sealed ({watch.Reads - reads} reads) the operator did not log in, wrote no credential and restarted nothing");
+        }
 
         // Unseal from the key file; the consumer re-authenticates, gets a new credential, and the app logs in.
         Timeline.EnterPhase(ScenarioPhase.Recovery, "unseal from the key file");
@@ -109,24 +151,49 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         Timeline.Measure(TimingNames.TimeSealed, "power-cut", "unsealed");
         Timeline.Recover("unsealed with the sandbox key file");
 
-        var ready = await Task.WhenAny(consumer.Ready, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken));
-        Assert.That(ready, Is.SameAs(consumer.Ready), $"the app is ready within 60 s of the unseal; refusals: {Describe(consumer.Refusals())}");
-        await consumer.Ready;
-        Timeline.Measure(TimingNames.TimeToReauth, unsealStart, consumer.ReauthAt!.Value);
-        Timeline.Measure(TimingNames.TimeToNewSecret, unsealStart, consumer.NewSecretAt!.Value);
-        Timeline.Measure(TimingNames.TimeToAppReady, unsealStart, consumer.AppReadyAt!.Value);
+        var readyTask = consumer?.Ready ?? watch!.Ready;
+        var readyWithin = inCluster ? OperatorReadyTimeout : TimeSpan.FromSeconds(60);
+        var ready = await Task.WhenAny(readyTask, Task.Delay(readyWithin, cancellationToken));
+        Assert.That(ready, Is.SameAs(readyTask),
+            $"the app is ready with a new credential within {readyWithin.TotalSeconds:0} s of the unseal; " + (consumer is not null ? $"refusals: {Describe(consumer.Refusals())}" : watch!.Describe()));
+        await readyTask;
+        var (reauthAt, newSecretAt, appReadyAt) = consumer is not null
+            ? (consumer.ReauthAt!.Value, consumer.NewSecretAt!.Value, consumer.AppReadyAt!.Value)
+            : (watch!.Progress.ReauthAt!.Value, watch.Progress.NewSecretAt!.Value, watch.Progress.AppReadyAt!.Value);
+        Timeline.Measure(TimingNames.TimeToReauth, unsealStart, reauthAt);
+        Timeline.Measure(TimingNames.TimeToNewSecret, unsealStart, newSecretAt);
+        Timeline.Measure(TimingNames.TimeToAppReady, unsealStart, appReadyAt);
 
         // The order, from what happened. Vault can answer nothing before the unseal began, so nothing may come before it.
-        var fresh = consumer.Credentials!;
-        Assert.Multiple(() =>
+        if (consumer is not null)
         {
-            Assert.That(consumer.ReauthAt, Is.GreaterThan(unsealStart), "the consumer re-authenticated only after the unseal began");
-            Assert.That(consumer.NewSecretAt, Is.GreaterThan(consumer.ReauthAt), "no new credential before the consumer re-authenticated");
-            Assert.That(consumer.AppReadyAt, Is.GreaterThan(consumer.NewSecretAt), "the app is ready only with the new credential");
-            Assert.That(fresh.Username, Is.Not.EqualTo(oldCreds.Username), "the new credential is a new PostgreSQL role");
-            Assert.That(fresh.LeaseId, Is.Not.EqualTo(oldCreds.LeaseId), "and a new lease");
-        });
-        Timeline.Asserted("order: unseal → Kubernetes-auth login → new credential → app ready; the credential is new");
+            var fresh = consumer.Credentials!;
+            Assert.Multiple(() =>
+            {
+                Assert.That(reauthAt, Is.GreaterThan(unsealStart), "the consumer re-authenticated only after the unseal began");
+                Assert.That(newSecretAt, Is.GreaterThan(reauthAt), "no new credential before the consumer re-authenticated");
+                Assert.That(appReadyAt, Is.GreaterThan(newSecretAt), "the app is ready only with the new credential");
+                Assert.That(fresh.Username, Is.Not.EqualTo(oldCreds.Username), "the new credential is a new PostgreSQL role");
+                Assert.That(fresh.LeaseId, Is.Not.EqualTo(oldCreds.LeaseId), "and a new lease");
+            });
+            Timeline.Asserted("order: unseal → Kubernetes-auth login → new credential → app ready; the credential is new");
+        }
+        else
+        {
+            // Read from the API server by sampling: steps first seen in the same read share its time, so
+            // the order is asserted as "not before", and every read is checked for a step without its cause.
+            var progress = watch!.Progress;
+            Assert.Multiple(() =>
+            {
+                Assert.That(reauthAt, Is.GreaterThan(unsealStart), "VSO re-authenticated only after the unseal began");
+                Assert.That(newSecretAt, Is.GreaterThanOrEqualTo(reauthAt), "no new credential before VSO re-authenticated");
+                Assert.That(appReadyAt, Is.GreaterThanOrEqualTo(newSecretAt), "the app is ready only with the new credential");
+                Assert.That(progress.Violations, Is.Empty, "no read showed a new credential before the new login, or a restart before the new credential");
+                Assert.That(progress.Latest!.LeaseId, Is.Not.EqualTo(baseline!.LeaseId), "a new lease in the VaultDynamicSecret");
+                Assert.That(progress.Latest.Generation, Is.GreaterThan(baseline.Generation), "VSO restarted the app's Deployment (rolloutRestartTargets)");
+            });
+            Timeline.Asserted("order: unseal → VSO's Kubernetes-auth login → new credential in the Secret → app restarted and ready with it");
+        }
 
         // The old lease. Vault keeps leases in its storage and restores them on every unseal, after a
         // restart too (vault/expiration.go, Restore: "core: restoring leases"; docs/vault-api.md,

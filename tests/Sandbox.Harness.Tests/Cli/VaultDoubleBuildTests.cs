@@ -79,7 +79,10 @@ public sealed class VaultDoubleBuildTests
 
     private async Task<string> FakeDotnetAsync(string body, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_root, "fake-dotnet");
+        // Named dotnet, as the real one is: the guard judges a child by its program's name, so a fake
+        // under another name would slip past the dotnet argument grammar the real build must pass.
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "fake-bin")).FullName;
+        var path = Path.Combine(folder, "dotnet");
         await File.WriteAllTextAsync(path, "#!/bin/sh\n" + body + "\n", cancellationToken);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;

@@ -36,6 +36,8 @@ internal sealed class FakeVaultSecretsOperator
     private JsonObject _dynamicStatus = [];
     private JsonObject _staticStatus = [];
     private (string Username, string Password)? _secret;
+    private long _deploymentGeneration = 1;
+    private string? _restartedAt;
 
     public FakeVaultSecretsOperator(VaultClient unauthenticated, SandboxGuard guard, string objectsFolder, string app, string kubernetesMount, string role,
         Func<string> serviceAccountToken, (string Host, int Port) postgres)
@@ -192,6 +194,15 @@ internal sealed class FakeVaultSecretsOperator
             ["lastRuntimePodUID"] = PodUid,
             ["vaultClientMeta"] = ClientMeta(),
         };
+
+        // The same file: doRolloutRestart is true when syncSecret wrote new data into the destination
+        // (its second result), and then helpers.HandleRolloutRestarts patches every rolloutRestartTarget;
+        // internal/helpers/rollout_restart.go, patchForRolloutRestart: a Deployment's pod template gets
+        // the annotation vso.secrets.hashicorp.com/restartedAt = time.Now() in RFC 3339 (whole seconds).
+        // A pod-template change raises the Deployment's metadata.generation (the API server's rule for
+        // a spec change), and the controller rolls out a new pod that reads the new Secret.
+        _deploymentGeneration++;
+        _restartedAt = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task WriteDeploymentAsync(CancellationToken cancellationToken)
@@ -201,12 +212,31 @@ internal sealed class FakeVaultSecretsOperator
         var ready = _secret is { } s && await LoginWorksAsync(s.Username, s.Password, cancellationToken);
         var path = Path.Combine(_objects, _namespace, "deployment", _app + ".json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Every pod of the Deployment reads the Secret when it starts (env from secretKeyRef), so the
+        // running pod holds what the Secret held at its last (re)start; here that is always _secret:
+        // a rollout restart follows each new write, and a killed pod restarts with the Secret as it is.
+        // The controller has observed the latest generation (it rolls out at once here), one updated
+        // replica, available when ready (minReadySeconds 0).
+        var template = new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = _app } } };
+        if (_restartedAt is not null)
+        {
+            template["metadata"]!["annotations"] = new JsonObject { ["vso.secrets.hashicorp.com/restartedAt"] = _restartedAt };
+        }
+
         var deployment = new JsonObject
         {
             ["apiVersion"] = "apps/v1",
             ["kind"] = "Deployment",
-            ["metadata"] = new JsonObject { ["name"] = _app, ["namespace"] = _namespace },
-            ["status"] = new JsonObject { ["replicas"] = 1, ["readyReplicas"] = ready ? 1 : 0 },
+            ["metadata"] = new JsonObject { ["name"] = _app, ["namespace"] = _namespace, ["generation"] = _deploymentGeneration },
+            ["spec"] = new JsonObject { ["replicas"] = 1, ["template"] = template },
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = _deploymentGeneration,
+                ["replicas"] = 1,
+                ["updatedReplicas"] = 1,
+                ["readyReplicas"] = ready ? 1 : 0,
+                ["availableReplicas"] = ready ? 1 : 0,
+            },
         };
         await File.WriteAllTextAsync(path, deployment.ToJsonString(), cancellationToken);
     }

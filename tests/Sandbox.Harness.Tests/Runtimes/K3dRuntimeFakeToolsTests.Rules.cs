@@ -103,6 +103,7 @@ public sealed partial class K3dRuntimeFakeToolsTests
         Directory.CreateDirectory(run.Paths.RunFolder);
         var app = world.Topology.Apps.Single(a => a.Slug == "webapp");
         var delivered = await k3d.ReadAppDeliveryAsync(run, app, cancellationToken);
+        var progress = new DeliveryProgress(delivered);
 
         // The power cut: Vault, PostgreSQL, the operator's and the app's pods; then PostgreSQL, then Vault.
         await Task.WhenAll(sbx.StopVaultAsync(kill: true, cancellationToken), sbx.StopPostgresAsync(kill: true, cancellationToken), k3d.KillOperatorAndAppPodsAsync(run, world.Topology, cancellationToken));
@@ -111,7 +112,11 @@ public sealed partial class K3dRuntimeFakeToolsTests
         for (var i = 0; i < 3; i++)
         {
             await vso.ReconcileAsync(cancellationToken);
+            progress.Observe(DateTimeOffset.UtcNow, await k3d.ReadAppDeliveryAsync(run, app, cancellationToken));
         }
+
+        var changedWhileSealed = progress.AnyChange;
+        var unsealStart = DateTimeOffset.UtcNow;
 
         var whileSealed = await GetAsync("vaultdynamicsecret", "webapp-db", cancellationToken);
         var podWhileSealed = await VaultPodAsync(cancellationToken);
@@ -120,6 +125,7 @@ public sealed partial class K3dRuntimeFakeToolsTests
         var after = await GetAsync("vaultdynamicsecret", "webapp-db", cancellationToken);
         var deployment = await GetAsync("deployment", "webapp", cancellationToken);
         var redelivered = await k3d.ReadAppDeliveryAsync(run, app, cancellationToken);
+        var readyWithNew = progress.Observe(DateTimeOffset.UtcNow, redelivered);
         var argv = File.ReadAllLines(Path.Combine(_calls, "calls.jsonl")).Select(l => JsonNode.Parse(l)!["argv"]!.GetValue<string>()).ToList();
 
         Assert.Multiple(() =>
@@ -138,8 +144,57 @@ public sealed partial class K3dRuntimeFakeToolsTests
             Assert.That(delivered.ReadyReplicas, Is.EqualTo(1));
             Assert.That(redelivered.ClientId, Is.Not.EqualTo(delivered.ClientId).And.Not.Null, "the runtime sees the new login");
             Assert.That(redelivered.LeaseId, Is.Not.EqualTo(delivered.LeaseId).And.Not.Null, "and the new credential");
+            Assert.That(delivered.RestartedAt, Is.Not.Null, "the first sync restarted the app (rolloutRestartTargets)");
+            Assert.That(redelivered.Generation, Is.GreaterThan(delivered.Generation), "the new credential restarted the app again (a pod-template patch)");
+            Assert.That(redelivered.RolledOut, Is.True, "and the restart rolled out");
+            Assert.That(changedWhileSealed, Is.False, "while sealed: no new login, no new credential, no restart");
+            Assert.That(readyWithNew, Is.True, "the app is ready with the new credential");
+            Assert.That(progress.ReauthAt, Is.GreaterThanOrEqualTo(unsealStart), "re-authenticated only after the unseal");
+            Assert.That(progress.NewSecretAt, Is.GreaterThanOrEqualTo(progress.ReauthAt ?? DateTimeOffset.MaxValue), "no new credential before the re-authentication");
+            Assert.That(progress.AppReadyAt, Is.GreaterThanOrEqualTo(progress.NewSecretAt ?? DateTimeOffset.MaxValue), "ready only with the new credential");
+            Assert.That(progress.Violations, Is.Empty);
             Assert.That(argv, Does.Contain($"kubectl --kubeconfig {run.Paths.Kubeconfig} --context k3d-lab -n vault-secrets-operator-system delete pod --all --grace-period=0 --force --ignore-not-found"));
             Assert.That(argv, Does.Contain($"kubectl --kubeconfig {run.Paths.Kubeconfig} --context k3d-lab -n webapp delete pod -l app=webapp --grace-period=0 --force --ignore-not-found"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(120000)]
+    public async Task ServiceAccountToken_FromTheClustersApiServer_LogsInThroughKubernetesAuth_AndNeverAppearsInArgv(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        await using var home = new SandboxTestHome();
+        await using var sbx = await home.Manager.UpAsync(home.Options("sa-token"), cancellationToken);
+        await using var world = await VsoWorld.StartAsync(sbx, home, Path.Combine(_calls, "objects"), cancellationToken);
+        var app = world.Topology.Apps.Single(a => a.Slug == "webapp");
+        var audience = world.Topology.Kubernetes.Audience;
+
+        // The fake API server issues the token its TokenReview trusts (the stand-in's issuer).
+        var issued = world.MintServiceAccountToken(app.Namespace, app.ServiceAccount);
+        var tokenFile = Path.Combine(_calls, "tokens", app.Namespace, app.ServiceAccount, audience ?? "default");
+        Directory.CreateDirectory(Path.GetDirectoryName(tokenFile)!);
+        await File.WriteAllTextAsync(tokenFile, issued + "\n", cancellationToken);
+
+        var k3d = new K3dRuntime(toolDirectory: _tools);
+        using var run = new SandboxRun(new SandboxPaths(home.Folder, "lab"), new SandboxState { Name = "lab", Runtime = RuntimeKind.K3d, ClusterName = "lab" },
+            new SandboxOptions { Runtime = RuntimeKind.K3d }, home.Guard, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        Directory.CreateDirectory(run.Paths.RunFolder);
+        var token = await k3d.CreateServiceAccountTokenAsync(run, app.Namespace, app.ServiceAccount, audience, cancellationToken);
+        var login = await sbx.Unauthenticated.KubernetesLoginAsync(world.Topology.Kubernetes.Path, app.KubernetesRole.Name, token, cancellationToken);
+        var missing = Assert.ThrowsAsync<SandboxRuntimeException>(() => k3d.CreateServiceAccountTokenAsync(run, app.Namespace, "nobody", audience, cancellationToken))!;
+        var argv = File.ReadAllLines(Path.Combine(_calls, "calls.jsonl")).Select(l => JsonNode.Parse(l)!["argv"]!.GetValue<string>()).ToList();
+
+        string[] expected = audience is null
+            ? ["-n", app.Namespace, "create", "token", app.ServiceAccount]
+            : ["-n", app.Namespace, "create", "token", app.ServiceAccount, "--audience", audience];
+        Assert.Multiple(() =>
+        {
+            Assert.That(token, Is.EqualTo(issued), "the token alone, trimmed");
+            Assert.That(login.Policies, Does.Contain(app.Slug), "Kubernetes auth role webapp accepts it");
+            Assert.That(argv, Does.Contain($"kubectl --kubeconfig {run.Paths.Kubeconfig} --context k3d-lab {string.Join(' ', expected)}"));
+            Assert.That(argv, Has.None.Contains(issued), "the token is never on a command line");
+            Assert.That(missing.Message, Does.Contain("serviceaccounts \"nobody\" not found"), missing.Message);
+            Assert.That(missing.Message, Does.Not.Contain(issued));
         });
     }
 
@@ -210,6 +265,10 @@ public sealed partial class K3dRuntimeFakeToolsTests
         }
 
         public FakeVaultSecretsOperator Operator { get; }
+
+        /// <summary>A ServiceAccount token the world's TokenReview trusts (what the cluster's API server issues).</summary>
+        public string MintServiceAccountToken(string serviceAccountNamespace, string serviceAccount) =>
+            _issuer.MintServiceAccountToken(new ServiceAccountIdentity(serviceAccountNamespace, serviceAccount), audience: Topology.Kubernetes.Audience);
 
         public TopologySpec Topology { get; }
 

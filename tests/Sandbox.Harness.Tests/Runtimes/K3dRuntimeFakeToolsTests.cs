@@ -390,6 +390,23 @@ public sealed partial class K3dRuntimeFakeToolsTests
                 done
                 file="$calls/objects/$ns/$kind/$name.json"
                 if [ -f "$file" ]; then cat "$file"; else echo "Error from server (NotFound): $kind \"$name\" not found" >&2; exit 1; fi ;;
+              *" create token "*)
+                # kubectl create token (kubectl 1.24+, the TokenRequest API): prints the token alone on stdout;
+                # --audience binds it; a ServiceAccount that does not exist is an error from the API server
+                # (k8s.io/kubectl pkg/cmd/create/create_token.go: "failed to create token: ..."). The fake
+                # cluster's API server issues what the test put in tokens/NS/SA/AUDIENCE (its issuer is the
+                # one the cluster's TokenReview trusts).
+                set -- $argv; ns=""; sa=""; aud="default"
+                while [ $# -gt 0 ]; do
+                  case "$1" in
+                    -n) ns="$2"; shift ;;
+                    token) sa="$2"; shift ;;
+                    --audience) aud="$2"; shift ;;
+                  esac
+                  shift
+                done
+                file="$calls/tokens/$ns/$sa/$aud"
+                if [ -f "$file" ]; then cat "$file"; else echo "error: failed to create token: serviceaccounts \"$sa\" not found" >&2; exit 1; fi ;;
               *" get pod "*) printf 'Running' ;;
               # The fake cluster's Vault is the Sandbox Vault double: its binary answers 'version' as the double does.
               *" exec "*" -- vault version") echo 'Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)' ;;

@@ -240,6 +240,40 @@ public sealed class SandboxPlanTests
     }
 
     [Test]
+    [CancelAfter(60000)]
+    public async Task Plan_K3d_InClusterWiring_NamesTheServicesTheClusterItselfRuns(CancellationToken cancellationToken)
+    {
+        // What replay writes for the Vault pod, checked against the objects the same plan creates: the
+        // PostgreSQL Service of manifests/postgres.yaml, the Vault chart's Service (release and namespace
+        // from the helm command), and the cluster's own API with Vault's ServiceAccount as reviewer.
+        var plan = await SandboxPlanner.PlanAsync(_manager, new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "lab-1" }, PlanFolder, Topology, cancellationToken);
+        var service = Sandbox.Harness.Tests.Support.YamlJson.Documents(plan.FileContent("manifests/postgres.yaml")!).Single(d => d!["kind"]!.GetValue<string>() == "Service")!;
+        var postgresService = $"{service["metadata"]!["name"]}.{service["metadata"]!["namespace"]}.svc.cluster.local:{service["spec"]!["ports"]![0]!["port"]}";
+        var helm = plan.Commands.Select(c => c.Argv.ToList()).Single(a => a.Contains("hashicorp/vault") || a.Any(x => x.EndsWith("vault-0.34.1.tgz", StringComparison.Ordinal)));
+        var release = helm[helm.IndexOf("--install") + 1];
+        var vaultNamespace = helm[helm.IndexOf("--namespace") + 1];
+
+        var database = plan.VaultWrites.Single(w => w.Path == "postgres/config/postgres").Body!;
+        var kubernetes = plan.VaultWrites.Single(w => w.Path == "auth/kubernetes/config").Body!;
+        var app = Sandbox.Harness.Tests.Support.YamlJson.Documents(plan.FileContent("manifests/app-webapp.yaml")!).Select(d => d!).ToList();
+        var connection = app.Single(d => d["kind"]!.GetValue<string>() == "VaultConnection");
+        var deployment = app.Single(d => d["kind"]!.GetValue<string>() == "Deployment");
+        var pgHost = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray().Single(e => e!["name"]!.GetValue<string>() == "PGHOST")!["value"]!.GetValue<string>();
+        var url = new Uri(database["connection_url"]!.GetValue<string>().Replace("{{username}}:{{password}}@", string.Empty, StringComparison.Ordinal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That($"{url.Host}:{url.Port}", Is.EqualTo(postgresService), "Vault dials the sandbox's PostgreSQL Service by its cluster name");
+            Assert.That(pgHost + ":5432", Is.EqualTo(postgresService), "and so does the stand-in app");
+            Assert.That(kubernetes["kubernetes_host"]!.GetValue<string>(), Is.EqualTo("https://kubernetes.default.svc"), "the cluster's own API");
+            Assert.That(kubernetes.ContainsKey("kubernetes_ca_cert"), Is.False, "no CA given: Vault uses its pod's");
+            Assert.That(kubernetes.ContainsKey("token_reviewer_jwt"), Is.False, "no reviewer token given: Vault's own ServiceAccount reviews (the chart's auth-delegator binding)");
+            Assert.That(kubernetes["disable_local_ca_jwt"]?.GetValue<bool>() ?? false, Is.False, "the pod's own CA and token are used");
+            Assert.That(connection["spec"]!["address"]!.GetValue<string>(), Is.EqualTo($"http://{release}.{vaultNamespace}.svc.cluster.local:8200"), "VSO reaches the chart's Vault Service");
+        });
+    }
+
+    [Test]
     public void ConfigGuard_InCluster_AcceptsOnlyTheServicesTheSandboxRuns_AndStillRefusesTheDenylist()
     {
         var topology = Topology;

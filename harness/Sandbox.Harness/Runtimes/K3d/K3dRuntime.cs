@@ -342,11 +342,64 @@ internal sealed class K3dRuntime : ISandboxRuntime
         var secret = JsonNode.Parse(await KubectlAsync(run, ["-n", app.Namespace, "get", "vaultdynamicsecret", VsoManifests.DatabaseSecretName(app.Slug), "-o", "json"], cancellationToken).ConfigureAwait(false));
         var deployment = JsonNode.Parse(await KubectlAsync(run, ["-n", app.Namespace, "get", "deployment", app.Slug, "-o", "json"], cancellationToken).ConfigureAwait(false));
         var status = secret?["status"];
+        return Delivery(status, deployment);
+    }
+
+    /// <summary>Reads an <see cref="AppDelivery"/> from a VaultDynamicSecret's status and the app's Deployment (both as <c>kubectl get -o json</c> prints them).</summary>
+    /// <param name="status">The VaultDynamicSecret's <c>.status</c>, or null.</param>
+    /// <param name="deployment">The Deployment, or null.</param>
+    internal static AppDelivery Delivery(JsonNode? status, JsonNode? deployment)
+    {
+        var deploymentStatus = deployment?["status"];
+        long Number(JsonNode? node) => node?.GetValue<long>() ?? 0;
+        var generation = Number(deployment?["metadata"]?["generation"]);
+        var specReplicas = deployment?["spec"]?["replicas"] is { } r ? r.GetValue<long>() : 1; // apps/v1 defaults spec.replicas to 1
+        var updated = Number(deploymentStatus?["updatedReplicas"]);
+
+        // kubectl rollout status (pkg/polymorphichelpers/rollout_status.go, DeploymentStatusViewer.Status).
+        var rolledOut = deployment is not null
+            && generation <= Number(deploymentStatus?["observedGeneration"])
+            && updated >= specReplicas
+            && Number(deploymentStatus?["replicas"]) <= updated
+            && Number(deploymentStatus?["availableReplicas"]) >= updated;
         return new AppDelivery(
             NonEmpty(status?["vaultClientMeta"]?["id"]?.GetValue<string>()),
             NonEmpty(status?["secretLease"]?["id"]?.GetValue<string>()),
             status?["lastRenewalTime"]?.GetValue<long>(),
-            deployment?["status"]?["readyReplicas"]?.GetValue<int>() ?? 0);
+            deploymentStatus?["readyReplicas"]?.GetValue<int>() ?? 0)
+        {
+            RestartedAt = NonEmpty(deployment?["spec"]?["template"]?["metadata"]?["annotations"]?[AppDelivery.RestartedAtAnnotation]?.GetValue<string>()),
+            Generation = generation,
+            RolledOut = rolledOut,
+        };
+    }
+
+    /// <summary>
+    /// A token of the app's ServiceAccount, issued by the cluster's API server (<c>kubectl create token</c>,
+    /// the TokenRequest API: kubectl 1.24+): what a pod of that ServiceAccount presents to Vault's
+    /// Kubernetes auth, which Vault checks with a TokenReview against the same API server. The token
+    /// is a secret: it is returned, never logged, and never on a command line.
+    /// </summary>
+    /// <param name="run">The sandbox.</param>
+    /// <param name="serviceAccountNamespace">The ServiceAccount's namespace.</param>
+    /// <param name="serviceAccount">The ServiceAccount.</param>
+    /// <param name="audience">The audience to bind (Kubernetes auth's role <c>audience</c>), or null for the API server's own.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    internal async Task<string> CreateServiceAccountTokenAsync(SandboxRun run, string serviceAccountNamespace, string serviceAccount, string? audience, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentException.ThrowIfNullOrEmpty(serviceAccountNamespace);
+        ArgumentException.ThrowIfNullOrEmpty(serviceAccount);
+        string[] args = audience is null
+            ? ["-n", serviceAccountNamespace, "create", "token", serviceAccount]
+            : ["-n", serviceAccountNamespace, "create", "token", serviceAccount, "--audience", audience];
+        var token = (await KubectlAsync(run, args, cancellationToken).ConfigureAwait(false)).Trim();
+        if (token.Length == 0 && run.Plan is null)
+        {
+            throw SandboxRuntimeException.LaunchFailed($"'kubectl create token {serviceAccount}'", $"it printed no token for ServiceAccount {serviceAccountNamespace}/{serviceAccount}");
+        }
+
+        return token;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
