@@ -54,7 +54,7 @@ internal sealed class NameParityCheck
         var probes = new List<ParityProbe>();
         var notes = new List<string>();
         var slugs = (options.Apps ?? topology.Apps.Select(a => a.Slug).ToArray()).ToArray();
-        var useKubernetes = options.Parts.HasFlag(ReplayParts.KubernetesAuth) && options.Issuer is not null;
+        var useKubernetes = options.Parts.HasFlag(ReplayParts.KubernetesAuth) && (options.Issuer is not null || options.ServiceAccountTokens is not null);
         var useJwt = options.Parts.HasFlag(ReplayParts.JwtAuth) && options.Issuer is not null;
         var useDatabase = options.Parts.HasFlag(ReplayParts.Database);
         if (!useKubernetes)
@@ -76,7 +76,11 @@ internal sealed class NameParityCheck
         KubernetesAuthConfig? previousConfig = null;
         try
         {
-            if (useKubernetes)
+            if (useKubernetes && options.ServiceAccountTokens is not null)
+            {
+                notes.Add("service-account tokens issued by the cluster's API server, which Vault's Kubernetes auth reviews them with; kubernetes_host left as replay wrote it");
+            }
+            else if (useKubernetes)
             {
                 reviewer = TokenReviewServer.Start(options.Issuer!);
                 var host = reviewer.Address.ToString().TrimEnd('/');
@@ -92,7 +96,7 @@ internal sealed class NameParityCheck
                 var app = topology.Apps.FirstOrDefault(a => a.Slug == slugs[i]) ?? throw new ArgumentException($"the topology has no app '{slugs[i]}'", nameof(options));
                 var other = slugs.Length > 1 ? slugs[(i + 1) % slugs.Length] : "sandbox-probe-other-app";
                 var otherApp = topology.Apps.FirstOrDefault(a => a.Slug == other);
-                await RuntimeProbesAsync(topology, plan, app, other, otherApp, useKubernetes, useDatabase, options, probes, cancellationToken).ConfigureAwait(false);
+                await RuntimeProbesAsync(topology, plan, app, other, otherApp, useKubernetes, useDatabase, options, probes, notes, cancellationToken).ConfigureAwait(false);
                 await CiProbesAsync(topology, plan, app, other, useJwt, options, probes, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -112,8 +116,13 @@ internal sealed class NameParityCheck
         return new NameParityResult(probes, notes);
     }
 
+    private static async Task<string?> ServiceAccountTokenAsync(NameParityOptions options, ServiceAccountIdentity account, TopologySpec topology, CancellationToken cancellationToken) =>
+        options.ServiceAccountTokens is { } tokens
+            ? await tokens(account, cancellationToken).ConfigureAwait(false)
+            : options.Issuer!.MintServiceAccountToken(account, audience: topology.Kubernetes.Audience);
+
     private async Task RuntimeProbesAsync(TopologySpec topology, TopologyPlan plan, AppSpec app, string other, AppSpec? otherApp, bool useKubernetes,
-        bool useDatabase, NameParityOptions options, List<ParityProbe> probes, CancellationToken cancellationToken)
+        bool useDatabase, NameParityOptions options, List<ParityProbe> probes, List<string> notes, CancellationToken cancellationToken)
     {
         var kv = topology.KvMount;
         var db = plan.DatabaseConnection.Mount;
@@ -124,18 +133,25 @@ internal sealed class NameParityCheck
         {
             who = $"kubernetes role {role.Name}";
             var account = new ServiceAccountIdentity(app.Namespace, app.ServiceAccount);
-            var jwt = options.Issuer!.MintServiceAccountToken(account, audience: topology.Kubernetes.Audience);
+            var jwt = await ServiceAccountTokenAsync(options, account, topology, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The cluster has no ServiceAccount {account.Namespace}/{account.Name} (app '{app.Slug}' of the topology): were the apps' objects applied?");
             (client, var login) = await LoginAsync(who, $"auth/{topology.Kubernetes.Path}/login", role.Policies,
                 ct => _root.WithToken(null).KubernetesLoginAsync(topology.Kubernetes.Path, role.Name, jwt, ct), cancellationToken).ConfigureAwait(false);
             probes.Add(Log(login));
 
             // Another app's service account must not log in as this app's role.
             var foreign = new ServiceAccountIdentity(otherApp?.Namespace ?? other, otherApp?.ServiceAccount ?? other);
-            var foreignJwt = options.Issuer.MintServiceAccountToken(foreign, audience: topology.Kubernetes.Audience);
-            var (foreignClient, foreignLogin) = await LoginAsync($"service account {foreign.Namespace}/{foreign.Name} as kubernetes role {role.Name}", $"auth/{topology.Kubernetes.Path}/login",
-                role.Policies, ct => _root.WithToken(null).KubernetesLoginAsync(topology.Kubernetes.Path, role.Name, foreignJwt, ct), cancellationToken).ConfigureAwait(false);
-            probes.Add(Log(foreignLogin with { Expected = ProbeAccess.Denied }));
-            await RevokeAsync(foreignClient).ConfigureAwait(false);
+            if (await ServiceAccountTokenAsync(options, foreign, topology, cancellationToken).ConfigureAwait(false) is { } foreignJwt)
+            {
+                var (foreignClient, foreignLogin) = await LoginAsync($"service account {foreign.Namespace}/{foreign.Name} as kubernetes role {role.Name}", $"auth/{topology.Kubernetes.Path}/login",
+                    role.Policies, ct => _root.WithToken(null).KubernetesLoginAsync(topology.Kubernetes.Path, role.Name, foreignJwt, ct), cancellationToken).ConfigureAwait(false);
+                probes.Add(Log(foreignLogin with { Expected = ProbeAccess.Denied }));
+                await RevokeAsync(foreignClient).ConfigureAwait(false);
+            }
+            else
+            {
+                notes.Add($"service account {foreign.Namespace}/{foreign.Name} as kubernetes role {role.Name}: not tried (the cluster has no such ServiceAccount to issue a token for)");
+            }
         }
         else
         {

@@ -168,6 +168,18 @@ internal sealed class AppWorld : IAsyncDisposable
         return Sandbox.Unauthenticated.WithToken(auth.ClientToken);
     }
 
+    /// <summary>
+    /// On k3d, service-account tokens from the cluster's API server for the ServiceAccounts the apps'
+    /// objects created (null for any other: the cluster has no such account); elsewhere null (the
+    /// sandbox issuer mints them).
+    /// </summary>
+    public Func<ServiceAccountIdentity, CancellationToken, Task<string?>>? ClusterServiceAccountTokens => Reviewer is null ? ClusterTokenAsync : null;
+
+    private async Task<string?> ClusterTokenAsync(ServiceAccountIdentity account, CancellationToken cancellationToken) =>
+        Topology.Apps.Any(a => a.Namespace == account.Namespace && a.ServiceAccount == account.Name)
+            ? await Sandbox.ServiceAccountTokenAsync(account.Namespace, account.Name, Topology.Kubernetes.Audience, cancellationToken)
+            : null;
+
     /// <summary>New database credentials for the app.</summary>
     /// <param name="client">Who asks; <see langword="null"/> for the root token.</param>
     /// <param name="cancellationToken">Cancels the request.</param>

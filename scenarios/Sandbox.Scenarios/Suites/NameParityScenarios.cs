@@ -49,7 +49,7 @@ public sealed class NameParityScenarios : AppWorldSuite
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
         var parity = await new NameParityCheck(Sandbox.Root, Env.Guard).RunAsync(
             App.Topology,
-            new NameParityOptions { Parts = App.ReplayOptions.Parts, Issuer = App.JwtIssuer },
+            new NameParityOptions { Parts = App.ReplayOptions.Parts, Issuer = App.JwtIssuer, ServiceAccountTokens = App.ClusterServiceAccountTokens },
             cancellationToken);
         Assert.That(parity.Passed, Is.True, parity.Describe(all: false));
         Assert.That(parity.Probes, Has.Some.Matches<ParityProbe>(p => p.Path == $"{AppWorld.DbMount}/creds/{AppWorld.App}" && p.Actual == ProbeAccess.Granted),
