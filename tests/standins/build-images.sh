@@ -89,6 +89,9 @@ build_postgres() {
   if [ "$(current_hash "$tag")" = "$hash" ] && [ $force -eq 0 ]; then echo "standins: $tag present (source $hash)"; return; fi
   local root="$work/pg"; base_rootfs "$root"
   copy_closure "$root" "$pg_bin"/* /usr/lib/postgresql/"$pg_ver"/lib/*
+  # The official image is Debian (bookworm) with coreutils: cp is there; the docker runtime copies
+  # its template cluster with it (cp -a).
+  copy_closure "$root" /bin/cp
   put "$root" /usr/share/postgresql/"$pg_ver"; put "$root" /usr/share/zoneinfo
   # As docker-library/postgres's Dockerfile: the sample config listens on every address.
   sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$root/usr/share/postgresql/$pg_ver/postgresql.conf.sample"

@@ -285,7 +285,8 @@ public sealed class DockerRuntimeFakeDockerTests
             case "$1 $2" in
               "version "*) if [ {{versionExit}} -ne 0 ]; then echo '{{versionErr}}' >&2; exit {{versionExit}}; fi; echo '{{version}}' ;;
               "info "*) echo '{{info}}' ;;
-              "image inspect") case "$*" in *Volumes*) printf '%s\n' '{{imageVolumes}}' ;; *) echo '{{imageId}}' ;; esac ;;
+              # One inspect for the ID and the VOLUMEs ('ID|/a /b '), as the runtime asks before creating Vault's container.
+              "image inspect") case "$*" in *.Id*Volumes*) printf '%s|%s\n' '{{imageId}}' '{{imageVolumes}}' ;; *Volumes*) printf '%s\n' '{{imageVolumes}}' ;; *) echo '{{imageId}}' ;; esac ;;
               # The official entrypoints run 'vault version' / 'bao version' for a first argument 'version'.
               "run --rm") case "$*" in *" version") echo '{{vaultSays}}' ;; esac ;;
               "volume ls") printf '{{volumes}}\n' ;;

@@ -136,6 +136,75 @@ public sealed class DockerRuntimeTests
 
     [Test]
     [CancelAfter(300000)]
+    public async Task StandIns_TwoUpsAtOnce_AfterACrashedTemplateBuild_BuildItOnce_EachWithItsOwnPassword_AndDownAndSweepKeepIt(CancellationToken cancellationToken)
+    {
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
+        var imageId = (await RunAsync("image", "inspect", "--format", "{{.Id}}", StandinPostgres)).StandardOutput.Trim();
+        var key = PostgresTemplateVolume.Key(imageId, DockerRuntime.PostgresTemplateSettings);
+        var template = PostgresTemplateVolume.VolumeName(key);
+        // A crashed build: the template volume exists (with a half-made cluster), its "ready" volume does not.
+        var removed = await RunAsync("volume", "rm", "-f", PostgresTemplateVolume.ReadyVolumeName(key), template);
+        Assert.That(removed.ExitCode, Is.Zero, $"no sandbox may use the template while this test runs: {removed.StandardError}");
+        await RunAsync(["volume", "create", .. PostgresTemplateVolume.Labels(key, StandinPostgres), template]);
+        await RunAsync("run", "--rm", "--user", "postgres", "--entrypoint", "/bin/sh", "-v", $"{template}:/var/lib/postgresql/data", StandinPostgres, "-c", "echo 15 > /var/lib/postgresql/data/PG_VERSION");
+        await using var home = new SandboxTestHome();
+        SandboxOptions Options(string name) => new() { Runtime = RuntimeKind.Docker, Name = name, VaultImage = StandinVault, PostgresImage = StandinPostgres };
+
+        var both = await Task.WhenAll(home.Manager.UpAsync(Options("dock-tpl-a"), cancellationToken), home.Manager.UpAsync(Options("dock-tpl-b"), cancellationToken));
+        await using var a = both[0];
+        await using var b = both[1];
+
+        var templates = (await RunAsync("volume", "ls", "--filter", $"label={PostgresTemplateVolume.KeyLabel}={key}", "--format", "{{.Name}} {{.Label \"sandbox.managed\"}} {{.Label \"sandbox.template\"}} home={{.Label \"sandbox.home\"}}")).StandardOutput;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(templates.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EquivalentTo(new[] { $"{template} true postgres home=", $"{PostgresTemplateVolume.ReadyVolumeName(key)} true postgres home=" }), "one template, labelled, of no home");
+            Assert.That((await RunAsync("ps", "-a", "-q", "--filter", $"name={PostgresTemplateVolume.BuildContainerName(key)}")).StandardOutput.Trim(), Is.Empty, "the build container is gone");
+            Assert.That(a.Postgres.SuperuserPassword, Is.Not.EqualTo(b.Postgres.SuperuserPassword));
+            Assert.That(await LoginAsync(home, a.Postgres.ConnectionString(), cancellationToken), Is.Null, "a's own password");
+            Assert.That(await LoginAsync(home, b.Postgres.ConnectionString(), cancellationToken), Is.Null, "b's own password");
+            var crossed = new Npgsql.NpgsqlConnectionStringBuilder(a.Postgres.ConnectionString()) { Password = b.Postgres.SuperuserPassword }.ConnectionString;
+            Assert.That(await LoginAsync(home, crossed, cancellationToken), Is.EqualTo("28P01"), "b's password does not open a's server: no shared password");
+        });
+
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+        await home.Manager.SweepAsync(cancellationToken);
+        var left = (await RunAsync("volume", "ls", "-q", "--filter", $"label={PostgresTemplateVolume.KeyLabel}={key}")).StandardOutput;
+        Assert.That(left.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2), "down and sweep keep the template (a cache of no home)");
+    }
+
+    [TestCase((int)UpStep.StartVault)]
+    [TestCase((int)UpStep.Initialize)]
+    [CancelAfter(300000)]
+    public async Task StandIns_UpAbandonedAtAStep_WhilePostgresStillComesUp_SweepRemovesEveryContainerAndVolume_AndKeepsTheTemplate(int abandonedAt, CancellationToken cancellationToken)
+    {
+        var step = (UpStep)abandonedAt;
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
+        await using var home = new SandboxTestHome();
+        var name = "dock-crash-" + step.ToString().ToLowerInvariant();
+        var options = new SandboxOptions
+        {
+            Runtime = RuntimeKind.Docker, Name = name, VaultImage = StandinVault, PostgresImage = StandinPostgres,
+            StepHook = (s, _) => s == step ? throw new SimulatedCrashException(s) : Task.CompletedTask,
+        };
+
+        Assert.ThrowsAsync<SimulatedCrashException>(() => home.Manager.UpAsync(options, cancellationToken));
+        Assert.That((await RunAsync("ps", "-a", "-q", "--filter", $"label=sandbox.name={name}")).StandardOutput.Trim(), Is.Not.Empty, "the abandoned run left its containers");
+
+        await home.Manager.SweepAsync(cancellationToken);
+
+        var imageId = (await RunAsync("image", "inspect", "--format", "{{.Id}}", StandinPostgres)).StandardOutput.Trim();
+        var key = PostgresTemplateVolume.Key(imageId, DockerRuntime.PostgresTemplateSettings);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await RunAsync("ps", "-a", "-q", "--filter", $"label=sandbox.name={name}")).StandardOutput.Trim(), Is.Empty, "no container left");
+            Assert.That((await RunAsync("volume", "ls", "-q", "--filter", $"label=sandbox.name={name}")).StandardOutput.Trim(), Is.Empty, "no volume left");
+            Assert.That((await RunAsync("volume", "inspect", PostgresTemplateVolume.VolumeName(key), PostgresTemplateVolume.ReadyVolumeName(key))).ExitCode, Is.Zero, "the template stays");
+        });
+    }
+
+    [Test]
+    [CancelAfter(300000)]
     public async Task StandIns_PostgresRefusesAWrongPasswordFromLoopback(CancellationToken cancellationToken)
     {
         Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
@@ -224,6 +293,24 @@ public sealed class DockerRuntimeTests
         {
             await RunAsync(["rm", "-f", ours, theirs]);
             await RunAsync(["volume", "rm", "-f", ourVolume]);
+        }
+    }
+
+    /// <summary>Null when the login works, else the server's SQLSTATE.</summary>
+    private static async Task<string?> LoginAsync(SandboxTestHome home, string connectionString, CancellationToken cancellationToken)
+    {
+        var source = home.Guard.CreateNpgsqlDataSource(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString, "test");
+        await using (source)
+        {
+            try
+            {
+                await (await source.OpenConnectionAsync(cancellationToken)).DisposeAsync();
+                return null;
+            }
+            catch (Npgsql.PostgresException e)
+            {
+                return e.SqlState;
+            }
         }
     }
 

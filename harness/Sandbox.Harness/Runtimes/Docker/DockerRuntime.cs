@@ -36,11 +36,19 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// <summary>The local stand-in PostgreSQL image.</summary>
     public const string StandinPostgresImage = "sandbox-standin/postgres:15";
 
+    /// <summary>The PostgreSQL image's initialisation settings (no secret): part of every env file and of the template's key.</summary>
+    internal const string PostgresTemplateSettings = "POSTGRES_USER=postgres\nPOSTGRES_INITDB_ARGS=--auth-host=scram-sha-256\nPOSTGRES_HOST_AUTH_METHOD=scram-sha-256\n";
+
     private const string Caller = "sandbox-docker-runtime";
     private const string ConfigPath = "/sandbox/vault.hcl";
     private const string PostgresDataPath = "/var/lib/postgresql/data";
     private readonly string? _toolDirectory;
     private readonly SandboxGuard? _guard;
+    private readonly CancellationTokenSource _lifetime = new();
+
+    /// <summary>A new PostgreSQL container's first login, still pending: <see cref="StartVaultAsync"/> waits for it after Vault answers.</summary>
+    private Task? _postgresReady;
+    private bool _disposed;
 
     /// <summary>Creates the runtime.</summary>
     /// <param name="toolDirectory">Where the docker CLI is; PATH when null.</param>
@@ -139,8 +147,10 @@ internal sealed class DockerRuntime : ISandboxRuntime
     {
         ArgumentNullException.ThrowIfNull(run);
         var container = ContainerName(run, "postgres");
+        var created = false;
         if (!run.State.ContainerIds.Contains(container))
         {
+            created = true;
             var port = PortSource();
             var password = run.NewSecret();
             if (run.Plan is null)
@@ -151,14 +161,40 @@ internal sealed class DockerRuntime : ISandboxRuntime
             // The password reaches the container through an env file (0600), never a command line.
             var envFile = Path.Combine(run.Paths.RunFolder, "postgres.env");
             await run.WriteFileAsync(envFile, PostgresEnvironment(password, port), secret: true, cancellationToken).ConfigureAwait(false);
+            var script = Path.Combine(run.Paths.RunFolder, "postgres-start.sh");
+            await run.WriteFileAsync(script, PostgresTemplateVolume.StartScript, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (run.Plan is null && !OperatingSystem.IsWindows())
+            {
+                // 0755: the container's postgres user runs it; it holds no secret.
+                File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            }
+
             var image = PostgresImageFor(run.Options);
-            var mounts = await VolumesForAsync(run, image, container, PostgresDataPath, [PostgresDataPath], cancellationToken).ConfigureAwait(false);
+            // One inspect: the image ID (the template's key) and the VOLUMEs it declares. A plan runs nothing.
+            var (imageId, declared) = run.Plan is null
+                ? await InspectImageAsync(run, image, cancellationToken).ConfigureAwait(false)
+                : ("<image-id>", PostgresDataPath);
+            var template = PostgresTemplateVolume.VolumeName(run.Plan is null ? PostgresTemplateVolume.Key(imageId, PostgresTemplateSettings) : "<key>");
+            var mounts = VolumesFor(run, container, PostgresDataPath, declared);
             run.State.ContainerIds.Add(container);
             run.State.PostgresPort = port;
+            run.State.PostgresHost = "127.0.0.1";
+            run.State.PostgresSuperuser = "postgres";
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
 
+            if (run.Plan is null)
+            {
+                var throwaway = run.NewSecret();
+                await PostgresTemplateVolume.EnsureAsync(
+                    (a, ct) => TryAsync(run.Guard, FindDocker()!, a, ct),
+                    image,
+                    PostgresTemplateVolume.Key(imageId, PostgresTemplateSettings),
+                    PostgresEnvironment(throwaway, 5432),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
             await CreateVolumesAsync(run, mounts, cancellationToken).ConfigureAwait(false);
-            await DockerAsync(run, PostgresRunArguments(container, Labels(run), envFile, mounts, image, port), cancellationToken).ConfigureAwait(false);
+            await DockerAsync(run, PostgresRunArguments(container, Labels(run), envFile, script, template, mounts, image, port), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -167,14 +203,28 @@ internal sealed class DockerRuntime : ISandboxRuntime
 
         var password2 = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         var endpoint = new PostgresEndpoint("127.0.0.1", run.State.PostgresPort!.Value, "postgres", password2);
-        if (run.Plan is null)
+        if (run.State.PostgresHost != endpoint.Host || run.State.PostgresSuperuser != endpoint.SuperuserName)
+        {
+            run.State.PostgresHost = endpoint.Host;
+            run.State.PostgresSuperuser = endpoint.SuperuserName;
+            await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (run.Plan is null && created)
+        {
+            // A new sandbox: its PostgreSQL comes up (template copy, own password, server start) while Vault's
+            // container starts; StartVaultAsync waits for the first login before it returns, so nothing after
+            // the StartVault step (init, replay) runs before PostgreSQL answers. Everything of it is in the
+            // state already (container, volumes, port), so down and sweep find it after a crash at any step.
+            var ready = WaitForPostgresAsync(run, endpoint, container, _lifetime.Token);
+            _ = ready.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _postgresReady = ready;
+        }
+        else if (run.Plan is null)
         {
             await WaitForPostgresAsync(run, endpoint, container, cancellationToken).ConfigureAwait(false);
         }
 
-        run.State.PostgresHost = endpoint.Host;
-        run.State.PostgresSuperuser = endpoint.SuperuserName;
-        await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
         return endpoint;
     }
 
@@ -191,12 +241,15 @@ internal sealed class DockerRuntime : ISandboxRuntime
     {
         ArgumentNullException.ThrowIfNull(run);
         var image = run.State.VaultSource.Length > 0 ? run.State.VaultSource : VaultImageFor(run.Options);
-        var kind = await KindOfAsync(run, image, cancellationToken).ConfigureAwait(false);
+        var container = ContainerName(run, "vault");
+        var exists = await ExistsAsync(run, container, cancellationToken).ConfigureAwait(false);
+        // A new container needs the image's ID (what its binary said is kept per ID) and its VOLUMEs: one inspect for both.
+        var inspected = exists || run.Plan is not null ? default : await InspectImageAsync(run, image, cancellationToken).ConfigureAwait(false);
+        var kind = await KindOfAsync(run, image, inspected.Id, cancellationToken).ConfigureAwait(false);
         run.State.VaultKind = VaultFlavor.KindNameOf(kind);
         run.State.VaultSource = image;
-        var container = ContainerName(run, "vault");
         var layout = VaultImageLayout.For(kind);
-        if (!await ExistsAsync(run, container, cancellationToken).ConfigureAwait(false))
+        if (!exists)
         {
             var port = run.State.VaultPort ?? PortSource();
             // Vault binds a cluster listener at every unseal (api_addr's port + 1 unless told): reserve one below the
@@ -204,7 +257,8 @@ internal sealed class DockerRuntime : ISandboxRuntime
             var clusterPort = run.State.VaultClusterPort ?? ClusterPortSource(port);
             run.State.VaultClusterPort = clusterPort;
             await WriteVaultConfigAsync(run, layout, port, clusterPort, cancellationToken).ConfigureAwait(false);
-            var mounts = await VolumesForAsync(run, image, container, layout.StoragePath, layout.DeclaredVolumes, cancellationToken).ConfigureAwait(false);
+            // Planning runs nothing, not even an inspect: the plan shows the volumes the official image declares.
+            var mounts = VolumesFor(run, container, layout.StoragePath, run.Plan is not null ? string.Join(' ', layout.DeclaredVolumes) : inspected.Volumes);
             if (!run.State.ContainerIds.Contains(container))
             {
                 run.State.ContainerIds.Add(container);
@@ -245,6 +299,21 @@ internal sealed class DockerRuntime : ISandboxRuntime
 
         run.State.VaultVersion = string.IsNullOrWhiteSpace(status.Version) ? "unknown" : status.Version;
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+        if (_postgresReady is { } pending)
+        {
+            _postgresReady = null;
+            try
+            {
+                await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SandboxRuntimeException) when (run.State.Phase == SandboxPhase.Starting)
+            {
+                // PostgreSQL's own step is what failed: say so (its wait overlapped Vault's start).
+                run.State.Step = UpStep.StartPostgres;
+                throw;
+            }
+        }
+
         return run.State.VaultFlavor();
     }
 
@@ -320,12 +389,22 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// <param name="password">The superuser's password.</param>
     /// <param name="port">The loopback port.</param>
     internal static string PostgresEnvironment(string password, int port) =>
-        $"POSTGRES_USER=postgres\nPOSTGRES_PASSWORD={password}\nPOSTGRES_INITDB_ARGS=--auth-host=scram-sha-256\nPOSTGRES_HOST_AUTH_METHOD=scram-sha-256\nPGPORT={port.ToString(CultureInfo.InvariantCulture)}\n";
+        $"{PostgresTemplateSettings}POSTGRES_PASSWORD={password}\nPGPORT={port.ToString(CultureInfo.InvariantCulture)}\n";
 
-    /// <summary>The <c>docker run</c> argv of PostgreSQL: host network, listening on 127.0.0.1 only.</summary>
-    internal static string[] PostgresRunArguments(string container, string[] labels, string envFile, IReadOnlyList<(string Volume, string Path)> mounts, string image, int port) =>
+    /// <summary>
+    /// The <c>docker run</c> argv of PostgreSQL: host network, listening on 127.0.0.1 only. The
+    /// container runs as the image's <c>postgres</c> user (the official image supports any user that
+    /// owns PGDATA; a new named volume takes the owner of the image's PGDATA, which is postgres) with
+    /// <see cref="PostgresTemplateVolume.StartScript"/> as its entrypoint: on a new volume it copies
+    /// the template (mounted read-only) and sets the sandbox's own password, then runs the image's
+    /// entrypoint with the same arguments.
+    /// </summary>
+    internal static string[] PostgresRunArguments(string container, string[] labels, string envFile, string script, string template, IReadOnlyList<(string Volume, string Path)> mounts, string image, int port) =>
     [
         "run", "-d", "--name", container, "--network", "host", .. labels, "--env-file", envFile,
+        "--user", "postgres", "--entrypoint", PostgresTemplateVolume.ScriptPath,
+        "-v", $"{script}:{PostgresTemplateVolume.ScriptPath}:ro,z",
+        "-v", $"{template}:{PostgresTemplateVolume.MountPath}:ro",
         .. mounts.SelectMany(m => new[] { "-v", $"{m.Volume}:{m.Path}" }),
         image, "-c", "listen_addresses=127.0.0.1", "-c", $"port={port.ToString(CultureInfo.InvariantCulture)}",
     ];
@@ -356,7 +435,18 @@ internal sealed class DockerRuntime : ISandboxRuntime
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        // A PostgreSQL wait still pending (an up that failed before StartVault finished) stops with the runtime.
+        if (!_disposed)
+        {
+            _disposed = true;
+            _lifetime.Cancel();
+            _lifetime.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>The PostgreSQL image: the option, else <c>SANDBOX_POSTGRES_IMAGE</c>, else <see cref="RuntimeVersions.PostgresImage"/>.</summary>
     /// <param name="options">The options of <c>up</c>.</param>
@@ -421,7 +511,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// names (openbao/openbao: /openbao/file; otherwise hashicorp/vault's /vault/file). That guess shapes
     /// only the plan's preview; it is never reported as the kind, and a real run asks the image.
     /// </summary>
-    private async Task<VaultKind> KindOfAsync(SandboxRun run, string image, CancellationToken cancellationToken)
+    private async Task<VaultKind> KindOfAsync(SandboxRun run, string image, string? imageId, CancellationToken cancellationToken)
     {
         if (run.State.VaultSource == image && run.State.VaultFlavor().Kind is var saved and not VaultKind.Unknown)
         {
@@ -435,7 +525,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
         }
 
         var docker = FindDocker() ?? throw SandboxRuntimeException.LaunchFailed("docker", "the docker CLI is not on PATH; apt-get install -y docker.io");
-        var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(run.Guard, docker, a, ct), run.Guard, image, null, cancellationToken).ConfigureAwait(false);
+        var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(run.Guard, docker, a, ct), run.Guard, image, imageId, cancellationToken).ConfigureAwait(false);
         if (answer.Kind == VaultKind.Unknown)
         {
             var problem = NotAVault(image, answer);
@@ -502,13 +592,22 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// (hashicorp/vault: /vault/logs; openbao: /openbao/logs), so that nothing of a sandbox lives in
     /// an anonymous volume that no label finds. Recorded in the state before anything is created.
     /// </summary>
-    private async Task<List<(string Volume, string Path)>> VolumesForAsync(SandboxRun run, string image, string container, string dataPath, string[] officialVolumes, CancellationToken cancellationToken)
+    /// <summary>The image's ID and the VOLUMEs it declares (space-separated), in one <c>docker image inspect</c>.</summary>
+    private async Task<(string Id, string Volumes)> InspectImageAsync(SandboxRun run, string image, CancellationToken cancellationToken)
+    {
+        var result = await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{.Id}}|{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false);
+        if (result.Code != 0)
+        {
+            throw SandboxRuntimeException.LaunchFailed($"the image {image}", $"'docker image inspect' exit code {result.Code}: {FirstLine(result.Error)}");
+        }
+
+        var parts = result.Output.Trim().Split('|', 2);
+        return (parts[0], parts.ElementAtOrDefault(1) ?? string.Empty);
+    }
+
+    private static List<(string Volume, string Path)> VolumesFor(SandboxRun run, string container, string dataPath, string declared)
     {
         var mounts = new List<(string Volume, string Path)> { (container + "-data", dataPath) };
-        // Planning runs nothing, not even an inspect: the plan shows the volumes the official image declares.
-        var declared = run.Plan is not null
-            ? string.Join(' ', officialVolumes)
-            : (await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false)).Output;
         foreach (var path in declared.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
         {
             if (path != dataPath && path != ConfigPath)
@@ -625,7 +724,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
                 last = e;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(250), run.Time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), run.Time, cancellationToken).ConfigureAwait(false);
         }
 
         var waited = SandboxRuntimeException.LaunchFailed("PostgreSQL (docker)", $"no login on {endpoint.Host}:{endpoint.Port} within 60 s: {last?.Message}");

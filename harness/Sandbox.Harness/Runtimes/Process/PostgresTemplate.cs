@@ -182,7 +182,13 @@ internal static class PostgresTemplate
         }
     }
 
-    private static async Task<FileStream> AcquireAsync(string lockFile, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Takes the exclusive lock file, waiting up to <paramref name="timeout"/> for another holder.</summary>
+    /// <param name="lockFile">The lock file.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The open lock file; disposing it releases the lock.</returns>
+    /// <exception cref="PostgresServerException">The lock was held too long.</exception>
+    internal static async Task<FileStream> AcquireAsync(string lockFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (true)
