@@ -79,6 +79,30 @@ public sealed class SandboxLifecycleBadInputTests
     }
 
     [Test]
+    [CancelAfter(120000)]
+    public async Task ClusterOperations_OnAProcessSandbox_SayItHasNoClusterAndWhichRuntimeItRuns(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+        await using var home = new SandboxTestHome();
+        await using var sbx = await home.Manager.UpAsync(home.Options("no-cluster"), cancellationToken);
+        var topology = Sandbox.Harness.Topology.TopologyLoader.Load(Sandbox.Harness.Tests.Topology.TopologyWorkspace.FixtureTopology);
+
+        var token = Assert.ThrowsAsync<InvalidOperationException>(() => sbx.ServiceAccountTokenAsync("webapp", "webapp", null, cancellationToken))!;
+        var kill = Assert.ThrowsAsync<InvalidOperationException>(() => sbx.KillOperatorAndAppPodsAsync(topology, cancellationToken))!;
+        var read = Assert.ThrowsAsync<InvalidOperationException>(() => sbx.ReadAppDeliveryAsync(topology.Apps[0], cancellationToken))!;
+
+        Assert.Multiple(() =>
+        {
+            foreach (var e in new[] { token, kill, read })
+            {
+                Assert.That(e.Message, Does.Contain("'no-cluster'").And.Contain("process runtime").And.Contain("only a k3d sandbox"));
+            }
+
+            Assert.That(token.Message, Does.Contain("issue ServiceAccount tokens"));
+        });
+    }
+
+    [Test]
     [CancelAfter(180000)]
     public async Task Up_WhenVaultExitsAtStart_TearsDownPostgresAndTheFolder_AndShowsVaultsLog(CancellationToken cancellationToken)
     {
