@@ -141,50 +141,61 @@ internal sealed class TopologyReplayer
         var changes = new List<ReplayChange>();
         var degree = Math.Max(1, options.Parallelism);
 
+        // Mounts and auth methods first: every later name lives under one of them. A new kv v2 mount is
+        // not awaited here; only the seeds need it to serve, and they wait for it while the rest is written.
         changes.AddRange(await MountsAsync(topology, plan, cancellationToken).ConfigureAwait(false));
         changes.AddRange(await AuthMethodsAsync(topology, plan, cancellationToken).ConfigureAwait(false));
-        changes.AddRange(await PoliciesAsync(plan, degree, cancellationToken).ConfigureAwait(false));
 
-        if (parts.HasFlag(ReplayParts.Database))
+        // Then the independent groups at once, each in its own order (a database role after its connection,
+        // after the group roles it grants; a role after its auth config). The changes keep this order.
+        // Parallelism 1 (a plan records every request in a fixed order) runs the groups one after another.
+        var groups = new List<Func<Task<IReadOnlyList<ReplayChange>>>>
         {
-            changes.AddRange(await PostgresRolesAsync(plan, options, cancellationToken).ConfigureAwait(false));
-            changes.Add(await ConnectionAsync(plan, options, cancellationToken).ConfigureAwait(false));
-            changes.AddRange(await EachAsync(plan.DatabaseRoles, degree, DatabaseRoleAsync, cancellationToken).ConfigureAwait(false));
-        }
-        else
-        {
-            changes.Add(Skip("database connection", $"{plan.DatabaseConnection.Mount}/config/{plan.DatabaseConnection.Name}", "no sandbox PostgreSQL was given", plan.DatabaseRoles.Count + 1));
-        }
+            async () => await PoliciesAsync(plan, degree, cancellationToken).ConfigureAwait(false),
+            parts.HasFlag(ReplayParts.Database)
+                ? async () =>
+                {
+                    var database = new List<ReplayChange>();
+                    database.AddRange(await PostgresRolesAsync(plan, options, cancellationToken).ConfigureAwait(false));
+                    database.Add(await ConnectionAsync(plan, options, cancellationToken).ConfigureAwait(false));
+                    database.AddRange(await EachAsync(plan.DatabaseRoles, degree, DatabaseRoleAsync, cancellationToken).ConfigureAwait(false));
+                    return database;
+                }
+                : Done([Skip("database connection", $"{plan.DatabaseConnection.Mount}/config/{plan.DatabaseConnection.Name}", "no sandbox PostgreSQL was given", plan.DatabaseRoles.Count + 1)]),
+            parts.HasFlag(ReplayParts.KubernetesAuth)
+                ? async () =>
+                {
+                    var config = await KubernetesConfigAsync(topology, options, cancellationToken).ConfigureAwait(false);
+                    return [config, .. await EachAsync(plan.KubernetesRoles, degree, KubernetesRoleAsync, cancellationToken).ConfigureAwait(false)];
+                }
+                : Done([Skip("kubernetes config", $"auth/{topology.Kubernetes.Path}/config", "no kubernetes_host was given", plan.KubernetesRoles.Count + 1)]),
+            parts.HasFlag(ReplayParts.JwtAuth)
+                ? async () =>
+                {
+                    var config = await JwtConfigAsync(plan, options, cancellationToken).ConfigureAwait(false);
+                    return [config, .. await EachAsync(plan.JwtRoles, degree, JwtRoleAsync, cancellationToken).ConfigureAwait(false)];
+                }
+                : Done([Skip("jwt config", $"auth/{topology.Jwt.Path}/config", "no sandbox issuer key was given", plan.JwtRoles.Count + 1)]),
+            async () => await TransitKeysAsync(plan, degree, cancellationToken).ConfigureAwait(false),
+            async () =>
+            {
+                // Every kv v2 mount of the plan serves before replay returns: a kv v2 mount enabled moments ago
+                // (by this replay, or by whoever made the sandbox) may still answer Vault's upgrade 400.
+                var kvV2 = plan.Mounts.Where(m => m.Type == "kv-v2" || (m.Type == "kv" && m.KvVersion == 2)).Select(m => m.Path)
+                    .Concat(plan.Seeds.Select(s => s.Mount)).Distinct(StringComparer.Ordinal);
+                foreach (var mount in kvV2)
+                {
+                    await _vault.WaitForKvV2ReadyAsync(mount, cancellationToken).ConfigureAwait(false);
+                }
 
-        if (parts.HasFlag(ReplayParts.KubernetesAuth))
-        {
-            changes.Add(await KubernetesConfigAsync(topology, options, cancellationToken).ConfigureAwait(false));
-            changes.AddRange(await EachAsync(plan.KubernetesRoles, degree, KubernetesRoleAsync, cancellationToken).ConfigureAwait(false));
-        }
-        else
-        {
-            changes.Add(Skip("kubernetes config", $"auth/{topology.Kubernetes.Path}/config", "no kubernetes_host was given", plan.KubernetesRoles.Count + 1));
-        }
+                return await EachAsync(plan.Seeds, degree, SeedAsync, cancellationToken).ConfigureAwait(false);
+            },
+        };
 
-        if (parts.HasFlag(ReplayParts.JwtAuth))
+        foreach (var group in await AllAsync(groups, degree).ConfigureAwait(false))
         {
-            changes.Add(await JwtConfigAsync(plan, options, cancellationToken).ConfigureAwait(false));
-            changes.AddRange(await EachAsync(plan.JwtRoles, degree, JwtRoleAsync, cancellationToken).ConfigureAwait(false));
+            changes.AddRange(group);
         }
-        else
-        {
-            changes.Add(Skip("jwt config", $"auth/{topology.Jwt.Path}/config", "no sandbox issuer key was given", plan.JwtRoles.Count + 1));
-        }
-
-        changes.AddRange(await TransitKeysAsync(plan, degree, cancellationToken).ConfigureAwait(false));
-        // A kv v2 mount enabled moments ago (by this replay, which already waited, or by whoever
-        // made the sandbox) may still answer Vault's upgrade 400: wait it out before the first seed.
-        foreach (var mount in plan.Seeds.Select(s => s.Mount).Distinct(StringComparer.Ordinal))
-        {
-            await _vault.WaitForKvV2ReadyAsync(mount, cancellationToken).ConfigureAwait(false);
-        }
-
-        changes.AddRange(await EachAsync(plan.Seeds, degree, SeedAsync, cancellationToken).ConfigureAwait(false));
 
         var result = new ReplayResult(changes, parts);
         ReplayLog.Done(_logger, result.Summary, watch.ElapsedMilliseconds);
@@ -227,6 +238,37 @@ internal sealed class TopologyReplayer
         return change;
     }
 
+    private static Func<Task<IReadOnlyList<ReplayChange>>> Done(IReadOnlyList<ReplayChange> changes) => () => Task.FromResult(changes);
+
+    /// <summary>
+    /// Runs the groups, at once when <paramref name="degree"/> is above 1, and waits for every one; when any
+    /// failed, throws the first failure in the groups' order (not in time), as a sequential replay would.
+    /// </summary>
+    private static async Task<IReadOnlyList<ReplayChange>[]> AllAsync(List<Func<Task<IReadOnlyList<ReplayChange>>>> groups, int degree)
+    {
+        if (degree == 1)
+        {
+            var results = new IReadOnlyList<ReplayChange>[groups.Count];
+            for (var i = 0; i < groups.Count; i++)
+            {
+                results[i] = await groups[i]().ConfigureAwait(false);
+            }
+
+            return results;
+        }
+
+        var running = groups.Select(g => Task.Run(g)).ToList();
+        try
+        {
+            return await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        catch
+        {
+            await running.First(t => !t.IsCompletedSuccessfully).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private static async Task<ReplayChange[]> EachAsync<T>(IReadOnlyList<T> items, int degree, Func<T, CancellationToken, Task<ReplayChange>> apply, CancellationToken cancellationToken)
     {
         var results = new ReplayChange[items.Count];
@@ -254,7 +296,7 @@ internal sealed class TopologyReplayer
                     DefaultLeaseTtl = want.DefaultLeaseTtlSeconds is > 0 ? TimeSpan.FromSeconds(want.DefaultLeaseTtlSeconds.Value) : null,
                     MaxLeaseTtl = want.MaxLeaseTtlSeconds is > 0 ? TimeSpan.FromSeconds(want.MaxLeaseTtlSeconds.Value) : null,
                 };
-                await _vault.EnableSecretsEngineAsync(want.Path, request, cancellationToken).ConfigureAwait(false);
+                await _vault.EnableSecretsEngineAsync(want.Path, request, waitForKvV2: false, cancellationToken).ConfigureAwait(false);
                 changes.Add(Note(new ReplayChange("mount", name, ReplayChangeKind.Created, Describe(want))));
                 continue;
             }

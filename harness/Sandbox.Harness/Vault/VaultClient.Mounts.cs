@@ -29,15 +29,31 @@ public sealed partial class VaultClient
     /// <exception cref="VaultSealedException">Vault is sealed.</exception>
     /// <exception cref="VaultUnreachableException">Vault could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task EnableSecretsEngineAsync(string path, MountRequest request, CancellationToken cancellationToken = default)
+    public Task EnableSecretsEngineAsync(string path, MountRequest request, CancellationToken cancellationToken = default) =>
+        EnableSecretsEngineAsync(path, request, waitForKvV2: true, cancellationToken);
+
+    /// <summary>
+    /// Enables a secrets engine; with <paramref name="waitForKvV2"/> false a kv v2 mount is not awaited, and the
+    /// caller waits (<see cref="WaitForKvV2ReadyAsync"/>) before its first use, doing other work meanwhile.
+    /// </summary>
+    /// <param name="path">The mount path (no slashes).</param>
+    /// <param name="request">The engine type and its settings.</param>
+    /// <param name="waitForKvV2">Whether a kv v2 mount is awaited until it serves.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    internal async Task EnableSecretsEngineAsync(string path, MountRequest request, bool waitForKvV2, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         await SendExpectingNoDataAsync(HttpMethod.Post, VaultPath("sys/mounts", RequireName(path, nameof(path))), RequestKind.SingleAttempt, MountBody(request), cancellationToken).ConfigureAwait(false);
-        if (request.Type is "kv-v2" || (request.Type == "kv" && request.Options?.GetValueOrDefault("version") == "2"))
+        if (waitForKvV2 && IsKvV2(request))
         {
             await WaitForKvV2ReadyAsync(path, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether <paramref name="request"/> enables a kv v2 engine (type <c>kv-v2</c>, or <c>kv</c> with option version 2).</summary>
+    /// <param name="request">The mount request.</param>
+    internal static bool IsKvV2(MountRequest request) =>
+        request.Type is "kv-v2" || (request.Type == "kv" && request.Options?.GetValueOrDefault("version") == "2");
 
     /// <summary>
     /// Polls <c>GET &lt;mount&gt;/config</c> until it answers anything but Vault's kv v2 upgrade
