@@ -11,6 +11,13 @@ internal interface ISandboxRuntime : IAsyncDisposable
     /// <summary>Which runtime this is.</summary>
     RuntimeKind Kind { get; }
 
+    /// <summary>
+    /// True when <c>up</c> may start PostgreSQL and Vault at the same time: the two starts share nothing
+    /// but the state (whose saves are serialized) and each records what it started before it waits.
+    /// False (the default) starts them one after the other.
+    /// </summary>
+    bool StartsPostgresAndVaultTogether => false;
+
     /// <summary>Whether the runtime can run here, with what is missing and how to get it. Starts nothing.</summary>
     /// <param name="options">The options of <c>up</c> (a chosen binary or image).</param>
     /// <param name="cancellationToken">Cancels the checks.</param>

@@ -162,11 +162,20 @@ internal sealed class SandboxManager
             Directory.CreateDirectory(paths.LogsFolder);
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
 
-            await BeginAsync(run, UpStep.StartPostgres, cancellationToken).ConfigureAwait(false);
-            var postgres = await runtime.StartPostgresAsync(run, cancellationToken).ConfigureAwait(false);
+            PostgresEndpoint postgres;
+            if (runtime.StartsPostgresAndVaultTogether)
+            {
+                postgres = await StartPostgresAndVaultAsync(run, runtime, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await BeginAsync(run, UpStep.StartPostgres, cancellationToken).ConfigureAwait(false);
+                postgres = await runtime.StartPostgresAsync(run, cancellationToken).ConfigureAwait(false);
 
-            await BeginAsync(run, UpStep.StartVault, cancellationToken).ConfigureAwait(false);
-            _ = await runtime.StartVaultAsync(run, cancellationToken).ConfigureAwait(false);
+                await BeginAsync(run, UpStep.StartVault, cancellationToken).ConfigureAwait(false);
+                _ = await runtime.StartVaultAsync(run, cancellationToken).ConfigureAwait(false);
+            }
+
             var vault = run.VaultAt(new Uri(state.Address!));
 
             await BeginAsync(run, UpStep.Initialize, cancellationToken).ConfigureAwait(false);
@@ -224,6 +233,53 @@ internal sealed class SandboxManager
             throw SandboxRuntimeException.UpFailed(name, state.Step, e, teardown);
         }
     }
+
+    /// <summary>
+    /// Starts PostgreSQL and Vault at once (<see cref="ISandboxRuntime.StartsPostgresAndVaultTogether"/>). Both steps
+    /// are announced (hooks and log) before either starts; the state records <see cref="UpStep.StartVault"/> while
+    /// both run. When one fails the other is cancelled and awaited, and the failure reported is PostgreSQL's
+    /// when it failed (its step then recorded as <see cref="UpStep.StartPostgres"/>), else Vault's. A simulated
+    /// crash is passed on as it is, without cancelling the other start, as kill -9 would leave them.
+    /// </summary>
+    private static async Task<PostgresEndpoint> StartPostgresAndVaultAsync(SandboxRun run, ISandboxRuntime runtime, CancellationToken cancellationToken)
+    {
+        await BeginAsync(run, UpStep.StartPostgres, cancellationToken).ConfigureAwait(false);
+        await BeginAsync(run, UpStep.StartVault, cancellationToken).ConfigureAwait(false);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var postgres = Task.Run(() => runtime.StartPostgresAsync(run, both.Token), CancellationToken.None);
+        var vault = Task.Run(() => runtime.StartVaultAsync(run, both.Token), CancellationToken.None);
+        var first = await Task.WhenAny(postgres, vault).ConfigureAwait(false);
+        if (!first.IsCompletedSuccessfully && !IsSimulatedCrash(first))
+        {
+            await both.CancelAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await Task.WhenAll(postgres, vault).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Everything either started is in the state: the caller's teardown (or sweep, after a crash) removes it.
+            if (IsSimulatedCrash(postgres) || IsSimulatedCrash(vault))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw((IsSimulatedCrash(postgres) ? (Task)postgres : vault).Exception!.InnerException!);
+            }
+
+            if (postgres.IsFaulted || (postgres.IsCanceled && !vault.IsFaulted))
+            {
+                run.State.Step = UpStep.StartPostgres;
+                await postgres.ConfigureAwait(false);
+            }
+
+            await vault.ConfigureAwait(false);
+            throw;
+        }
+
+        return await postgres.ConfigureAwait(false);
+    }
+
+    private static bool IsSimulatedCrash(Task task) => task.Exception?.InnerException is SimulatedCrashException;
 
     /// <summary>The names of the sandboxes under the home.</summary>
     public IReadOnlyList<string> List() => SandboxStateStore.ListNames(Home);

@@ -11,6 +11,10 @@ namespace Sandbox.Harness.Runtimes;
 /// </summary>
 internal sealed class SandboxRun : IDisposable
 {
+    // One save at a time: PostgreSQL and Vault may start at once (ISandboxRuntime.StartsPostgresAndVaultTogether),
+    // and a snapshot taken earlier must never replace a later one on disk. Never disposed: it makes no wait
+    // handle, and a save after Dispose (a crash test's leftover) must still work.
+    private readonly SemaphoreSlim _saving = new(1, 1);
     private HttpClient? _http;
 
     internal SandboxRun(SandboxPaths paths, SandboxState state, SandboxOptions options, SandboxGuard guard, ILogger logger, TimeProvider time, Plan.SandboxPlan? plan = null)
@@ -57,10 +61,25 @@ internal sealed class SandboxRun : IDisposable
     /// <param name="options">Client options; default when null.</param>
     public VaultClient VaultAt(Uri address, VaultClientOptions? options = null) => new(address, Http, Time, Logger, options);
 
-    /// <summary>Writes the state file atomically.</summary>
+    /// <summary>Writes the state file atomically; saves made at once are written one after another, each with the state as it is then.</summary>
     /// <param name="cancellationToken">Cancels the write.</param>
-    public Task SaveStateAsync(CancellationToken cancellationToken = default) =>
-        Plan is null ? SandboxStateStore.WriteAsync(Paths, State, cancellationToken) : Task.CompletedTask;
+    public async Task SaveStateAsync(CancellationToken cancellationToken = default)
+    {
+        if (Plan is not null)
+        {
+            return;
+        }
+
+        await _saving.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SandboxStateStore.WriteAsync(Paths, State, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
 
     /// <summary>A new random secret (32 letters and digits), or <see cref="Runtimes.Plan.SandboxPlan.Redacted"/> when planning.</summary>
     public string NewSecret() =>

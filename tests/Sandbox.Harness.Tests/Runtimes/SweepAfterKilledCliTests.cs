@@ -35,7 +35,8 @@ public sealed class SweepAfterKilledCliTests
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (TryRead(stateFile, out state) && state.GetProperty("step").GetString() == step
+            // The process runtime starts PostgreSQL and Vault at once: while PostgreSQL comes up the state may say StartVault.
+            if (TryRead(stateFile, out state) && (state.GetProperty("step").GetString() == step || (step == "StartPostgres" && state.GetProperty("step").GetString() == "StartVault"))
                 && (step != "StartVault" || state.TryGetProperty("vaultPid", out var p) && p.ValueKind == JsonValueKind.Number)
                 && (step != "StartPostgres" || File.Exists(Path.Combine(state.GetProperty("postgresDataDirectory").GetString() ?? "/nonexistent", "postmaster.pid"))))
             {

@@ -26,6 +26,13 @@ internal sealed class ProcessRuntime : ISandboxRuntime
     /// <inheritdoc />
     public RuntimeKind Kind => RuntimeKind.Process;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// True: PostgreSQL (template copy, own password, server start) and Vault (its own process) touch
+    /// disjoint state fields and files, so <c>up</c> waits for the longer of the two, not their sum.
+    /// </remarks>
+    public bool StartsPostgresAndVaultTogether => true;
+
     /// <summary>The guard that runs <c>vault version</c> during preflight; a guard on the built-in denylist when null.</summary>
     public SandboxGuard? PreflightGuard { get; init; }
 
