@@ -7,7 +7,7 @@ namespace Sandbox.Harness.Tests.CommandLine;
 
 /// <summary>
 /// The <c>./sandbox</c> script of the checkout, run in a copy of the checkout's layout with a fake
-/// <c>dotnet</c> on PATH that records its arguments (a build writes the output; any other call prints
+/// <c>dotnet</c> on PATH that records its arguments (a publish writes the output; any other call prints
 /// its own pid), so that what the script decides — build or not, and which process it becomes — is
 /// observed without a real two-minute build.
 /// </summary>
@@ -18,14 +18,16 @@ public sealed class SandboxScriptTests
     private const string FakeDotnet = """
         #!/usr/bin/env bash
         echo "$*" >> "$FAKE_DOTNET_LOG"
-        if [[ "$1" == build ]]; then
+        if [[ "$1" == publish ]]; then
           sleep "${FAKE_BUILD_SECONDS:-0}"
           if [[ -n "${FAKE_BUILD_EXIT:-}" ]]; then echo "Program.cs(1,1): error CS1002: ; expected"; exit "$FAKE_BUILD_EXIT"; fi
-          out="$(dirname "$2")/bin/Release/net10.0"
+          out=""
+          while [[ $# -gt 0 ]]; do if [[ "$1" == -o ]]; then out="$2"; fi; shift; done
+          [[ -n "$out" ]] || { echo "publish without -o"; exit 9; }
           mkdir -p "$out" && echo built > "$out/sandbox.dll"
           exit 0
         fi
-        echo "cli pid=$$ args=${*:2}"
+        echo "cli pid=$$ dll=$1 args=${*:2}"
         if [[ "${2:-}" == wait ]]; then sleep 120; fi
         """;
 
@@ -75,6 +77,9 @@ public sealed class SandboxScriptTests
         {
             Assert.That(first.Result.ExitCode, Is.EqualTo(0), first.Result.StandardError);
             Assert.That(buildsAfterFirst, Is.EqualTo(1), "the first call builds");
+            Assert.That(File.ReadAllLines(_log)[0], Does.Contain("--use-current-runtime").And.Contain("--self-contained false").And.Contain("-p:PublishReadyToRun=true"),
+                "the CLI is compiled ahead of time for this machine's runtime, so it does not start in the JIT");
+            Assert.That(second.Result.StandardOutput, Does.Contain("dll=" + Path.Combine(_checkout, "harness", "Sandbox.Cli", "bin", "cli", "sandbox.dll") + " "), "the published CLI runs");
             Assert.That(first.Result.StandardError, Does.Contain("building the sandbox CLI (first run, ~1-2 min)"));
             Assert.That(first.Result.StandardOutput, Does.Not.Contain("building"), "progress goes to stderr, so --json output stays clean");
             Assert.That(second.Result.ExitCode, Is.EqualTo(0), second.Result.StandardError);
@@ -117,7 +122,7 @@ public sealed class SandboxScriptTests
         Assert.Multiple(() =>
         {
             Assert.That(failed.Result.ExitCode, Is.EqualTo(7));
-            Assert.That(failed.Result.StandardError, Does.Contain("error CS1002").And.Contain("the sandbox CLI did not build (dotnet build exit 7)"));
+            Assert.That(failed.Result.StandardError, Does.Contain("error CS1002").And.Contain("the sandbox CLI did not build (dotnet publish exit 7)"));
             Assert.That(failed.Result.StandardOutput, Does.Not.Contain("cli pid="), "a failed build never runs an old CLI");
             Assert.That(next.Result.ExitCode, Is.EqualTo(0));
             Assert.That(Builds(), Is.EqualTo(2), "no stamp was left by the failed build");
@@ -174,7 +179,7 @@ public sealed class SandboxScriptTests
         }
     }
 
-    private int Builds() => File.Exists(_log) ? File.ReadAllLines(_log).Count(l => l.StartsWith("build ", StringComparison.Ordinal)) : 0;
+    private int Builds() => File.Exists(_log) ? File.ReadAllLines(_log).Count(l => l.StartsWith("publish ", StringComparison.Ordinal)) : 0;
 
     private Command Command(string[] args, IReadOnlyDictionary<string, string?>? env = null) => Cli.Wrap(Path.Combine(_checkout, "sandbox"))
         .WithArguments(args)
