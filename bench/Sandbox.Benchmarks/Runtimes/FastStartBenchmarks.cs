@@ -8,8 +8,8 @@ using Sandbox.Harness.Guard;
 namespace Sandbox.Benchmarks.Runtimes;
 
 /// <summary>
-/// The "fast enough to use all day" figures, measured the way an operator meets them: the built CLI
-/// as a process. <see cref="Up"/> is <c>sandbox up --runtime process</c> with the topology replay
+/// The "fast enough to use all day" figures, measured the way an operator meets them: the CLI that
+/// <c>./sandbox</c> builds and runs (ReadyToRun), as a process. <see cref="Up"/> is <c>sandbox up --runtime process</c> with the topology replay
 /// (PostgreSQL from the template cluster, Vault, init, key file, unseal, replay);
 /// <see cref="EightUpsAtOnce"/> is eight of them started together. Every sandbox is removed in the
 /// iteration cleanup (<c>down --all</c>), outside the measured time.
@@ -130,9 +130,10 @@ internal static class CliPaths
         new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }.Select(SandboxCheckout.FindRoot).FirstOrDefault(r => r is not null)
         ?? throw new InvalidOperationException("Run the benchmarks from inside the Sandbox checkout.");
 
+    /// <summary>The CLI as <c>./sandbox</c> builds and runs it (the ReadyToRun publish in <c>harness/Sandbox.Cli/bin/cli/</c>).</summary>
     public static string BuiltDll()
     {
-        var dll = Path.Combine(Root(), "harness", "Sandbox.Cli", "bin", "Release", "net10.0", "sandbox.dll");
+        var dll = Path.Combine(Root(), "harness", "Sandbox.Cli", "bin", "cli", "sandbox.dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"Build the CLI first (./sandbox --help): {dll} is missing.");
     }
 }

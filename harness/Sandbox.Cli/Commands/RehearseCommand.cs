@@ -64,7 +64,7 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         public bool NoSuites { get; init; }
 
         [CommandOption("--parallel <N>")]
-        [Description("How many of the scenario suites run at once on each side, each in its own dotnet test process with its own sandboxes (default: the machine's cores; 1 runs them one after another).")]
+        [Description("How many of the scenario suites run at once on each side (both sides run together, after one build), each in its own dotnet test process with its own sandboxes (default: the machine's cores; 1 runs the sides and their suites one after another).")]
         public int? Parallel { get; init; }
 
         [CommandOption("--static")]
@@ -218,7 +218,13 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
         }
 
         var files = change.TopologyFiles!;
-        var console = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }) : _console;
+        // The two sides run at once: one runner on a console whose writes never interleave, one build of the
+        // suites for both, and (with --parallel 1) one side after the other.
+        var console = new SerializedConsole(settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }) : _console);
+        var runner = new ScenarioRunner(console);
+        var build = new SharedBuild();
+        var parallel = ScenarioRunSettings.ParallelOrCores(settings.Parallel);
+        var oneSideAtATime = parallel == 1 ? new SemaphoreSlim(1, 1) : null;
         return async (side, cancellationToken) =>
         {
             var topology = side == "baseline" ? files[0] : string.Join(Path.PathSeparator, files);
@@ -230,12 +236,27 @@ internal sealed class RehearseCommand : AsyncCommand<RehearseCommand.Settings>
                 variables["SANDBOX_VAULT_BINARY"] = binary;
             }
 
-            await new ScenarioRunner(console).RunAsync(new ScenarioRunRequest("rehearse suites " + side, filter, settings.Runtime.Trim().ToLowerInvariant(), folder, settings.Denylist)
+            if (oneSideAtATime is not null)
             {
-                Variables = variables,
-                Suites = [.. SuiteNames.Select(n => DrillSuites.Categories[n])],
-                Parallel = ScenarioRunSettings.ParallelOrCores(settings.Parallel),
-            }, cancellationToken).ConfigureAwait(false);
+                await oneSideAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await runner.RunAsync(new ScenarioRunRequest("rehearse suites " + side, filter, settings.Runtime.Trim().ToLowerInvariant(), folder, settings.Denylist)
+                {
+                    Variables = variables,
+                    Suites = [.. SuiteNames.Select(n => DrillSuites.Categories[n])],
+                    Parallel = parallel,
+                    Build = build,
+                    Label = side,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                oneSideAtATime?.Release();
+            }
+
             return await EvidencePack.ReadScenariosAsync(folder, cancellationToken).ConfigureAwait(false);
         };
     }

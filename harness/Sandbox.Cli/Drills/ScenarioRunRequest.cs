@@ -26,4 +26,30 @@ internal sealed record ScenarioRunRequest(string Command, string Filter, string 
 
     /// <summary>How many suites run at once. The default value is 1.</summary>
     public int Parallel { get; init; } = 1;
+
+    /// <summary>
+    /// The build this run shares with other runs of the same command made at the same time (rehearse's two
+    /// sides): the scenario project is built once for all of them, never twice at once. Null: its own build.
+    /// </summary>
+    public SharedBuild? Build { get; init; }
+
+    /// <summary>A name for this run in progress lines when several runs print at once (e.g. <c>baseline</c>); null for none.</summary>
+    public string? Label { get; init; }
+}
+
+/// <summary>One build of the scenario project for several runs at once: the first run starts it, the others await the same build.</summary>
+internal sealed class SharedBuild
+{
+    private readonly Lock _gate = new();
+    private Task<int>? _build;
+
+    /// <summary>The build's exit code: <paramref name="build"/> runs on the first call only.</summary>
+    /// <param name="build">Builds the project and returns dotnet build's exit code.</param>
+    public Task<int> RunOnceAsync(Func<Task<int>> build)
+    {
+        lock (_gate)
+        {
+            return _build ??= build();
+        }
+    }
 }

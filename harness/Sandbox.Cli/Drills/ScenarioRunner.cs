@@ -98,7 +98,7 @@ internal sealed partial class ScenarioRunner
                         "Failed" => failed++,
                         _ => skipped++,
                     };
-                    _console.MarkupLine($"[{colour}]{mark}[/] {Markup.Escape(m.Groups[2].Value)} [grey]{Markup.Escape(m.Groups[3].Value)}[/]");
+                    _console.MarkupLine($"[{colour}]{mark}[/] {Markup.Escape(m.Groups[2].Value)}{Markup.Escape(LabelOf(request))} [grey]{Markup.Escape(m.Groups[3].Value)}[/]");
                 }
                 else if (line.Contains("scenarios: runtime=", StringComparison.Ordinal) || line.Contains("error", StringComparison.OrdinalIgnoreCase) && line.Contains(".cs(", StringComparison.Ordinal))
                 {
@@ -107,9 +107,21 @@ internal sealed partial class ScenarioRunner
             }
         }
 
-        var exitCode = parts.Count == 0
-            ? await TestAsync(root, project, request, request.Filter, report, build: true, OnLine, guard, cancellationToken)
-            : await RunPartsAsync(root, project, request, parts, report, OnLine, guard, cancellationToken);
+        int exitCode;
+        if (parts.Count > 0)
+        {
+            exitCode = await RunPartsAsync(root, project, request, parts, report, OnLine, guard, cancellationToken);
+        }
+        else if (request.Build is not null)
+        {
+            // A build shared with runs at once: never two dotnet builds of one project at the same time.
+            var built = await BuildAsync(root, project, request, OnLine, guard, cancellationToken);
+            exitCode = built != 0 ? built : await TestAsync(root, project, request, request.Filter, report, build: false, OnLine, guard, cancellationToken);
+        }
+        else
+        {
+            exitCode = await TestAsync(root, project, request, request.Filter, report, build: true, OnLine, guard, cancellationToken);
+        }
         var ended = DateTimeOffset.UtcNow;
         await File.WriteAllTextAsync(Path.Combine(raw, "dotnet-test.log"), SecretFilter.Redact(log.ToString(), out _), cancellationToken);
 
@@ -165,6 +177,8 @@ internal sealed partial class ScenarioRunner
         return (int)(ok ? ExitCode.Ok : ExitCode.ScenarioFailed);
     }
 
+    private static string LabelOf(ScenarioRunRequest request) => request.Label is { } label ? $" ({label})" : "";
+
     /// <summary>The dotnet that runs this CLI (<c>DOTNET_HOST_PATH</c>), else the one on PATH.</summary>
     private static string Dotnet() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
@@ -201,6 +215,26 @@ internal sealed partial class ScenarioRunner
     }
 
     /// <summary>
+    /// <c>dotnet build</c> of the scenario project, once for every run that shares <see cref="ScenarioRunRequest.Build"/>
+    /// (the others await the same build); its exit code.
+    /// </summary>
+    private Task<int> BuildAsync(string root, string project, ScenarioRunRequest request, Action<string> onLine, SandboxGuard guard, CancellationToken cancellationToken)
+    {
+        async Task<int> Build()
+        {
+            _console.MarkupLine("[grey]building the suites…[/]");
+            var build = await guard.GuardCommand(
+                CliWrap.Cli.Wrap(Dotnet()).WithArguments(["build", project, "-c", "Release", "--nologo", "-v", "minimal"]).WithWorkingDirectory(root)
+                    .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine)).WithStandardErrorPipe(PipeTarget.ToDelegate(onLine))
+                    .WithValidation(CommandResultValidation.None),
+                "sandbox " + request.Command).ExecuteAsync(cancellationToken);
+            return build.ExitCode;
+        }
+
+        return request.Build is { } shared ? shared.RunOnceAsync(Build) : Build();
+    }
+
+    /// <summary>
     /// The suites in parallel: the project is built once, then each suite runs in its own
     /// <c>dotnet test --no-build</c> (its own sandboxes, canary, audit log and report part under
     /// <c>raw/parts/&lt;suite&gt;</c>), at most <see cref="ScenarioRunRequest.Parallel"/> at once; the parts
@@ -208,16 +242,10 @@ internal sealed partial class ScenarioRunner
     /// </summary>
     private async Task<int> RunPartsAsync(string root, string project, ScenarioRunRequest request, IReadOnlyList<string> suites, string report, Action<string> onLine, SandboxGuard guard, CancellationToken cancellationToken)
     {
-        var dotnet = Dotnet();
-        _console.MarkupLine("[grey]building the suites…[/]");
-        var build = await guard.GuardCommand(
-            CliWrap.Cli.Wrap(dotnet).WithArguments(["build", project, "-c", "Release", "--nologo", "-v", "minimal"]).WithWorkingDirectory(root)
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine)).WithStandardErrorPipe(PipeTarget.ToDelegate(onLine))
-                .WithValidation(CommandResultValidation.None),
-            "sandbox " + request.Command).ExecuteAsync(cancellationToken);
-        if (build.ExitCode != 0)
+        var built = await BuildAsync(root, project, request, onLine, guard, cancellationToken);
+        if (built != 0)
         {
-            return build.ExitCode;
+            return built;
         }
 
         var started = TimeProvider.System.GetTimestamp();
@@ -231,13 +259,13 @@ internal sealed partial class ScenarioRunner
                 Directory.CreateDirectory(Path.Combine(folders[suite], "raw"));
                 lock (_gate)
                 {
-                    _console.MarkupLine($"[grey]▶ {Markup.Escape(suite)}: started[/]");
+                    _console.MarkupLine($"[grey]▶ {Markup.Escape(suite)}{Markup.Escape(LabelOf(request))}: started[/]");
                 }
 
                 var code = await TestAsync(root, project, request, $"TestCategory={suite}", folders[suite], build: false, onLine, guard, cancellationToken);
                 lock (_gate)
                 {
-                    _console.MarkupLine($"[grey]■ {Markup.Escape(suite)}: ended (dotnet test exit {code.ToString(CultureInfo.InvariantCulture)})[/]");
+                    _console.MarkupLine($"[grey]■ {Markup.Escape(suite)}{Markup.Escape(LabelOf(request))}: ended (dotnet test exit {code.ToString(CultureInfo.InvariantCulture)})[/]");
                 }
 
                 return code;

@@ -224,7 +224,7 @@ public sealed class RehearseCommandTests
         Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
     }
 
-    /// <summary>Also runs the topology suites (lease-expiry, name-parity, sealed-restart) on both sides: two <c>dotnet test</c> runs of about 45 s each.</summary>
+    /// <summary>Also runs the topology suites (lease-expiry, name-parity, sealed-restart) on both sides, both sides at once after one build (about 45 s).</summary>
     [Test]
     [CancelAfter(480000)]
     public async Task Live_HarmlessChange_IsGo_WithTheEvidencePack_AndTheSuitesRunOnBothSides(CancellationToken cancellationToken)
@@ -257,6 +257,14 @@ public sealed class RehearseCommandTests
             Assert.That(File.ReadAllText(Path.Combine(_report, "report.html")), Does.Contain("sealed-restart/kill-9-restart"));
             Assert.That(output, Does.Not.Contain("suites were skipped"));
 
+            // The two sides' suites run at once after one build: each run begins before the other ends.
+            var (beforeStart, beforeEnd) = RunSpan(Path.Combine(_report, "suites", "baseline", "summary.json"));
+            var (afterStart, afterEnd) = RunSpan(Path.Combine(_report, "suites", "after-change", "summary.json"));
+            Assert.That(afterStart, Is.LessThan(beforeEnd), "the after-change suites began before the baseline suites ended");
+            Assert.That(beforeStart, Is.LessThan(afterEnd), "and the other way round");
+            Assert.That(output.Split("building the suites…").Length - 1, Is.EqualTo(1), "the suites are built once for both sides");
+            Assert.That(output, Does.Contain("(baseline)").And.Contain("(after-change)"), "each suite line says its side");
+
             // Progress as it happens (plain lines, since this output is not a terminal): each live check as it starts, each of its timing samples, its verdict as it ends.
             var starts = output.IndexOf($"{LiveChecks.StatusPrefix}after-change: {LiveChecks.SealedRestart}", StringComparison.Ordinal);
             var sample = output.IndexOf($"{LiveChecks.StatusPrefix}after-change: {LiveChecks.SealedRestart}, timing sample 2 of ", StringComparison.Ordinal);
@@ -266,6 +274,12 @@ public sealed class RehearseCommandTests
             Assert.That(ends, Is.GreaterThan(sample), "then its verdict");
         });
         Assert.That(new SandboxManager(new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory()), _home).List(), Is.Empty, "the sandbox was removed");
+    }
+
+    private static (DateTimeOffset Start, DateTimeOffset End) RunSpan(string summaryFile)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(summaryFile));
+        return (doc.RootElement.GetProperty("startedAt").GetDateTimeOffset(), doc.RootElement.GetProperty("endedAt").GetDateTimeOffset());
     }
 
     [TestCase("widen-webapp.yaml")]
