@@ -14,59 +14,35 @@ public sealed class SandboxManagerConcurrentStartTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    [Test]
+    [TestCase("Vault", "StartVault")]
+    [TestCase("PostgreSQL", "StartPostgres")]
     [CancelAfter(60_000)]
-    public async Task VaultFails_WhilePostgresStarts_PostgresIsCancelled_AndTheStepIsStartVault(CancellationToken cancellationToken)
+    public async Task OneStartFails_WhileTheOtherRuns_TheOtherIsCancelled_AndTheStepNamedIsTheFailedOnes(string failing, string step, CancellationToken cancellationToken)
     {
         var runtime = new ScriptedRuntime();
-        runtime.Vault = async ct =>
+        var message = failing + " could not start";
+        // Each start waits until the other has begun (a sequential up never gets there); then one fails and the other runs on.
+        Func<CancellationToken, Task> Script(TaskCompletionSource mine, TaskCompletionSource other, bool fails) => async ct =>
         {
-            runtime.VaultBegan.TrySetResult();
-            await runtime.PostgresBegan.Task.WaitAsync(Patience, ct);
-            throw new InvalidOperationException("vault could not start");
-        };
-        runtime.Postgres = async ct =>
-        {
-            runtime.PostgresBegan.TrySetResult();
-            await runtime.VaultBegan.Task.WaitAsync(Patience, ct);
+            mine.TrySetResult();
+            await other.Task.WaitAsync(Patience, ct);
+            if (fails)
+            {
+                throw new InvalidOperationException(message);
+            }
+
             await Task.Delay(Timeout.InfiniteTimeSpan, ct);
         };
+        runtime.Vault = Script(runtime.VaultBegan, runtime.PostgresBegan, failing == "Vault");
+        runtime.Postgres = Script(runtime.PostgresBegan, runtime.VaultBegan, failing == "PostgreSQL");
 
-        var e = await UpFailsAsync(runtime, "vault-fails", cancellationToken);
+        var e = await UpFailsAsync(runtime, "fails-" + step.ToLowerInvariant(), cancellationToken);
 
         Assert.Multiple(() =>
         {
-            Assert.That(e.Message, Does.Contain("failed at step StartVault").And.Contain("vault could not start"));
-            Assert.That(runtime.PostgresCancelled, Is.True, "PostgreSQL's start was cancelled when Vault's failed");
+            Assert.That(e.Message, Does.Contain($"failed at step {step}").And.Contain(message));
+            Assert.That(failing == "Vault" ? runtime.PostgresCancelled : runtime.VaultCancelled, Is.True, "the other start was cancelled when this one failed");
             Assert.That(runtime.Destroyed, Is.EqualTo(1), "what was started is torn down once");
-        });
-    }
-
-    [Test]
-    [CancelAfter(60_000)]
-    public async Task PostgresFails_WhileVaultStarts_VaultIsCancelled_AndTheStepIsStartPostgres(CancellationToken cancellationToken)
-    {
-        var runtime = new ScriptedRuntime();
-        runtime.Postgres = async ct =>
-        {
-            runtime.PostgresBegan.TrySetResult();
-            await runtime.VaultBegan.Task.WaitAsync(Patience, ct);
-            throw new InvalidOperationException("initdb template unusable");
-        };
-        runtime.Vault = async ct =>
-        {
-            runtime.VaultBegan.TrySetResult();
-            await runtime.PostgresBegan.Task.WaitAsync(Patience, ct);
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
-        };
-
-        var e = await UpFailsAsync(runtime, "postgres-fails", cancellationToken);
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(e.Message, Does.Contain("failed at step StartPostgres").And.Contain("initdb template unusable"));
-            Assert.That(runtime.VaultCancelled, Is.True, "Vault's start was cancelled when PostgreSQL's failed");
-            Assert.That(runtime.Destroyed, Is.EqualTo(1));
         });
     }
 
