@@ -243,6 +243,84 @@ public sealed class DockerRuntimeTests
     }
 
     [Test]
+    [CancelAfter(180000)]
+    public async Task StandinVaultImage_Server_DropsToTheVaultUser_AndChownsARootOwnedFileVolume_UnlessSkipChown(CancellationToken cancellationToken)
+    {
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var (volume, skipped, container) = ($"sandbox-test-vaultfile-{id}", $"sandbox-test-vaultskip-{id}", $"sandbox-test-vaultuser-{id}");
+        try
+        {
+            // hashicorp/vault .release/docker/docker-entrypoint.sh: "If the file dir is bind mounted then chown it" (chown -R), then su-exec vault.
+            const string RootOwned = "chown 0:0 /vault/file && : >/vault/file/left-by-root && stat -c %U /vault/file";
+            var before = await RunAsync("run", "--rm", "--network", "none", "-v", $"{volume}:/vault/file", "--entrypoint", "/bin/sh", StandinVault, "-c", RootOwned);
+            var skip = await RunAsync("run", "--rm", "--network", "none", "-e", "SKIP_SETCAP=true", "-e", "SKIP_CHOWN=true", "-v", $"{skipped}:/vault/file", "--entrypoint", "/bin/sh", StandinVault,
+                "-c", $"{RootOwned} >/dev/null && docker-entrypoint.sh version >/dev/null && stat -c %U /vault/file");
+            var started = await RunAsync("run", "-d", "--name", container, "--network", "none", "-e", "SKIP_SETCAP=true", "-e", $"CFG={ServerConfig}", "-v", $"{volume}:/vault/file",
+                "--entrypoint", "/bin/sh", StandinVault, "-c", "mkdir -p /sandbox && printf '%s\\n' \"$CFG\" >/sandbox/vault.hcl && exec docker-entrypoint.sh server -config=/sandbox/vault.hcl");
+            Assert.That(started.ExitCode, Is.Zero, started.StandardError);
+            await WaitForLogAsync(container, "server started", cancellationToken);
+
+            var status = await RunAsync("exec", container, "cat", "/proc/1/status");
+            var command = await RunAsync("exec", container, "cat", "/proc/1/cmdline");
+            var owners = await RunAsync("exec", container, "stat", "-c", "%U:%G %n", "/vault/file", "/vault/file/left-by-root");
+            Assert.Multiple(() =>
+            {
+                Assert.That(before.StandardOutput.Trim(), Is.EqualTo("root"), "the volume is root-owned before the entrypoint runs");
+                Assert.That(command.StandardOutput.Replace('\0', ' '), Does.Contain("/app/Sandbox.VaultDouble.dll server -config=/sandbox/vault.hcl"), "PID 1 is the server itself (exec all the way)");
+                Assert.That(status.StandardOutput, Does.Contain("Uid:\t100\t100\t100\t100").And.Contain("Gid:\t1000\t1000\t1000\t1000"), "every uid and gid of the server is vault's (100:1000): no way back to root");
+                Assert.That(owners.StandardOutput, Is.EqualTo("vault:vault /vault/file\nvault:vault /vault/file/left-by-root\n"), "chown -R of /vault/file to the vault user");
+                Assert.That(skip.StandardOutput.Trim(), Is.EqualTo("root"), "SKIP_CHOWN leaves /vault/file as it was");
+            });
+        }
+        finally
+        {
+            await RunAsync("rm", "-f", container);
+            await RunAsync("volume", "rm", "-f", volume, skipped);
+        }
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task StandinVaultImage_Server_AlwaysAddsTheConfigFolder_AndVaultLocalConfigBecomesLocalJson(CancellationToken cancellationToken)
+    {
+        Requires.That(await StandinVaultServesAsync(cancellationToken), "a stand-in Vault image whose server starts", "tests/standins/build-images.sh --force");
+        var container = $"sandbox-test-vaultconfig-{Guid.NewGuid().ToString("N")[..8]}";
+        string[] Shell(string script) => ["--network", "none", "-e", "SKIP_SETCAP=true", "-e", $"CFG={ServerConfig}", "--entrypoint", "/bin/sh", StandinVault, "-c", script];
+        const string InConfigFolder = "printf '%s\\n' \"$CFG\" >/vault/config/mounted.hcl && ";
+        try
+        {
+            // hashicorp/vault .release/docker/docker-entrypoint.sh: `server ARGS` runs `vault server -config=/vault/config ... ARGS`.
+            var onlyFolder = await RunAsync(["run", "-d", "--name", container, .. Shell(InConfigFolder + "exec docker-entrypoint.sh server")]);
+            Assert.That(onlyFolder.ExitCode, Is.Zero, onlyFolder.StandardError);
+            await WaitForLogAsync(container, "server started", cancellationToken);
+            var command = await RunAsync("exec", container, "cat", "/proc/1/cmdline");
+            var both = await RunAsync(["run", "--rm", .. Shell(InConfigFolder + "mkdir -p /sandbox && printf '%s\\n' \"$CFG\" >/sandbox/vault.hcl && exec docker-entrypoint.sh server -config=/sandbox/vault.hcl")]);
+
+            // Same script: VAULT_LOCAL_CONFIG is written to /vault/config/local.json whatever the command, so `server` reads it too.
+            const string Json = "{\"disable_mlock\": true}";
+            var written = await RunAsync("run", "--rm", "--network", "none", "-e", "SKIP_SETCAP=true", "-e", $"VAULT_LOCAL_CONFIG={Json}", "--entrypoint", "/bin/sh", StandinVault,
+                "-c", "docker-entrypoint.sh version >/dev/null && cat /vault/config/local.json");
+            var local = await RunAsync("run", "--rm", "--network", "none", "-e", "SKIP_SETCAP=true", "-e", $"VAULT_LOCAL_CONFIG={Json}", StandinVault, "server");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(command.StandardOutput.Replace('\0', ' '), Does.Contain("server -config=/vault/config/mounted.hcl"), "with no -config of its own, `server` reads the config folder");
+                Assert.That(both.ExitCode, Is.Not.Zero, "a -config next to a file in /vault/config: both are read (the double refuses two)");
+                Assert.That(both.StandardError, Does.Contain("/vault/config/mounted.hcl /sandbox/vault.hcl"));
+                Assert.That(written.ExitCode, Is.Zero, written.StandardError);
+                Assert.That(written.StandardOutput.Trim(), Is.EqualTo(Json), "VAULT_LOCAL_CONFIG lands in /vault/config/local.json");
+                Assert.That(local.ExitCode, Is.Not.Zero, "the double reads HCL only");
+                Assert.That(local.StandardError, Does.Contain("/vault/config/local.json").And.Contain("VAULT_LOCAL_CONFIG").And.Contain("HCL"));
+            });
+        }
+        finally
+        {
+            await RunAsync("rm", "-f", container);
+        }
+    }
+
+    [Test]
     [CancelAfter(600000)]
     public async Task StandinPostgresImage_KeepsTheOfficialContract_PasswordRequired_LoopbackTrustedUnlessTold(CancellationToken cancellationToken)
     {
@@ -261,6 +339,37 @@ public sealed class DockerRuntimeTests
             Assert.That(trusted.StandardOutput.Trim(), Is.EqualTo("1"), "as postgres:15: initdb without --auth trusts loopback, any password logs in");
             Assert.That(scram.StandardOutput, Does.Contain("password authentication failed"), "with --auth-host=scram-sha-256 a wrong password is refused");
             Assert.That(image.StandardOutput.Trim(), Is.EqualTo("SIGINT /var/lib/postgresql/data"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(300000)]
+    public async Task StandinPostgresImage_InitialisesWithoutATcpListener_AndPassesCArgumentsToBothServers(CancellationToken cancellationToken)
+    {
+        // docker-library/postgres 15/bookworm/docker-entrypoint.sh, docker_temp_server_start: the temporary server gets
+        // "$@" (the -c arguments) followed by -c listen_addresses='' -p ${PGPORT:-5432}; `exec "$@"` then starts the real one.
+        // The init script probes while that temporary server runs: TCP on both ports, then the socket, then its settings.
+        const string InitProbe = """
+            pg_isready -q -h 127.0.0.1 -p 5432 && r=0 || r=$?; echo "init tcp 5432: $r"
+            pg_isready -q -h 127.0.0.1 -p 5999 && r=0 || r=$?; echo "init tcp 5999: $r"
+            pg_isready -q -h /var/run/postgresql -p 5432 && r=0 || r=$?; echo "init socket 5432: $r"
+            echo "init settings: $(psql -h /var/run/postgresql -p 5432 -U postgres -d postgres -Atc "select current_setting('listen_addresses') || '|' || current_setting('port') || '|' || current_setting('max_connections')")"
+            """;
+        const string Script = "printf '%s\\n' \"$PROBE\" >/docker-entrypoint-initdb.d/probe.sh && "
+            + "{ docker-entrypoint.sh postgres -c listen_addresses=127.0.0.1 -c port=5999 -c max_connections=37 >/tmp/pg.log 2>&1 & } && "
+            + "i=0; while [ $i -lt 960 ] && ! pg_isready -q -h 127.0.0.1 -p 5999; do sleep 0.25; i=$((i+1)); done; "
+            + "echo \"server settings: $(psql -h 127.0.0.1 -p 5999 -U postgres -d postgres -Atc \"select current_setting('listen_addresses') || '|' || current_setting('port') || '|' || current_setting('max_connections')\")\"; cat /tmp/pg.log";
+        var result = await Cli.Wrap("docker")
+            .WithArguments(["run", "--rm", "--network", "none", "-e", "POSTGRES_PASSWORD=right", "-e", $"PROBE={InitProbe}", "--entrypoint", "/bin/sh", StandinPostgres, "-c", Script])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellationToken);
+
+        var output = result.StandardOutput;
+        Assert.Multiple(() =>
+        {
+            Assert.That(output, Does.Contain("init socket 5432: 0"), "the temporary server answers on its socket while the init scripts run\n" + output + result.StandardError);
+            Assert.That(output, Does.Contain("init tcp 5432: 2").And.Contain("init tcp 5999: 2"), "pg_isready: 2 = no response: nothing listens on TCP during init");
+            Assert.That(output, Does.Contain("init settings: |5432|37"), "listen_addresses='' and -p 5432 win over the -c arguments; max_connections=37 reaches the temporary server");
+            Assert.That(output, Does.Contain("server settings: 127.0.0.1|5999|37"), "every -c argument reaches the real server");
         });
     }
 
@@ -311,6 +420,39 @@ public sealed class DockerRuntimeTests
             {
                 return e.SqlState;
             }
+        }
+    }
+
+    /// <summary>A config for the Vault stand-in's server: file storage on /vault/file, loopback inside the container.</summary>
+    private const string ServerConfig = """
+        storage "file" {
+          path = "/vault/file"
+        }
+        listener "tcp" {
+          address     = "127.0.0.1:8200"
+          tls_disable = true
+        }
+        disable_mlock = true
+        """;
+
+    /// <summary>Waits until the container's log holds <paramref name="text"/>; fails with the log when the container stops first.</summary>
+    private static async Task WaitForLogAsync(string container, string text, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var logs = await RunAsync("logs", container);
+            if ((logs.StandardOutput + logs.StandardError).Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var running = await RunAsync("inspect", "--format", "{{.State.Running}}", container);
+            if (running.StandardOutput.Trim() != "true")
+            {
+                Assert.Fail($"container {container} stopped before its log said '{text}':\n{logs.StandardOutput}{logs.StandardError}");
+            }
+
+            await Task.Delay(250, cancellationToken);
         }
     }
 

@@ -14,7 +14,10 @@
 #     server's password_encryption, scram-sha-256 in 15) — after initdb's loopback lines;
 #   * a temporary server with no TCP listener (listen_addresses='') runs while POSTGRES_DB
 #     (default: the user's name) is created unless it is postgres, and
-#     /docker-entrypoint-initdb.d/*.sh and *.sql run; then it stops (fast);
+#     /docker-entrypoint-initdb.d/*.sh and *.sql run (an executable *.sh runs as a child, any
+#     other *.sh is sourced: upstream docker_process_init_files); then it stops (fast). The
+#     -c arguments reach it too, before listen_addresses='' and -p ${PGPORT:-5432}, which win
+#     (upstream docker_temp_server_start), so nothing can connect over TCP during init;
 #   * finally `exec postgres ARGS`, so every -c argument reaches the real server.
 set -e
 
@@ -66,7 +69,13 @@ EOF
   fi
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
-      *.sh) echo "running $f"; . "$f" ;;
+      *.sh)
+        if [ -x "$f" ]; then
+          echo "running $f"; "$f"
+        else
+          echo "sourcing $f"; . "$f"
+        fi
+        ;;
       *.sql) echo "running $f"; psql -v ON_ERROR_STOP=1 --no-psqlrc -U "$user" -d "$db" -p "$port" -f "$f" ;;
       *) if [ -e "$f" ]; then echo "ignoring $f"; fi ;;
     esac

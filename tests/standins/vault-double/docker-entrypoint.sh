@@ -4,13 +4,17 @@
 # image's entrypoint, hashicorp/vault .release/docker/docker-entrypoint.sh (OpenBao's
 # .release/docker/docker-entrypoint.sh is the same contract under /openbao and user openbao):
 #   * no core dumps (ulimit -c 0);
+#   * VAULT_LOCAL_CONFIG, when set, is written to /vault/config/local.json before anything else,
+#     whatever the command (so `server` reads it through -config=/vault/config). The double reads
+#     HCL only: the stand-in's `vault` refuses that JSON file at `server`, naming it;
 #   * arguments that begin with '-' are arguments of `vault`;
 #   * `server ARGS` becomes `vault server -config=/vault/config -dev-root-token-id=...
 #     -dev-listen-address=... ARGS`: the config directory is always added, so a config mounted
 #     into /vault/config would be read twice if also named with -config;
 #   * `version` and other vault subcommands run `vault`; anything else runs as given;
 #   * when `vault` runs: /vault/config, /vault/logs and /vault/file are chowned to the vault
-#     user unless SKIP_CHOWN is set; `setcap cap_ipc_lock=+ep` on the binary unless SKIP_SETCAP
+#     user unless SKIP_CHOWN is set (a refused chown of /vault/config is only reported; of
+#     /vault/logs or /vault/file it kills the container, under `set -e`); `setcap cap_ipc_lock=+ep` on the binary unless SKIP_SETCAP
 #     is set, under `set -e`, so a refused setcap kills the container; as root, it drops to the
 #     vault user (upstream: su-exec; here: setpriv from util-linux).
 # Stricter than upstream on one point, on purpose: this stand-in carries no file-capability
@@ -24,9 +28,9 @@ ulimit -c 0
 
 config_dir=/vault/config
 
+# As upstream: "pass some Vault configuration JSON without having to bind any volumes".
 if [ -n "$VAULT_LOCAL_CONFIG" ]; then
-  echo "stand-in: VAULT_LOCAL_CONFIG is not supported by the Sandbox Vault double (it reads HCL files only); mount an HCL file instead" >&2
-  exit 64
+  echo "$VAULT_LOCAL_CONFIG" >"$config_dir/local.json"
 fi
 
 case "$1" in
@@ -46,9 +50,12 @@ fi
 
 if [ "$1" = vault ]; then
   if [ -z "$SKIP_CHOWN" ]; then
-    for dir in /vault/config /vault/logs /vault/file; do
+    if [ "$(stat -c %u /vault/config)" != "$(id -u vault)" ]; then
+      chown -R vault:vault /vault/config || echo "Could not chown /vault/config (may not have appropriate permissions)"
+    fi
+    for dir in /vault/logs /vault/file; do
       if [ "$(stat -c %u "$dir")" != "$(id -u vault)" ]; then
-        chown -R vault:vault "$dir" || echo "Could not chown $dir (may not have appropriate permissions)"
+        chown -R vault:vault "$dir"
       fi
     done
   fi
