@@ -244,6 +244,50 @@ public sealed class DockerRuntimeFakeDockerTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task TemplateBuild_OnADaemonWithoutTheTemplate_RunsExactlyTheCommandsItsPlanShows(CancellationToken cancellationToken)
+    {
+        const string Key = "0123456789abcdef";
+        var calls = new List<string>();
+        // A daemon without the template, as docker answers: 'volume ls' prints nothing when its filter matches
+        // nothing; the build container's log holds the official entrypoint's last init line, then the server's
+        // ready line (docker-library/postgres 15 docker-entrypoint.sh _main; PostgreSQL 15 postmaster.c), which
+        // docker logs passes on stderr as the container wrote them; a server stopped by its STOPSIGNAL (SIGINT,
+        // a fast shutdown) exits 0; every other call succeeds and prints nothing.
+        Task<(int Code, string Output, string Error)> Docker(string[] args, CancellationToken _)
+        {
+            calls.Add(string.Join(' ', args));
+            return Task.FromResult(args switch
+            {
+                ["logs", ..] => (0, string.Empty, $"{PostgresTemplateVolume.InitCompleteLine}\n2026-01-01 00:00:00 UTC [1] LOG:  {PostgresTemplateVolume.ReadyLine}\n"),
+                ["inspect", .., "{{.State.ExitCode}}", _] => (0, "0\n", string.Empty),
+                _ => (0, string.Empty, string.Empty),
+            });
+        }
+
+        var saved = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        Environment.SetEnvironmentVariable("XDG_CACHE_HOME", Path.Combine(_tools, "cache"));
+        try
+        {
+            var built = await PostgresTemplateVolume.EnsureAsync(Docker, "postgres:15", Key, "POSTGRES_PASSWORD=throwaway\n", cancellationToken);
+            var planned = new List<string>();
+            PostgresTemplateVolume.Plan(args => planned.Add(string.Join(' ', args)), "postgres:15", Key);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(built, Is.True);
+                // The env file's name is random (a new one per build); the plan shows that part as a placeholder.
+                Assert.That(calls.Select(c => System.Text.RegularExpressions.Regex.Replace(c, $@"{Key}\.[0-9a-f]{{32}}\.env ", $"{Key}.<random>.env ")), Is.EqualTo(planned));
+                Assert.That(Directory.EnumerateFiles(PostgresTemplateVolume.LockFolder(), "*.env"), Is.Empty, "the env file with the throwaway password is gone");
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", saved);
+        }
+    }
+
+    [Test]
     [CancelAfter(5_000)]
     public void PostgresEnvironment_AsksForPasswordsOverTcp_FromLoopbackToo(CancellationToken cancellationToken)
     {

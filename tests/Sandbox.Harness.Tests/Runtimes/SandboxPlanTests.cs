@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Docker;
 using Sandbox.Harness.Runtimes.Plan;
 using Sandbox.Harness.Tests.Topology;
 using Sandbox.Harness.Topology;
@@ -162,7 +164,8 @@ public sealed class SandboxPlanTests
         var hcl = await File.ReadAllTextAsync(Path.Combine(PlanFolder, "vault.hcl"), cancellationToken);
         Assert.Multiple(() =>
         {
-            Assert.That(argv, Has.Exactly(3).StartWith("docker volume create "), "PostgreSQL's data, Vault's storage and the image's /vault/logs: no anonymous volume");
+            Assert.That(argv.Where(a => a.StartsWith("docker volume create ", StringComparison.Ordinal) && a.Contains(" sandbox-lab-1-", StringComparison.Ordinal)), Has.Exactly(3).Items,
+                "PostgreSQL's data, Vault's storage and the image's /vault/logs: no anonymous volume");
             Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-postgres ").And.Contain($"--env-file {PlanFolder}/postgres.env").And.Contain("postgres:15 -c listen_addresses=127.0.0.1 -c port="));
             Assert.That(argv, Has.Some.StartWith("docker run -d --name sandbox-lab-1-vault ").And.Contain("-e SKIP_SETCAP=true").And.Contain($"{PlanFolder}/vault.hcl:/sandbox/vault.hcl:ro,z")
                 .And.Contain("-v sandbox-lab-1-vault-data:/vault/file").And.Contain("-v sandbox-lab-1-vault-vault-logs:/vault/logs").And.Contain(RuntimeVersions.VaultImage));
@@ -171,6 +174,89 @@ public sealed class SandboxPlanTests
             Assert.That(File.ReadAllText(Path.Combine(PlanFolder, "postgres.env")), Does.Contain($"POSTGRES_PASSWORD={SandboxPlan.Redacted}")
                 .And.Contain("POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256").And.Contain("POSTGRES_HOST_AUTH_METHOD=scram-sha-256"));
         });
+    }
+
+    [Test]
+    [CancelAfter(60000)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Plan_Docker_ListsEveryDockerCallOfAFirstUp_InOrder_AndRunsNone(CancellationToken cancellationToken)
+    {
+        // A docker CLI that notes every start: the plan must start none. The cache folder (the template's
+        // build lock, the remembered answers of Vault images) must not even be made.
+        var tools = Path.Combine(_root, "tools");
+        Directory.CreateDirectory(tools);
+        var started = Path.Combine(tools, "started.log");
+        File.WriteAllText(Path.Combine(tools, "docker"), $"#!/bin/sh\necho \"docker $*\" >> '{started}'\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(tools, "docker"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var cache = Path.Combine(_root, "cache");
+        var savedCache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        Environment.SetEnvironmentVariable("XDG_CACHE_HOME", cache);
+        try
+        {
+            var manager = new SandboxManager(_manager.Guard, Path.Combine(_root, "home")) { RuntimeFactory = _ => new DockerRuntime(tools, _manager.Guard) };
+            var options = new SandboxOptions { Runtime = RuntimeKind.Docker, Name = "lab-1", PostgresImage = "postgres:15" };
+            var vault = DockerRuntime.VaultImageFor(options);
+            var plan = await SandboxPlanner.PlanAsync(manager, options, PlanFolder, null, cancellationToken);
+
+            var argv = plan.Commands.Select(c => string.Join(' ', c.Argv)).ToList();
+            var template = "sandbox-pgtemplate-" + PostgresTemplateVolume.PlannedKey;
+            var templateLabels = $"--label sandbox.managed=true --label sandbox.template=postgres --label sandbox.template-key={PostgresTemplateVolume.PlannedKey} --label sandbox.template-image=postgres:15";
+            const string Labels = @"(--label sandbox\.[a-z]+=\S+ )+";
+            const string ImageAndVolumes = "{{.Id}}|{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}";
+            string Exactly(string line) => "^" + Regex.Escape(line) + "$";
+            string[] expected =
+            [
+                // Preflight: the daemon, its host networking, each image (the Vault image's binary asked what it is), leftovers of the name.
+                Exactly("docker version --format {{.Server.APIVersion}}"),
+                Exactly("docker info --format {{.OperatingSystem}}|{{json .SecurityOptions}}"),
+                Exactly($"docker image inspect --format {{{{.Id}}}} {vault}"),
+                Exactly($"docker run --rm --network none -e SKIP_SETCAP=true -e SKIP_CHOWN=true {vault} version"),
+                Exactly("docker image inspect --format {{.Id}} postgres:15"),
+                "^" + Regex.Escape("docker volume ls --filter name=sandbox-lab-1- --format {{.Name}}\t"),
+                "^" + Regex.Escape("docker ps -a --filter name=sandbox-lab-1- --format {{.Names}}\t"),
+                // PostgreSQL: its image, then the template a first up on this daemon builds.
+                Exactly($"docker image inspect --format {ImageAndVolumes} postgres:15"),
+                Exactly($"docker volume ls --filter label=sandbox.template-key={PostgresTemplateVolume.PlannedKey} --format {{{{.Name}}}}"),
+                Exactly($"docker volume ls --filter label=sandbox.template-key={PostgresTemplateVolume.PlannedKey} --format {{{{.Name}}}}"),
+                Exactly($"docker rm -f -v {template}-build"),
+                Exactly($"docker volume rm -f {template}"),
+                Exactly($"docker volume create {templateLabels} {template}"),
+                Exactly($"docker run -d --name {template}-build --network none {templateLabels} --env-file {cache}/sandbox/docker-postgres-template/{PostgresTemplateVolume.PlannedKey}.<random>.env -v {template}:/var/lib/postgresql/data postgres:15 -c listen_addresses="),
+                Exactly($"docker logs {template}-build"),
+                Exactly($"docker stop -t 60 {template}-build"),
+                Exactly($"docker inspect --type container --format {{{{.State.ExitCode}}}} {template}-build"),
+                Exactly($"docker rm -v {template}-build"),
+                Exactly($"docker volume create {templateLabels} {template}-ready"),
+                // The sandbox's own PostgreSQL.
+                "^docker volume create " + Labels + "sandbox-lab-1-postgres-data$",
+                "^docker run -d --name sandbox-lab-1-postgres --network host " + Labels + ".* -v " + Regex.Escape(template + ":/sandbox/postgres-template:ro") + " .*postgres:15 -c listen_addresses=127.0.0.1 -c port=[0-9]+$",
+                // The sandbox's own Vault.
+                Exactly("docker inspect --type container --format {{.Id}} sandbox-lab-1-vault"),
+                Exactly($"docker image inspect --format {ImageAndVolumes} {vault}"),
+                "^docker volume create " + Labels + "sandbox-lab-1-vault-data$",
+                "^docker volume create " + Labels + "sandbox-lab-1-vault-vault-logs$",
+                "^docker run -d --name sandbox-lab-1-vault --network host .* " + Regex.Escape(vault) + " server -config=/sandbox/vault.hcl$",
+                Exactly("docker inspect --type container --format {{.State.Running}} sandbox-lab-1-vault"),
+            ];
+
+            Assert.Multiple(() =>
+            {
+                for (var i = 0; i < Math.Min(argv.Count, expected.Length); i++)
+                {
+                    Assert.That(argv[i], Does.Match(expected[i]), $"command {i}");
+                }
+
+                Assert.That(argv, Has.Count.EqualTo(expected.Length), string.Join('\n', argv));
+                Assert.That(File.Exists(started), Is.False, "no docker process was started");
+                Assert.That(Directory.Exists(cache), Is.False, "no lock, env file or remembered answer was written");
+                Assert.That(Directory.Exists(Path.Combine(_root, "home", ".sandbox")), Is.False, "no sandbox state");
+                Assert.That(plan.Files, Is.EquivalentTo(new[] { "postgres.env", "postgres-start.sh", "vault.hcl" }), "every file is in the plan folder");
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", savedCache);
+        }
     }
 
     [Test]

@@ -39,6 +39,9 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// <summary>The PostgreSQL image's initialisation settings (no secret): part of every env file and of the template's key.</summary>
     internal const string PostgresTemplateSettings = "POSTGRES_USER=postgres\nPOSTGRES_INITDB_ARGS=--auth-host=scram-sha-256\nPOSTGRES_HOST_AUTH_METHOD=scram-sha-256\n";
 
+    /// <summary>What a plan shows for an image's ID, which only <c>docker image inspect</c> can tell.</summary>
+    internal const string PlannedImageId = "<image-id>";
+
     private const string Caller = "sandbox-docker-runtime";
     private const string ConfigPath = "/sandbox/vault.hcl";
     private const string PostgresDataPath = "/var/lib/postgresql/data";
@@ -82,7 +85,46 @@ internal sealed class DockerRuntime : ISandboxRuntime
         }
 
         var guard = _guard ?? new SandboxGuard(Denylist.BuiltIn, GuardAuditLog.InMemory());
-        var version = await TryAsync(guard, docker, ["version", "--format", "{{.Server.APIVersion}}"], cancellationToken).ConfigureAwait(false);
+        return await PreflightWithAsync((a, ct) => TryAsync(guard, docker, a, ct), guard, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>up --plan</c>: records the docker calls of <see cref="PreflightAsync"/>, in its order, through its
+    /// own code, as a first <c>up</c> on a healthy daemon that holds both images makes them: the daemon's
+    /// API, its host networking, each image's ID, the Vault image's <c>version</c> question (a real run
+    /// skips it when the answer for that image ID is remembered), the leftovers of this name. Nothing runs;
+    /// each call is judged by the guard and gets the answer of such a daemon (an image ID is
+    /// <see cref="PlannedImageId"/>, which no answer is remembered for), so no cache is read or written.
+    /// </summary>
+    /// <param name="run">The planned run (its <see cref="SandboxRun.Plan"/> is set).</param>
+    /// <param name="cancellationToken">Cancels the plan.</param>
+    internal async Task PlanPreflightAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var plan = run.Plan ?? throw new InvalidOperationException("PlanPreflightAsync plans; this run is not a plan.");
+        _ = await PreflightWithAsync(
+            (args, _) =>
+            {
+                Record(run, plan, args);
+                (int, string, string) answer = args switch
+                {
+                    ["version", ..] => (0, MinimumApiVersion, string.Empty),
+                    ["image", "inspect", ..] => (0, PlannedImageId, string.Empty),
+                    _ => (0, string.Empty, string.Empty),
+                };
+                return Task.FromResult(answer);
+            },
+            run.Guard,
+            run.Options with { Name = run.Paths.Name },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Preflight's checks, each docker call made through <paramref name="docker"/>.</summary>
+    private static async Task<RuntimePreflight> PreflightWithAsync(VaultImageProbe.DockerCall docker, SandboxGuard guard, SandboxOptions options, CancellationToken cancellationToken)
+    {
+        var found = new List<string>();
+        var problems = new List<PreflightProblem>();
+        var version = await docker(["version", "--format", "{{.Server.APIVersion}}"], cancellationToken).ConfigureAwait(false);
         if (version.Error.Contains("is too new", StringComparison.OrdinalIgnoreCase))
         {
             // The CLI was pinned (DOCKER_API_VERSION) to an API the daemon does not speak.
@@ -104,14 +146,14 @@ internal sealed class DockerRuntime : ISandboxRuntime
         }
 
         found.Add($"Docker daemon: API {api}");
-        problems.AddRange(await HostNetworkProblemsAsync(guard, docker, cancellationToken).ConfigureAwait(false));
+        problems.AddRange(await HostNetworkProblemsAsync(docker, cancellationToken).ConfigureAwait(false));
         foreach (var image in new[] { VaultImageFor(options), PostgresImageFor(options) })
         {
-            var inspect = await TryAsync(guard, docker, ["image", "inspect", "--format", "{{.Id}}", image], cancellationToken).ConfigureAwait(false);
+            var inspect = await docker(["image", "inspect", "--format", "{{.Id}}", image], cancellationToken).ConfigureAwait(false);
             if (inspect.Code == 0 && image == VaultImageFor(options))
             {
                 // What the image's binary says it is decides the kind and the storage layout, never its name.
-                var answer = await VaultImageProbe.AskAsync((a, ct) => TryAsync(guard, docker, a, ct), guard, image, inspect.Output.Trim(), cancellationToken).ConfigureAwait(false);
+                var answer = await VaultImageProbe.AskAsync(docker, guard, image, inspect.Output.Trim(), cancellationToken).ConfigureAwait(false);
                 if (answer.Kind == VaultKind.Unknown)
                 {
                     problems.Add(NotAVault(image, answer));
@@ -136,7 +178,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
 
         if (options.Name is { } name)
         {
-            problems.AddRange(await LeftoverProblemsAsync(guard, docker, name, cancellationToken).ConfigureAwait(false));
+            problems.AddRange(await LeftoverProblemsAsync(docker, name, cancellationToken).ConfigureAwait(false));
         }
 
         return new RuntimePreflight(RuntimeKind.Docker, found, problems);
@@ -170,25 +212,30 @@ internal sealed class DockerRuntime : ISandboxRuntime
             }
 
             var image = PostgresImageFor(run.Options);
-            // One inspect: the image ID (the template's key) and the VOLUMEs it declares. A plan runs nothing.
-            var (imageId, declared) = run.Plan is null
-                ? await InspectImageAsync(run, image, cancellationToken).ConfigureAwait(false)
-                : ("<image-id>", PostgresDataPath);
-            var template = PostgresTemplateVolume.VolumeName(run.Plan is null ? PostgresTemplateVolume.Key(imageId, PostgresTemplateSettings) : "<key>");
-            var mounts = VolumesFor(run, container, PostgresDataPath, declared);
+            // One inspect: the image ID (the template's key) and the VOLUMEs it declares. A plan records it and
+            // cannot read the ID, so it shows the key as a placeholder and the official image's one VOLUME.
+            var inspected = await InspectImageAsync(run, image, cancellationToken).ConfigureAwait(false);
+            var key = run.Plan is null ? PostgresTemplateVolume.Key(inspected.Id, PostgresTemplateSettings) : PostgresTemplateVolume.PlannedKey;
+            var template = PostgresTemplateVolume.VolumeName(key);
+            var mounts = VolumesFor(run, container, PostgresDataPath, run.Plan is null ? inspected.Volumes : PostgresDataPath);
             run.State.ContainerIds.Add(container);
             run.State.PostgresPort = port;
             run.State.PostgresHost = "127.0.0.1";
             run.State.PostgresSuperuser = "postgres";
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
 
-            if (run.Plan is null)
+            if (run.Plan is { } plan)
+            {
+                // What a first up on this daemon runs to build the template (no lock, no env file: nothing runs).
+                PostgresTemplateVolume.Plan(args => Record(run, plan, args), image, key);
+            }
+            else
             {
                 var throwaway = run.NewSecret();
                 await PostgresTemplateVolume.EnsureAsync(
                     (a, ct) => TryAsync(run.Guard, FindDocker()!, a, ct),
                     image,
-                    PostgresTemplateVolume.Key(imageId, PostgresTemplateSettings),
+                    key,
                     PostgresEnvironment(throwaway, 5432),
                     cancellationToken).ConfigureAwait(false);
             }
@@ -244,7 +291,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
         var container = ContainerName(run, "vault");
         var exists = await ExistsAsync(run, container, cancellationToken).ConfigureAwait(false);
         // A new container needs the image's ID (what its binary said is kept per ID) and its VOLUMEs: one inspect for both.
-        var inspected = exists || run.Plan is not null ? default : await InspectImageAsync(run, image, cancellationToken).ConfigureAwait(false);
+        var inspected = exists ? default : await InspectImageAsync(run, image, cancellationToken).ConfigureAwait(false);
         var kind = await KindOfAsync(run, image, inspected.Id, cancellationToken).ConfigureAwait(false);
         run.State.VaultKind = VaultFlavor.KindNameOf(kind);
         run.State.VaultSource = image;
@@ -276,6 +323,12 @@ internal sealed class DockerRuntime : ISandboxRuntime
         }
 
         var what = new VaultFlavor(kind, run.State.VaultVersion, image).Describe();
+        if (run.Plan is not null)
+        {
+            // A real wait inspects the container before each health probe until Vault answers; a plan, which waits for nothing, shows the first.
+            _ = await IsVaultRunningAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+
         Vault.Models.SealStatus status;
         try
         {
@@ -484,32 +537,43 @@ internal sealed class DockerRuntime : ISandboxRuntime
 
     private async Task<bool> ExistsAsync(SandboxRun run, string container, CancellationToken cancellationToken)
     {
-        if (run.Plan is not null)
+        string[] args = ["inspect", "--type", "container", "--format", "{{.Id}}", container];
+        if (run.Plan is { } plan)
         {
+            // A plan is of a new sandbox: its containers do not exist yet.
+            Record(run, plan, args);
             return false;
         }
 
-        var result = await TryAsync(run.Guard, FindDocker()!, ["inspect", "--type", "container", "--format", "{{.Id}}", container], cancellationToken).ConfigureAwait(false);
+        var result = await TryAsync(run.Guard, FindDocker()!, args, cancellationToken).ConfigureAwait(false);
         return result.Code == 0;
     }
 
     private async Task<bool> IsRunningAsync(SandboxRun run, string container, CancellationToken cancellationToken)
     {
+        string[] args = ["inspect", "--type", "container", "--format", "{{.State.Running}}", container];
+        if (run.Plan is { } plan)
+        {
+            Record(run, plan, args);
+            return true;
+        }
+
         if (FindDocker() is not { } docker)
         {
             return false;
         }
 
-        var result = await TryAsync(run.Guard, docker, ["inspect", "--type", "container", "--format", "{{.State.Running}}", container], cancellationToken).ConfigureAwait(false);
+        var result = await TryAsync(run.Guard, docker, args, cancellationToken).ConfigureAwait(false);
         return result.Code == 0 && result.Output.Trim() == "true";
     }
 
     /// <summary>
     /// The kind of Vault an image holds: what its binary said before (the state file keeps it per image),
-    /// else what it says now (<see cref="VaultImageProbe"/>). A plan runs nothing, so it cannot ask: it
-    /// records the question, and its preview of the mounts follows the official repository the reference
-    /// names (openbao/openbao: /openbao/file; otherwise hashicorp/vault's /vault/file). That guess shapes
-    /// only the plan's preview; it is never reported as the kind, and a real run asks the image.
+    /// else what it says now (<see cref="VaultImageProbe"/>; preflight asked it in this process, so a real
+    /// <c>up</c> finds the answer remembered by image ID). A plan runs nothing, so it cannot ask: the question
+    /// is among preflight's planned commands, and its preview of the mounts follows the official repository
+    /// the reference names (openbao/openbao: /openbao/file; otherwise hashicorp/vault's /vault/file). That
+    /// guess shapes only the plan's preview; it is never reported as the kind, and a real run asks the image.
     /// </summary>
     private async Task<VaultKind> KindOfAsync(SandboxRun run, string image, string? imageId, CancellationToken cancellationToken)
     {
@@ -520,7 +584,6 @@ internal sealed class DockerRuntime : ISandboxRuntime
 
         if (run.Plan is not null)
         {
-            await DockerAsync(run, VaultImageProbe.Arguments(image), cancellationToken).ConfigureAwait(false);
             return image.Contains("openbao/", StringComparison.OrdinalIgnoreCase) ? VaultKind.OpenBao : VaultKind.Unknown;
         }
 
@@ -592,10 +655,20 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// (hashicorp/vault: /vault/logs; openbao: /openbao/logs), so that nothing of a sandbox lives in
     /// an anonymous volume that no label finds. Recorded in the state before anything is created.
     /// </summary>
-    /// <summary>The image's ID and the VOLUMEs it declares (space-separated), in one <c>docker image inspect</c>.</summary>
+    /// <summary>
+    /// The image's ID and the VOLUMEs it declares (space-separated), in one <c>docker image inspect</c>.
+    /// A plan records the call and gets <see cref="PlannedImageId"/> and no VOLUMEs (the caller previews the official image's).
+    /// </summary>
     private async Task<(string Id, string Volumes)> InspectImageAsync(SandboxRun run, string image, CancellationToken cancellationToken)
     {
-        var result = await TryAsync(run.Guard, FindDocker()!, ["image", "inspect", "--format", "{{.Id}}|{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image], cancellationToken).ConfigureAwait(false);
+        string[] args = ["image", "inspect", "--format", "{{.Id}}|{{range $path, $_ := .Config.Volumes}}{{$path}} {{end}}", image];
+        if (run.Plan is { } plan)
+        {
+            Record(run, plan, args);
+            return (PlannedImageId, string.Empty);
+        }
+
+        var result = await TryAsync(run.Guard, FindDocker()!, args, cancellationToken).ConfigureAwait(false);
         if (result.Code != 0)
         {
             throw SandboxRuntimeException.LaunchFailed($"the image {image}", $"'docker image inspect' exit code {result.Code}: {FirstLine(result.Error)}");
@@ -640,9 +713,9 @@ internal sealed class DockerRuntime : ISandboxRuntime
     /// them in a VM (its host networking reaches this machine only once switched on, Desktop 4.34+),
     /// and rootless Docker puts them in rootlesskit's network namespace.
     /// </summary>
-    private static async Task<List<PreflightProblem>> HostNetworkProblemsAsync(SandboxGuard guard, string docker, CancellationToken cancellationToken)
+    private static async Task<List<PreflightProblem>> HostNetworkProblemsAsync(VaultImageProbe.DockerCall docker, CancellationToken cancellationToken)
     {
-        var info = await TryAsync(guard, docker, ["info", "--format", "{{.OperatingSystem}}|{{json .SecurityOptions}}"], cancellationToken).ConfigureAwait(false);
+        var info = await docker(["info", "--format", "{{.OperatingSystem}}|{{json .SecurityOptions}}"], cancellationToken).ConfigureAwait(false);
         var problems = new List<PreflightProblem>();
         if (info.Code != 0)
         {
@@ -671,13 +744,13 @@ internal sealed class DockerRuntime : ISandboxRuntime
     }
 
     /// <summary>Containers or volumes with this sandbox's names already exist: a crashed run's (or another sandbox's) leftovers.</summary>
-    private static async Task<List<PreflightProblem>> LeftoverProblemsAsync(SandboxGuard guard, string docker, string name, CancellationToken cancellationToken)
+    private static async Task<List<PreflightProblem>> LeftoverProblemsAsync(VaultImageProbe.DockerCall docker, string name, CancellationToken cancellationToken)
     {
         const string Owner = "\t{{.Label \"sandbox.name\"}}\t{{.Label \"sandbox.home\"}}\t{{.Label \"sandbox.session\"}}";
         var problems = new List<PreflightProblem>();
         var prefix = $"sandbox-{name}-";
-        var volumes = await TryAsync(guard, docker, ["volume", "ls", "--filter", $"name={prefix}", "--format", "{{.Name}}" + Owner], cancellationToken).ConfigureAwait(false);
-        var containers = await TryAsync(guard, docker, ["ps", "-a", "--filter", $"name={prefix}", "--format", "{{.Names}}" + Owner], cancellationToken).ConfigureAwait(false);
+        var volumes = await docker(["volume", "ls", "--filter", $"name={prefix}", "--format", "{{.Name}}" + Owner], cancellationToken).ConfigureAwait(false);
+        var containers = await docker(["ps", "-a", "--filter", $"name={prefix}", "--format", "{{.Names}}" + Owner], cancellationToken).ConfigureAwait(false);
         foreach (var (kind, list) in new[] { ("volume", volumes), ("container", containers) })
         {
             foreach (var line in list.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -749,9 +822,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
     {
         if (run.Plan is { } plan)
         {
-            // Planning: the guard judges the command exactly as it would before a real run; nothing runs.
-            run.Guard.GuardCommand(Cli.Wrap(FindDocker() ?? "docker").WithArguments(args), Caller);
-            plan.AddCommand("docker", args);
+            Record(run, plan, args);
             return string.Empty;
         }
 
@@ -763,6 +834,13 @@ internal sealed class DockerRuntime : ISandboxRuntime
         }
 
         return result.Output;
+    }
+
+    /// <summary>Planning: the guard judges the command exactly as it would before a real run; it is recorded, and nothing runs.</summary>
+    private void Record(SandboxRun run, Plan.SandboxPlan plan, string[] args)
+    {
+        run.Guard.GuardCommand(Cli.Wrap(FindDocker() ?? "docker").WithArguments(args), Caller);
+        plan.AddCommand("docker", args);
     }
 
     private static async Task<(int Code, string Output, string Error)> TryAsync(SandboxGuard guard, string docker, string[] args, CancellationToken cancellationToken)

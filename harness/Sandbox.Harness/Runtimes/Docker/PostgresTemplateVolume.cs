@@ -116,6 +116,40 @@ internal static class PostgresTemplateVolume
     public static string LockFolder() => Path.Combine(Path.GetDirectoryName(PostgresTemplate.DefaultRoot())!, "docker-postgres-template");
 
     /// <summary>
+    /// What a plan shows for the template's key. The key hashes the PostgreSQL image's ID, which only
+    /// <c>docker image inspect</c> can tell, and a plan runs nothing.
+    /// </summary>
+    public const string PlannedKey = "<key-from-image-id>";
+
+    /// <summary>
+    /// Records, in order, the docker commands <see cref="EnsureAsync"/> runs when the template is not
+    /// there yet (a first <c>up</c> on this daemon): the check, the check again under the lock, the
+    /// removal of a crashed build's leftovers, the volume, the build container, one look at its logs
+    /// (a real build repeats it, with a <c>{{.State.Running}}</c> inspect between, until the server is
+    /// ready), its stop, exit code and removal, and the volume that says the template is complete.
+    /// Neither the lock nor the env file is made: the env file's name is shown with a placeholder
+    /// for its random part. Where the template exists, a real run stops after the first check.
+    /// </summary>
+    /// <param name="record">Records one docker command (after the guard judged it).</param>
+    /// <param name="image">The PostgreSQL image.</param>
+    /// <param name="key">The template's key (<see cref="PlannedKey"/> in a plan).</param>
+    public static void Plan(Action<string[]> record, string image, string key)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record(ListArguments(key));
+        record(ListArguments(key));
+        record(RemoveBuildArguments(key));
+        record(RemoveVolumeArguments(key));
+        record(CreateArguments(key, image, VolumeName(key)));
+        record(RunArguments(key, image, Path.Combine(LockFolder(), $"{key}.<random>.env")));
+        record(LogsArguments(key));
+        record(StopArguments(key));
+        record(ExitCodeArguments(key));
+        record(RemoveStoppedArguments(key));
+        record(CreateArguments(key, image, ReadyVolumeName(key)));
+    }
+
+    /// <summary>
     /// Makes sure the template of <paramref name="key"/> is complete, building it when not.
     /// </summary>
     /// <param name="docker">Runs one docker command: exit code, stdout, stderr.</param>
@@ -165,7 +199,7 @@ internal static class PostgresTemplateVolume
 
     private static async Task<bool> IsCompleteAsync(Func<string[], CancellationToken, Task<(int Code, string Output, string Error)>> docker, string key, CancellationToken cancellationToken)
     {
-        var listed = await docker(["volume", "ls", "--filter", $"label={KeyLabel}={key}", "--format", "{{.Name}}"], cancellationToken).ConfigureAwait(false);
+        var listed = await docker(ListArguments(key), cancellationToken).ConfigureAwait(false);
         var names = listed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return listed.Code == 0 && names.Contains(VolumeName(key)) && names.Contains(ReadyVolumeName(key));
     }
@@ -178,18 +212,17 @@ internal static class PostgresTemplateVolume
         string folder,
         CancellationToken cancellationToken)
     {
-        var container = BuildContainerName(key);
         var volume = VolumeName(key);
 
         // A crashed build's leftovers (under the lock nobody else builds this key; an incomplete template is never mounted).
-        await docker(["rm", "-f", "-v", container], cancellationToken).ConfigureAwait(false);
-        var removed = await docker(["volume", "rm", "-f", volume], cancellationToken).ConfigureAwait(false);
+        await docker(RemoveBuildArguments(key), cancellationToken).ConfigureAwait(false);
+        var removed = await docker(RemoveVolumeArguments(key), cancellationToken).ConfigureAwait(false);
         if (removed.Code != 0)
         {
             throw Failed(key, $"'docker volume rm -f {volume}' (an incomplete template) failed: {FirstLine(removed.Error)}; remove what uses it, then retry");
         }
 
-        await Must(docker, ["volume", "create", .. Labels(key, image), volume], key, cancellationToken).ConfigureAwait(false);
+        await Must(docker, CreateArguments(key, image, volume), key, cancellationToken).ConfigureAwait(false);
 
         // The env file carries a throwaway password (0600, deleted once docker read it).
         var envFile = Path.Combine(folder, $"{key}.{Guid.NewGuid():N}.env");
@@ -202,9 +235,7 @@ internal static class PostgresTemplateVolume
         try
         {
             await File.WriteAllTextAsync(envFile, environment, cancellationToken).ConfigureAwait(false);
-            // No network at all, and no TCP listener either (listen_addresses empty): nothing reaches the
-            // template's server while it runs; the image's entrypoint initialises as it would for any user.
-            await Must(docker, ["run", "-d", "--name", container, "--network", "none", .. Labels(key, image), "--env-file", envFile, "-v", $"{volume}:/var/lib/postgresql/data", image, "-c", "listen_addresses="], key, cancellationToken).ConfigureAwait(false);
+            await Must(docker, RunArguments(key, image, envFile), key, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -216,7 +247,7 @@ internal static class PostgresTemplateVolume
         var deadline = DateTime.UtcNow + BuildTimeout;
         while (true)
         {
-            var logs = await docker(["logs", container], cancellationToken).ConfigureAwait(false);
+            var logs = await docker(LogsArguments(key), cancellationToken).ConfigureAwait(false);
             var text = logs.Output + logs.Error;
             var complete = text.IndexOf(InitCompleteLine, StringComparison.Ordinal);
             if (complete >= 0 && text.IndexOf(ReadyLine, complete, StringComparison.Ordinal) >= 0)
@@ -224,29 +255,53 @@ internal static class PostgresTemplateVolume
                 break;
             }
 
-            var running = await docker(["inspect", "--type", "container", "--format", "{{.State.Running}}", container], cancellationToken).ConfigureAwait(false);
+            var running = await docker(RunningArguments(key), cancellationToken).ConfigureAwait(false);
             if (running.Output.Trim() != "true" || DateTime.UtcNow > deadline)
             {
                 var tail = string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(5));
-                await docker(["rm", "-f", "-v", container], CancellationToken.None).ConfigureAwait(false);
+                await docker(RemoveBuildArguments(key), CancellationToken.None).ConfigureAwait(false);
                 throw Failed(key, $"the image's entrypoint did not initialise a cluster{(running.Output.Trim() == "true" ? $" within {BuildTimeout.TotalSeconds:0} s" : " (its container exited)")}; its last lines: {tail}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
         }
 
-        // STOPSIGNAL SIGINT (the image's): fast shutdown, a clean checkpoint; exit code 0.
-        await Must(docker, ["stop", "-t", "60", container], key, cancellationToken).ConfigureAwait(false);
-        var exit = await docker(["inspect", "--type", "container", "--format", "{{.State.ExitCode}}", container], cancellationToken).ConfigureAwait(false);
-        await docker(["rm", "-v", container], cancellationToken).ConfigureAwait(false);
+        await Must(docker, StopArguments(key), key, cancellationToken).ConfigureAwait(false);
+        var exit = await docker(ExitCodeArguments(key), cancellationToken).ConfigureAwait(false);
+        await docker(RemoveStoppedArguments(key), cancellationToken).ConfigureAwait(false);
         if (exit.Output.Trim() != "0")
         {
             throw Failed(key, $"the template's server did not shut down cleanly (exit code {exit.Output.Trim()})");
         }
 
         // Last: the template is complete.
-        await Must(docker, ["volume", "create", .. Labels(key, image), ReadyVolumeName(key)], key, cancellationToken).ConfigureAwait(false);
+        await Must(docker, CreateArguments(key, image, ReadyVolumeName(key)), key, cancellationToken).ConfigureAwait(false);
     }
+
+    // The build's docker calls, one place for the build and its plan.
+    private static string[] ListArguments(string key) => ["volume", "ls", "--filter", $"label={KeyLabel}={key}", "--format", "{{.Name}}"];
+
+    private static string[] RemoveBuildArguments(string key) => ["rm", "-f", "-v", BuildContainerName(key)];
+
+    private static string[] RemoveVolumeArguments(string key) => ["volume", "rm", "-f", VolumeName(key)];
+
+    private static string[] CreateArguments(string key, string image, string volume) => ["volume", "create", .. Labels(key, image), volume];
+
+    // No network at all, and no TCP listener either (listen_addresses empty): nothing reaches the
+    // template's server while it runs; the image's entrypoint initialises as it would for any user.
+    private static string[] RunArguments(string key, string image, string envFile) =>
+        ["run", "-d", "--name", BuildContainerName(key), "--network", "none", .. Labels(key, image), "--env-file", envFile, "-v", $"{VolumeName(key)}:/var/lib/postgresql/data", image, "-c", "listen_addresses="];
+
+    private static string[] LogsArguments(string key) => ["logs", BuildContainerName(key)];
+
+    private static string[] RunningArguments(string key) => ["inspect", "--type", "container", "--format", "{{.State.Running}}", BuildContainerName(key)];
+
+    // STOPSIGNAL SIGINT (the image's): fast shutdown, a clean checkpoint; exit code 0.
+    private static string[] StopArguments(string key) => ["stop", "-t", "60", BuildContainerName(key)];
+
+    private static string[] ExitCodeArguments(string key) => ["inspect", "--type", "container", "--format", "{{.State.ExitCode}}", BuildContainerName(key)];
+
+    private static string[] RemoveStoppedArguments(string key) => ["rm", "-v", BuildContainerName(key)];
 
     private static async Task Must(Func<string[], CancellationToken, Task<(int Code, string Output, string Error)>> docker, string[] args, string key, CancellationToken cancellationToken)
     {
