@@ -65,7 +65,10 @@ internal static partial class RehearsalChangeLoader
             foreach (var change in request.Changes)
             {
                 var full = Path.GetFullPath(change);
-                guard.EnsureFileAllowed(full, "sandbox rehearse: --change");
+
+                // Judged as given, not as the collapsed full path: the guard walks 'link/../x' where the
+                // kernel goes as well as where .NET's text collapse goes, and refuses if either is denied.
+                guard.EnsureFileAllowed(change, "sandbox rehearse: --change");
                 if (Directory.Exists(full))
                 {
                     var files = Directory.GetFiles(full, "*.hcl").Order(StringComparer.Ordinal).ToArray();

@@ -3,6 +3,9 @@ using CliWrap;
 using CliWrap.Buffered;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
+using Sandbox.Harness.Guard.Internal;
+using Sandbox.Harness.Runtimes.Process;
+using Sandbox.Tests.Shared;
 
 namespace Sandbox.Harness.Tests.Guard;
 
@@ -47,6 +50,11 @@ public sealed class ChildEnvironmentTests
         ["SANDBOX_TEST_SECRET"] = "hostile-secret",
     };
 
+    /// <summary>Where the PostgreSQL stand-ins are told their cluster is (never created: the stand-ins only sleep).</summary>
+    private const string PgData = "/tmp/sbx-run/pg/data";
+
+    private const string PgLog = "/tmp/sbx-run/pg/postgres.log";
+
     private readonly Dictionary<string, string?> _saved = [];
     private string _bin = null!;
 
@@ -69,12 +77,16 @@ public sealed class ChildEnvironmentTests
         Environment.SetEnvironmentVariable("DOCKER_HOST", null);
         Environment.SetEnvironmentVariable(Denylist.EnvironmentVariable, null);
 
+        // Readable and executable by everyone: runuser starts the PostgreSQL stand-ins as the postgres account.
+        const UnixFileMode Shared = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
         _bin = Directory.CreateTempSubdirectory("guard-env-").FullName;
-        foreach (var tool in new[] { "docker", "k3d", "kubectl", "helm", "postgres", "initdb", "pg_ctl", "psql", "vault", "bao", "dotnet", "curl" })
+        File.SetUnixFileMode(_bin, Shared);
+        foreach (var tool in new[] { "docker", "k3d", "kubectl", "helm", "postgres", "initdb", "pg_ctl", "psql", "vault", "bao", "dotnet", "curl", "chown", "kill" })
         {
             var script = Path.Combine(_bin, tool);
             File.WriteAllText(script, "#!/bin/sh\nexec sleep 30\n");
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(script, Shared);
         }
     }
 
@@ -98,6 +110,13 @@ public sealed class ChildEnvironmentTests
         yield return Tool("postgres", "-D /tmp/sbx-run/pg", vault: false, kube: false, docker: false, denylist: false);
         yield return Tool("initdb", "-D /tmp/sbx-run/pg", vault: false, kube: false, docker: false, denylist: false);
         yield return Tool("psql", "--host=/tmp/sbx-run -p 54321", vault: false, kube: false, docker: false, denylist: false);
+
+        // As the process runtime starts them (PostgresServer.RunAsync, ChownAsync; ProcessTable.SignalAsync).
+        yield return Tool("pg_ctl", string.Join(' ', PostgresServer.StartArguments(PgData, PgLog, PostgresServer.DefaultReadyTimeout)), vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("pg_ctl", $"stop -D {PgData} -m immediate -w -t 10", vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("postgres", string.Join(' ', PostgresServer.SetPasswordArguments(PgData)), vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("chown", "-R postgres:postgres /tmp/sbx-run/pg", vault: false, kube: false, docker: false, denylist: false);
+        yield return Tool("kill", "-s TERM 4242", vault: false, kube: false, docker: false, denylist: false);
         yield return Tool("vault", "server -config /tmp/sbx-run/vault.hcl", vault: true, kube: false, docker: false, denylist: false);
         yield return Tool("bao", "server -config /tmp/sbx-run/vault.hcl", vault: true, kube: false, docker: false, denylist: false);
         yield return Tool("dotnet", "/opt/sandbox/Sandbox.VaultDouble.dll server -config /tmp/sbx-run/vault.hcl", vault: true, kube: false, docker: false, denylist: true);
@@ -133,6 +152,7 @@ public sealed class ChildEnvironmentTests
             Assert.That(environment.ContainsKey("KUBECONFIG"), Is.EqualTo(kube), "KUBECONFIG is pinned for the kube tools and absent elsewhere");
             Assert.That(environment.ContainsKey("DOCKER_CONFIG"), Is.EqualTo(docker), "DOCKER_CONFIG is pinned for the docker tools and absent elsewhere");
             Assert.That(environment.ContainsKey(Denylist.EnvironmentVariable), Is.EqualTo(denylist), "SANDBOX_DENYLIST goes to the children that run a guard");
+            Assert.That(environment.Keys.Where(k => !IsAllowed(tool, arguments, k)), Is.Empty, $"variables outside {tool}'s allow-list");
         });
 
         if (kube)
@@ -151,6 +171,71 @@ public sealed class ChildEnvironmentTests
             Assert.That(handed.Addresses, Does.Contain("127.0.0.2"), "the child's guard gets this guard's entries (the canary included)");
             Assert.That(handed.Allow, Does.Contain("build-cache.internal"));
         }
+    }
+
+    public static IEnumerable<TestCaseData> RunuserTools()
+    {
+        yield return new TestCaseData("pg_ctl", PostgresServer.StartArguments(PgData, PgLog, PostgresServer.DefaultReadyTimeout)).SetArgDisplayNames("pg_ctl start");
+        yield return new TestCaseData("pg_ctl", new[] { "stop", "-D", PgData, "-m", "fast", "-w", "-t", "30" }).SetArgDisplayNames("pg_ctl stop");
+        yield return new TestCaseData("postgres", PostgresServer.SetPasswordArguments(PgData)).SetArgDisplayNames("postgres --single");
+        yield return new TestCaseData("initdb", PostgresServer.InitDbArguments(PgData, "postgres", "/tmp/sbx-run/pg/template-build/throwaway.password")).SetArgDisplayNames("initdb");
+    }
+
+    /// <summary>
+    /// As root the process runtime starts PostgreSQL's programs as <c>runuser -u postgres -- PROGRAM ARGS</c>
+    /// (PostgresServer.RunAsync). runuser keeps the environment it is given and sets only HOME, USER and
+    /// LOGNAME (util-linux su-common.c, modify_environment: no --login, no --preserve-environment), so
+    /// the program gets the guard's allow-list for PROGRAM, not for runuser, and no CI credential.
+    /// </summary>
+    [TestCaseSource(nameof(RunuserTools))]
+    [CancelAfter(30000)]
+    public async Task RealChild_ThroughRunuser_GetsOnlyWhatItsToolNeeds(string tool, string[] arguments, CancellationToken cancellationToken)
+    {
+        Requires.That(
+            Environment.UserName == "root" && File.Exists("/usr/sbin/runuser") && Directory.Exists("/var/lib/postgresql"),
+            "root, runuser and the postgres account (the process runtime runs PostgreSQL's programs through runuser only as root)",
+            "run the tests as root on a machine with util-linux and PostgreSQL installed (apt-get install -y util-linux postgresql)");
+        var guard = TestDenylists.Guard();
+        var command = guard.GuardCommand(
+            Cli.Wrap("runuser").WithArguments(["-u", "postgres", "--", Path.Combine(_bin, tool), .. arguments]).WithValidation(CommandResultValidation.None),
+            "env-test");
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var task = command.ExecuteAsync(cts.Token);
+        Dictionary<string, string> environment;
+        int child;
+        try
+        {
+            // runuser forks the program and waits for it (to close the PAM session): read the child's environment.
+            child = await ChildRunningAsync(task.ProcessId, "sleep", cancellationToken);
+            environment = ReadEnviron(child);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            try
+            {
+                await task;
+            }
+            catch (OperationCanceledException)
+            {
+                // The stand-in was stopped on purpose.
+            }
+        }
+
+        KillIfRunning(child);
+        Assert.Multiple(() =>
+        {
+            Assert.That(environment.GetValueOrDefault("USER"), Is.EqualTo("postgres"), "the stand-in ran as postgres, through runuser");
+            foreach (var name in Hostile.Keys)
+            {
+                Assert.That(environment.ContainsKey(name), Is.False, $"{name} reached {tool} through runuser");
+            }
+
+            Assert.That(environment.Values, Has.None.Contains("hostile"), $"a hostile value reached {tool}");
+            Assert.That(environment.Keys, Has.None.StartWith("VAULT_").And.None.StartWith("PG").And.None.EqualTo(Denylist.EnvironmentVariable), "no Vault licence, no libpq default, no denylist");
+            Assert.That(environment.Keys.Where(k => !ChildTools.Postgres.Allows(k) && k is not ("HOME" or "PWD")), Is.Empty, $"variables outside {tool}'s allow-list");
+        });
     }
 
     [Test]
@@ -234,6 +319,62 @@ public sealed class ChildEnvironmentTests
         var ex = Assert.Throws<GuardBlockedException>(() => guard.GuardCommand(Cli.Wrap(program).WithArguments(arguments), "test"))!;
 
         Assert.That(ex.Decision.Rule, Is.EqualTo(GuardRules.ShellCommand));
+    }
+
+    /// <summary>
+    /// True when <paramref name="variable"/> is one the guard lets <paramref name="tool"/> have: its
+    /// allow-list, the variables the guard sets itself, and PWD, which the stand-in's shell exports.
+    /// </summary>
+    private static bool IsAllowed(string tool, string arguments, string variable) =>
+        ChildTools.For(tool, arguments.Split(' ')).Allows(variable)
+        || variable is "HOME" or "KUBECONFIG" or "DOCKER_CONFIG" or "PWD"
+        || variable == Denylist.EnvironmentVariable;
+
+    /// <summary>Waits until a child of <paramref name="parent"/> runs <paramref name="program"/>; returns its pid.</summary>
+    private static async Task<int> ChildRunningAsync(int parent, string program, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after the last ')'.
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    if (fields[1] == parent.ToString(CultureInfo.InvariantCulture) && File.ReadAllText(Path.Combine(dir, "cmdline")).StartsWith(program + "\0", StringComparison.Ordinal))
+                    {
+                        return pid;
+                    }
+                }
+                catch (IOException)
+                {
+                    // The process ended meanwhile.
+                }
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        Assert.Fail($"no child of process {parent} became '{program}' within 10 s");
+        return 0;
+    }
+
+    private static void KillIfRunning(int pid)
+    {
+        try
+        {
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // Already gone.
+        }
     }
 
     private static async Task<Dictionary<string, string>> EnvironmentOfAsync(Command command, CancellationToken cancellationToken)

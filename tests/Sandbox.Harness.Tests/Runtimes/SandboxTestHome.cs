@@ -8,12 +8,13 @@ namespace Sandbox.Harness.Tests.Runtimes;
 /// <summary>A temporary sandbox home with its own manager; disposing removes every sandbox in it and the folder.</summary>
 internal sealed class SandboxTestHome : IAsyncDisposable
 {
-    public SandboxTestHome()
+    /// <summary>A home whose manager's guard has <paramref name="denylist"/> (the built-in one when null), as the CLI's --denylist gives it.</summary>
+    public SandboxTestHome(Denylist? denylist = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "sandbox-rt-tests-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Folder);
         Audit = GuardAuditLog.InMemory();
-        Guard = new SandboxGuard(Denylist.BuiltIn, Audit);
+        Guard = new SandboxGuard(denylist ?? Denylist.BuiltIn, Audit);
         Manager = new SandboxManager(Guard, Folder);
     }
 

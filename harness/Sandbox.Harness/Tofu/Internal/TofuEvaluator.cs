@@ -143,6 +143,14 @@ internal sealed partial class TofuEvaluator
         }
 
         auto.AddRange(Directory.GetFiles(source.Dir, "*.auto.tfvars").Order(StringComparer.Ordinal));
+
+        // A -var-file is judged as given too: the guard walks 'link/../x' where the kernel goes, which
+        // the collapsed full path below no longer shows.
+        foreach (var varFile in varFiles)
+        {
+            _guard.EnsureFileAllowed(varFile, _caller);
+        }
+
         foreach (var file in auto.Concat(varFiles.Select(Path.GetFullPath)))
         {
             if (!FileExists(file))
