@@ -10,7 +10,11 @@ namespace Sandbox.Harness.Runtimes;
 /// </summary>
 internal static partial class SandboxName
 {
-    /// <summary>The longest name accepted (k3d adds prefixes and suffixes to cluster names).</summary>
+    /// <summary>
+    /// The longest name accepted. The k3d runtime names its cluster after the sandbox, and k3d refuses
+    /// cluster names over 32 characters (k3d v5 <c>pkg/types/defaults.go</c> DefaultClusterNameMaxLength,
+    /// checked by <c>pkg/client/clusterName.go</c> CheckName); 30 leaves that limit unreached.
+    /// </summary>
     public const int MaxLength = 30;
 
     /// <summary>The prefix of generated names.</summary>

@@ -328,8 +328,10 @@ public sealed partial class K3dRuntimeFakeToolsTests
             n=$(( $(cat "$calls/count" 2>/dev/null || echo 0) + 1 ))
             echo "$n" > "$calls/count"
             argv="{{{tool}}} $*"
+            # JSON-escaped: a kubectl -o jsonpath template holds quotes and backslashes.
+            json="${argv//\\/\\\\}"; json="${json//\"/\\\"}"
             printf '{"argv":"%s","env":{"KUBECONFIG":"%s","VAULT_ADDR":"%s","VAULT_TOKEN":"%s","HELM_CONFIG_HOME":"%s"}}\n' \
-              "$argv" "${KUBECONFIG:-}" "${VAULT_ADDR:-}" "${VAULT_TOKEN:-}" "${HELM_CONFIG_HOME:-}" >> "$calls/calls.jsonl"
+              "$json" "${KUBECONFIG:-}" "${VAULT_ADDR:-}" "${VAULT_TOKEN:-}" "${HELM_CONFIG_HOME:-}" >> "$calls/calls.jsonl"
             case "$argv" in
               *" -f -"*) cat > "$calls/stdin-$n" ;;
             esac
@@ -354,17 +356,73 @@ public sealed partial class K3dRuntimeFakeToolsTests
                 # 'proxy', which needs the load balancer; with disableLoadbalancer it refuses to create.
                 config="${argv#k3d cluster create --config }"; config="${config%% *}"
                 echo "$config" > "$calls/cluster-config"
+                # k3d v5.9.0 pkg/config/validate.go ValidateClusterConfig -> pkg/client/clusterName.go CheckName:
+                # the name must be an RFC 1123 host name of at most types.DefaultClusterNameMaxLength (32,
+                # pkg/types/defaults.go) characters; cmd/cluster/clusterCreate.go exits fatally otherwise.
+                name=$(awk '/^metadata:/{m=1;next} /^[a-z]/{m=0} m && $1=="name:"{print $2; exit}' "$config")
+                if ! [[ "$name" =~ ^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$ ]]; then
+                  echo "FATA[0000] Failed Cluster Configuration Validation: provided cluster name '$name' does not match requirements: Invalid cluster name. name $name is not a valid hostname as per RFC 1123" >&2
+                  exit 1
+                fi
+                if [ "${#name}" -gt 32 ]; then
+                  echo "FATA[0000] Failed Cluster Configuration Validation: provided cluster name '$name' does not match requirements: Cluster name must be <= 32 characters, but has ${#name}" >&2
+                  exit 1
+                fi
                 if grep -q 'disableLoadbalancer: true' "$config" && awk '/^ports:/{p=1;next} /^[a-z]/{p=0} p' "$config" | grep -E 'nodeFilters: \[(server|agent|loadbalancer):[0-9*]+\]' >/dev/null; then
                   echo "FATA[0000] port-mapping of type 'proxy' specified, but loadbalancer is disabled" >&2
                   exit 1
                 fi ;;
               "k3d kubeconfig get"*) printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: fake-k3d-cluster\n' ;;
+              "helm "*" repo add "*)
+                # helm v3 cmd/helm/repo_add.go: 'repo add NAME URL' records the repository in
+                # $HELM_CONFIG_HOME/repositories.yaml (helmpath.ConfigPath), where 'upgrade' looks it up.
+                prev=""; name=""
+                for a in "$@"; do [ "$prev" = "add" ] && name="$a"; prev="$a"; done
+                mkdir -p "$HELM_CONFIG_HOME" && echo "- name: $name" >> "$HELM_CONFIG_HOME/repositories.yaml" ;;
+              "helm "*" upgrade --install "*)
+                # helm v3 cmd/helm/upgrade.go with --install and no release yet runs runInstall
+                # (cmd/helm/install.go): the chart is located first (pkg/action/install.go
+                # ChartPathOptions.LocateChart), then the values merged (pkg/cli/values/options.go
+                # MergeValues: --values files, then --set-string); the first error is printed as
+                # "Error: ..." on stderr with exit code 1.
+                prev=""; release=""; chart=""; values=(); strings=()
+                for a in "$@"; do
+                  case "$prev" in
+                    --install) release="$a" ;;
+                    --values|-f) values+=("$a") ;;
+                    --set-string) strings+=("$a") ;;
+                    *) [ -n "$release" ] && [ -z "$chart" ] && [ "$prev" = "$release" ] && chart="$a" ;;
+                  esac
+                  prev="$a"
+                done
+                if [ -z "$chart" ] || [ "${chart#-}" != "$chart" ]; then echo 'Error: "helm upgrade" requires 2 arguments' >&2; exit 1; fi
+                if [ ! -e "$chart" ]; then
+                  # LocateChart: a path that does not exist (absolute, or starting with '.') is an error;
+                  # REPO/CHART needs REPO in repositories.yaml (pkg/downloader/chart_downloader.go: "repo %s not found").
+                  if [ "${chart#/}" != "$chart" ] || [ "${chart#.}" != "$chart" ]; then echo "Error: path \"$chart\" not found" >&2; exit 1; fi
+                  repo="${chart%%/*}"
+                  if ! grep -qx -- "- name: $repo" "$HELM_CONFIG_HOME/repositories.yaml" 2>/dev/null; then echo "Error: repo $repo not found" >&2; exit 1; fi
+                fi
+                for f in "${values[@]}"; do
+                  # MergeValues reads each --values file (os.ReadFile).
+                  if [ ! -r "$f" ]; then echo "Error: open $f: no such file or directory" >&2; exit 1; fi
+                done
+                for kv in "${strings[@]}"; do
+                  # pkg/strvals ParseIntoString: each item is key=value; the parser reads a dotted key
+                  # segment by segment, so a missing '=' is reported for the last segment (parser.key).
+                  if [ "${kv#*=}" = "$kv" ]; then echo "Error: failed parsing --set-string data: key \"${kv##*[.,]}\" has no value" >&2; exit 1; fi
+                done
+                echo "Release \"$release\" does not exist. Installing it now." ;;
               *" get pod "*"-o json")
                 # vault-helm 0.34.1 (upstream README): after 'helm upgrade --install' the pod is Pending
                 # while its PVC binds and the image is pulled; only then Running.
                 asked=$(( $(cat "$calls/pod-asks" 2>/dev/null || echo 0) + 1 )); echo "$asked" > "$calls/pod-asks"
                 if [ "$asked" -le {{{PendingAnswers}}} ]; then
                   printf '{"status":{"phase":"Pending","containerStatuses":[{"name":"vault","state":{"waiting":{"reason":"ContainerCreating"} } } ] } }'
+                elif [ -f "$calls/pod-after-pending.json" ]; then
+                  # A pod that cannot start, as the test wrote it (a core/v1 Pod: status.phase,
+                  # status.containerStatuses[].state.waiting.reason/message).
+                  cat "$calls/pod-after-pending.json"
                 elif vault_status; then
                   printf '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"vault","ready":true,"state":{"running":{} } } ] } }'
                 else
@@ -374,6 +432,31 @@ public sealed partial class K3dRuntimeFakeToolsTests
                   # exits 2 when sealed, 1 on an error (command/status.go): a sealed Vault is never Ready.
                   printf '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False","reason":"ContainersNotReady"}],"containerStatuses":[{"name":"vault","ready":false,"state":{"running":{} } } ] } }'
                 fi ;;
+              *" get events "*)
+                # kubectl get events --field-selector involvedObject.name=POD -o jsonpath=TEMPLATE: the
+                # core/v1 EventList the test wrote (events.json, one item a line), filtered on
+                # involvedObject.name, each item rendered by the one template this fake knows (kubectl's
+                # JSONPath: {range .items[*]}...{end} repeats per item; {"\n"} is a newline). Any other
+                # template is refused rather than answered wrongly.
+                pod=""; out=""; prev=""
+                for a in "$@"; do
+                  case "$prev" in
+                    --field-selector) pod="${a#involvedObject.name=}" ;;
+                    -o) out="$a" ;;
+                  esac
+                  prev="$a"
+                done
+                want='jsonpath={range .items[*]}{.type} {.reason}: {.message}{"\n"}{end}'
+                if [ "$out" != "$want" ]; then echo "error: this fake kubectl renders only -o '$want', not '$out'" >&2; exit 1; fi
+                [ -f "$calls/events.json" ] || exit 0
+                while IFS= read -r item; do
+                  [[ "$item" =~ \"involvedObject\":\{[^}]*\"name\":\"([^\"]*)\" ]] || continue
+                  [ "${BASH_REMATCH[1]}" = "$pod" ] || continue
+                  [[ "$item" =~ \"type\":\"([^\"]*)\" ]] && type="${BASH_REMATCH[1]}"
+                  [[ "$item" =~ \"reason\":\"([^\"]*)\" ]] && reason="${BASH_REMATCH[1]}"
+                  [[ "$item" =~ \"message\":\"((\\.|[^\"\\])*)\" ]] && message="${BASH_REMATCH[1]}"
+                  printf '%s %s: %s\n' "$type" "$reason" "${message//\\\"/\"}"
+                done < "$calls/events.json" ;;
               *" -n vault-secrets-operator-system delete pod --all "*)
                 # The operator's pods die; FakeVaultSecretsOperator starts its new pod (no token) on its next pass.
                 touch "$calls/operator-pods-deleted" ;;
