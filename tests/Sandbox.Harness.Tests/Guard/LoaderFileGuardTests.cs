@@ -35,6 +35,17 @@ public sealed class LoaderFileGuardTests
         _ = Denylist.Resolve(_denylist);
     }
 
+    /// <summary>Three spellings of the key file: a symlink, a hard link, and a path through a symlinked folder and <c>..</c>.</summary>
+    private (string Symlink, string HardLink, string DotDot) AliasesOfTheKeyFile()
+    {
+        var symlink = Path.Combine(_root, "alias.yaml");
+        File.CreateSymbolicLink(symlink, _denied);
+        var hardLink = Path.Combine(_root, "hard.yaml");
+        Run("ln", _denied, hardLink);
+        Directory.CreateSymbolicLink(Path.Combine(_root, "jump"), Path.Combine(_root, "prod", "sub"));
+        return (symlink, hardLink, Path.Combine(_root, "jump") + "/../cluster-keys.json");
+    }
+
     [TearDown]
     public void TearDown()
     {
@@ -47,13 +58,7 @@ public sealed class LoaderFileGuardTests
     public void EveryLoader_RefusesEveryAliasOfTheKeyFile_WithoutOpeningIt(CancellationToken cancellationToken)
     {
         Requires.That(SyscallTrace.IsAvailable, "strace (to observe syscalls)", "apt-get install -y strace");
-
-        var symlink = Path.Combine(_root, "alias.yaml");
-        File.CreateSymbolicLink(symlink, _denied);
-        var hardLink = Path.Combine(_root, "hard.yaml");
-        Run("ln", _denied, hardLink);
-        Directory.CreateSymbolicLink(Path.Combine(_root, "jump"), Path.Combine(_root, "prod", "sub"));
-        var dotDot = Path.Combine(_root, "jump") + "/../cluster-keys.json";
+        var (symlink, hardLink, dotDot) = AliasesOfTheKeyFile();
         var topology = TopologyWithTemplatesLinkedTo(_denied);
         var changeFolder = Path.Combine(_root, "change");
         Directory.CreateDirectory(changeFolder);
@@ -112,13 +117,7 @@ public sealed class LoaderFileGuardTests
     public void ChangeAndTofuLoaders_RefuseEveryAliasOfTheKeyFile_WithoutOpeningIt(CancellationToken cancellationToken)
     {
         Requires.That(SyscallTrace.IsAvailable, "strace (to observe syscalls)", "apt-get install -y strace");
-
-        var symlink = Path.Combine(_root, "alias.yaml");
-        File.CreateSymbolicLink(symlink, _denied);
-        var hardLink = Path.Combine(_root, "hard.yaml");
-        Run("ln", _denied, hardLink);
-        Directory.CreateSymbolicLink(Path.Combine(_root, "jump"), Path.Combine(_root, "prod", "sub"));
-        var dotDot = Path.Combine(_root, "jump") + "/../cluster-keys.json";
+        var (symlink, hardLink, dotDot) = AliasesOfTheKeyFile();
         var spellings = new[] { symlink, hardLink, dotDot };
 
         // Rehearsal: an honest base topology, and changes that lead to the key file.
