@@ -28,8 +28,10 @@ internal sealed record ScenarioRunRequest(string Command, string Filter, string 
     public int Parallel { get; init; } = 1;
 
     /// <summary>
-    /// The build this run shares with other runs of the same command made at the same time (rehearse's two
-    /// sides): the scenario project is built once for all of them, never twice at once. Null: its own build.
+    /// The build this run's parallel suites share with other runs of the same command made at the same time
+    /// (rehearse's two sides): the scenario project is built once for all of them, never twice at once. Null:
+    /// its own build. A run of one <c>dotnet test</c> (<see cref="Parallel"/> 1) builds in it, as before; its
+    /// caller runs such runs one after another.
     /// </summary>
     public SharedBuild? Build { get; init; }
 

@@ -107,21 +107,9 @@ internal sealed partial class ScenarioRunner
             }
         }
 
-        int exitCode;
-        if (parts.Count > 0)
-        {
-            exitCode = await RunPartsAsync(root, project, request, parts, report, OnLine, guard, cancellationToken);
-        }
-        else if (request.Build is not null)
-        {
-            // A build shared with runs at once: never two dotnet builds of one project at the same time.
-            var built = await BuildAsync(root, project, request, OnLine, guard, cancellationToken);
-            exitCode = built != 0 ? built : await TestAsync(root, project, request, request.Filter, report, build: false, OnLine, guard, cancellationToken);
-        }
-        else
-        {
-            exitCode = await TestAsync(root, project, request, request.Filter, report, build: true, OnLine, guard, cancellationToken);
-        }
+        var exitCode = parts.Count == 0
+            ? await TestAsync(root, project, request, request.Filter, report, build: true, OnLine, guard, cancellationToken)
+            : await RunPartsAsync(root, project, request, parts, report, OnLine, guard, cancellationToken);
         var ended = DateTimeOffset.UtcNow;
         await File.WriteAllTextAsync(Path.Combine(raw, "dotnet-test.log"), SecretFilter.Redact(log.ToString(), out _), cancellationToken);
 
