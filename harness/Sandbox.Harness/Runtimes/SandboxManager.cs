@@ -261,18 +261,18 @@ internal sealed class SandboxManager
         catch
         {
             // Everything either started is in the state: the caller's teardown (or sweep, after a crash) removes it.
-            if (IsSimulatedCrash(postgres) || IsSimulatedCrash(vault))
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw((IsSimulatedCrash(postgres) ? (Task)postgres : vault).Exception!.InnerException!);
-            }
-
-            if (postgres.IsFaulted || (postgres.IsCanceled && !vault.IsFaulted))
+            // The failure passed on: a simulated crash as it is; else PostgreSQL's when it failed (or was the one
+            // cancelled), else Vault's. Awaiting the failed start rethrows its own exception.
+            Task failed = IsSimulatedCrash(postgres) ? postgres
+                : IsSimulatedCrash(vault) ? vault
+                : postgres.IsFaulted || (postgres.IsCanceled && !vault.IsFaulted) ? postgres
+                : vault;
+            if (failed == postgres && !IsSimulatedCrash(postgres))
             {
                 run.State.Step = UpStep.StartPostgres;
-                await postgres.ConfigureAwait(false);
             }
 
-            await vault.ConfigureAwait(false);
+            await failed.ConfigureAwait(false);
             throw;
         }
 
