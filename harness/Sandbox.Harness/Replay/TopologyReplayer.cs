@@ -181,7 +181,7 @@ internal sealed class TopologyReplayer
             {
                 // Every kv v2 mount of the plan serves before replay returns: a kv v2 mount enabled moments ago
                 // (by this replay, or by whoever made the sandbox) may still answer Vault's upgrade 400.
-                var kvV2 = plan.Mounts.Where(m => m.Type == "kv-v2" || (m.Type == "kv" && m.KvVersion == 2)).Select(m => m.Path)
+                var kvV2 = plan.Mounts.Where(m => m is { Type: "kv", KvVersion: 2 }).Select(m => m.Path)
                     .Concat(plan.Seeds.Select(s => s.Mount)).Distinct(StringComparer.Ordinal);
                 foreach (var mount in kvV2)
                 {

@@ -52,7 +52,7 @@ public sealed partial class VaultClient
 
     /// <summary>Whether <paramref name="request"/> enables a kv v2 engine (type <c>kv-v2</c>, or <c>kv</c> with option version 2).</summary>
     /// <param name="request">The mount request.</param>
-    internal static bool IsKvV2(MountRequest request) =>
+    private static bool IsKvV2(MountRequest request) =>
         request.Type is "kv-v2" || (request.Type == "kv" && request.Options?.GetValueOrDefault("version") == "2");
 
     /// <summary>
