@@ -23,6 +23,14 @@ internal interface ISandboxRuntime : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the checks.</param>
     Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <c>up --plan</c>: records the commands <see cref="PreflightAsync"/> would run, in its order, running none
+    /// (<paramref name="run"/>'s <see cref="SandboxRun.Plan"/> is set). The default records nothing.
+    /// </summary>
+    /// <param name="run">The planned run.</param>
+    /// <param name="cancellationToken">Cancels the plan.</param>
+    Task PlanPreflightAsync(SandboxRun run, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Starts PostgreSQL (creating it on the first call) and waits until it accepts logins.</summary>
     /// <param name="run">The sandbox.</param>
     /// <param name="cancellationToken">Cancels the start.</param>

@@ -88,17 +88,16 @@ internal sealed class DockerRuntime : ISandboxRuntime
         return await PreflightWithAsync((a, ct) => TryAsync(guard, docker, a, ct), guard, options, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// <c>up --plan</c>: records the docker calls of <see cref="PreflightAsync"/>, in its order, through its
+    /// <inheritdoc />
+    /// <remarks>
+    /// Records the docker calls of <see cref="PreflightAsync"/>, in its order, through its
     /// own code, as a first <c>up</c> on a healthy daemon that holds both images makes them: the daemon's
     /// API, its host networking, each image's ID, the Vault image's <c>version</c> question (a real run
     /// skips it when the answer for that image ID is remembered), the leftovers of this name. Nothing runs;
     /// each call is judged by the guard and gets the answer of such a daemon (an image ID is
     /// <see cref="PlannedImageId"/>, which no answer is remembered for), so no cache is read or written.
-    /// </summary>
-    /// <param name="run">The planned run (its <see cref="SandboxRun.Plan"/> is set).</param>
-    /// <param name="cancellationToken">Cancels the plan.</param>
-    internal async Task PlanPreflightAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    /// </remarks>
+    public async Task PlanPreflightAsync(SandboxRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         var plan = run.Plan ?? throw new InvalidOperationException("PlanPreflightAsync plans; this run is not a plan.");

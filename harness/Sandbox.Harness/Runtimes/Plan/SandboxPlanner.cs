@@ -62,11 +62,8 @@ internal static class SandboxPlanner
         var runtime = manager.RuntimeFactory(options.Runtime);
         await using (runtime.ConfigureAwait(false))
         {
-            if (runtime is Docker.DockerRuntime docker)
-            {
-                // A real up's first docker calls are its preflight's (the daemon, the images, the Vault image's version question).
-                await docker.PlanPreflightAsync(run, cancellationToken).ConfigureAwait(false);
-            }
+            // A real up's first commands are its preflight's (docker: the daemon, the images, the Vault image's version question).
+            await runtime.PlanPreflightAsync(run, cancellationToken).ConfigureAwait(false);
 
             var postgres = await runtime.StartPostgresAsync(run, cancellationToken).ConfigureAwait(false);
             await runtime.StartVaultAsync(run, cancellationToken).ConfigureAwait(false);
