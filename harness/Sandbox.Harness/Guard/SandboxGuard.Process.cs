@@ -103,6 +103,11 @@ internal sealed partial class SandboxGuard
             CheckToolArguments(syntax, args, first, privateKubeconfig, Refuse);
         }
 
+        if (tool == ChildTools.Dotnet)
+        {
+            CheckNuGetConfiguration(args, first, string.IsNullOrEmpty(command.WorkingDirPath) ? Directory.GetCurrentDirectory() : command.WorkingDirPath, GuardPaths.Home, Refuse);
+        }
+
         if (program is "k3d" && args.Count >= first + 2 && args[first] == "cluster" && args[first + 1] == "create"
             && !args.Any(a => a.Equals("--kubeconfig-update-default=false", StringComparison.OrdinalIgnoreCase)))
         {
