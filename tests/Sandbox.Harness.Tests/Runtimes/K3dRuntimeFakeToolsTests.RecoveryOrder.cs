@@ -61,7 +61,7 @@ public sealed partial class K3dRuntimeFakeToolsTests
                 sandbox.StopPostgresAsync(kill: true, cancellationToken),
                 sandbox.KillOperatorAndAppPodsAsync(world.Topology, cancellationToken));
             var down = await sandbox.StatusAsync(cancellationToken);
-            await Until(() => !cluster.VaultRuns && !cluster.PostgresRuns, cancellationToken);
+            await Until(() => !cluster.VaultRuns && !cluster.PostgresRuns, () => $"the fake cluster stopped Vault and PostgreSQL after the cut (vault runs={cluster.VaultRuns}, postgres runs={cluster.PostgresRuns})", cancellationToken);
             var watch = new DeliveryWatch(sandbox, app, timeline, baseline);
             var watching = watch.RunAsync(background.Token);
 
@@ -78,8 +78,9 @@ public sealed partial class K3dRuntimeFakeToolsTests
             var login = Assert.ThrowsAsync<VaultSealedException>(() => KubernetesLoginAsync(sandbox, world.Topology, app, cancellationToken))!;
             var creds = Assert.ThrowsAsync<VaultSealedException>(() => before.DatabaseGetCredentialsAsync("postgres", app.Slug, cancellationToken))!;
             var reads = watch.Reads;
-            await Until(() => watch.Reads >= reads + SealedAttempts, cancellationToken);
-            await Until(async () => await SealedRefusalsAsync(world.Operator, operatorGate, cancellationToken) >= SealedAttempts, cancellationToken);
+            await Until(() => watch.Reads >= reads + SealedAttempts, () => $"the API server answered the watch while Vault was sealed: {watch.Describe()}", cancellationToken);
+            await Until(async () => await SealedRefusalsAsync(world.Operator, operatorGate, cancellationToken) >= SealedAttempts,
+                () => "the operator kept trying to log in while sealed and was refused each time: " + string.Join(" | ", world.Operator.Events.TakeLast(5)), cancellationToken);
             var whileSealed = (watch.Progress.ReauthAt, watch.Progress.NewSecretAt, watch.Progress.AppReadyAt, watch.Progress.AnyChange);
 
             // Unseal from the key file; VSO logs in again, writes a new credential, restarts the app.
@@ -89,6 +90,7 @@ public sealed partial class K3dRuntimeFakeToolsTests
             timeline.Mark("unsealed");
             timeline.Measure(TimingNames.TimeToUnseal, "unseal-start", "unsealed");
             timeline.Measure(TimingNames.TimeSealed, "power-cut", "unsealed");
+            await Until(() => watching.IsCompleted, () => $"the app is ready with a new credential after the unseal: {watch.Describe()}", cancellationToken);
             await watching;
             var progress = watch.Progress;
             timeline.Measure(TimingNames.TimeToReauth, unsealStart, progress.ReauthAt!.Value);
@@ -232,12 +234,18 @@ public sealed partial class K3dRuntimeFakeToolsTests
         }
     }
 
-    private static Task Until(Func<bool> condition, CancellationToken cancellationToken) => Until(() => Task.FromResult(condition()), cancellationToken);
+    private static Task Until(Func<bool> condition, Func<string> expected, CancellationToken cancellationToken) => Until(() => Task.FromResult(condition()), expected, cancellationToken);
 
-    private static async Task Until(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    /// <summary>Waits for <paramref name="condition"/>, checking every 50 ms at most 1200 times (the suite's waits are of this order); then fails with <paramref name="expected"/>.</summary>
+    private static async Task Until(Func<Task<bool>> condition, Func<string> expected, CancellationToken cancellationToken)
     {
-        while (!await condition())
+        for (var i = 0; !await condition(); i++)
         {
+            if (i == 1200)
+            {
+                Assert.Fail("Expected " + expected());
+            }
+
             await Task.Delay(50, cancellationToken);
         }
     }
