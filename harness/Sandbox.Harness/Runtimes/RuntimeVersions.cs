@@ -64,14 +64,41 @@ internal static class RuntimeVersions
     public const string K3dVersion = "5.9.0";
 
     /// <summary>
-    /// Every image a k3d sandbox needs, with what needs it. The k3s system images (pause, coredns,
-    /// local-path-provisioner, metrics-server) are the ones of <see cref="K3sRelease"/>: its release
-    /// publishes them as <c>k3s-airgap-images-amd64.tar.zst</c> and lists them in <c>k3s-images.txt</c>.
+    /// The placeholder tag of a k3s system image: its tag for <see cref="K3sRelease"/> is the one that
+    /// release's <c>k3s-images.txt</c> names (not confirmed here at that tag). Not a valid tag, so a
+    /// <c>docker pull</c> of the line fails instead of fetching <c>latest</c>.
+    /// </summary>
+    public const string K3sSystemImageTag = "<tag in k3s-images.txt of k3s " + K3sRelease + ">";
+
+    /// <summary>
+    /// The k3s system images a sandbox cluster runs, by repository, as k3s's own air-gap list names
+    /// them (k3s-io/k3s <c>scripts/airgap/image-list.txt</c>, published with each release as
+    /// <c>k3s-images.txt</c>; that list's names were read at a later commit of the repository, their
+    /// tags for <see cref="K3sRelease"/> were not, hence <see cref="K3sSystemImageTag"/>). Left out of
+    /// that list: <c>mirrored-library-traefik</c> and <c>klipper-helm</c> (k3d/cluster.yaml passes
+    /// <c>--disable=traefik</c>, and traefik's charts are the only ones k3s installs through
+    /// klipper-helm jobs), and <c>klipper-lb</c> (servicelb starts its pods only for a
+    /// <c>LoadBalancer</c> Service; the sandbox's Services are NodePorts and ClusterIPs).
+    /// </summary>
+    public static IReadOnlyList<(string Repository, string NeededBy)> K3sSystemImages { get; } =
+    [
+        ("docker.io/rancher/mirrored-pause", "every pod's sandbox container (k3s's default pause image)"),
+        ("docker.io/rancher/mirrored-coredns-coredns", "cluster DNS: the in-cluster Vault and PostgreSQL Service names"),
+        ("docker.io/rancher/local-path-provisioner", "the PVCs of Vault (file storage) and PostgreSQL"),
+        ("docker.io/rancher/mirrored-library-busybox", "local-path-provisioner's helper pod, which creates and removes each volume's folder"),
+        ("docker.io/rancher/mirrored-metrics-server", "k3s's metrics-server (deployed by default; no sandbox step waits for it)"),
+    ];
+
+    /// <summary>
+    /// Every image a k3d sandbox needs, with what needs it. The k3s system images (<see cref="K3sSystemImages"/>)
+    /// are the ones of <see cref="K3sRelease"/>: its release publishes them as <c>k3s-airgap-images-amd64.tar.zst</c>
+    /// and lists them, with their tags, in <c>k3s-images.txt</c>.
     /// </summary>
     public static IReadOnlyList<(string Image, string NeededBy)> K3dImages { get; } =
     [
         (K3sImage, "the cluster's node (k3s " + K3sRelease + ")"),
-        ("k3s-airgap-images-amd64.tar.zst of k3s " + K3sRelease, "k3s's system pods: pause, coredns, local-path-provisioner (the PVCs), metrics-server (see its k3s-images.txt)"),
+        .. K3sSystemImages.Select(i => (i.Repository + ":" + K3sSystemImageTag, "k3s system image: " + i.NeededBy)),
+        ("k3s-airgap-images-amd64.tar.zst of k3s " + K3sRelease, "all of k3s's system images above, with their tags (listed in that release's k3s-images.txt)"),
         ("ghcr.io/k3d-io/k3d-tools:" + K3dVersion, "k3d itself ('k3d image import', kubeconfig helpers)"),
         (VaultImage, "Vault (chart " + VaultChart + " " + VaultChartVersion + ")"),
         (PostgresImage, "PostgreSQL (k3d/postgres.yaml) and the per-app stand-in apps"),

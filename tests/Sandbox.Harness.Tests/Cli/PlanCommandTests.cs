@@ -70,4 +70,38 @@ public sealed class PlanCommandTests
         }));
         Assert.That(images, Has.Some.Contains("k3s-airgap-images"), "the k3s system images");
     }
+
+    [Test]
+    [CancelAfter(60000)]
+    public async Task DoctorImages_NamesEachK3sSystemImage_WithWhereItsTagIs_AndNoneTheClusterDisables(CancellationToken cancellationToken)
+    {
+        var json = await CliRunner.RunAsync(cancellationToken, "doctor", "--images", "--json");
+        var text = await CliRunner.RunAsync(cancellationToken, "doctor", "--images");
+
+        Assert.That(json.ExitCode, Is.Zero, json.Error);
+        var entries = JsonNode.Parse(json.Output)!["images"]!.AsArray().Select(i => (Image: i!["image"]!.GetValue<string>(), NeededBy: i["neededBy"]!.GetValue<string>())).ToList();
+        var tag = ":<tag in k3s-images.txt of k3s v1.34.1+k3s1>";
+        string[] system =
+        [
+            "docker.io/rancher/mirrored-pause", "docker.io/rancher/mirrored-coredns-coredns", "docker.io/rancher/local-path-provisioner",
+            "docker.io/rancher/mirrored-library-busybox", "docker.io/rancher/mirrored-metrics-server",
+        ];
+        Assert.Multiple(() =>
+        {
+            Assert.That(entries.Select(e => e.Image), Is.SupersetOf(system.Select(s => s + tag)), "each k3s system image by name, its tag where the pinned release lists it");
+            Assert.That(entries.Where(e => e.Image.EndsWith(tag, StringComparison.Ordinal)).Select(e => e.NeededBy), Has.All.StartWith("k3s system image: ").And.All.Length.GreaterThan(25));
+            Assert.That(entries.Select(e => e.Image), Has.Some.EqualTo("k3s-airgap-images-amd64.tar.zst of k3s v1.34.1+k3s1"), "the archive that holds them with their tags");
+            Assert.That(entries.Select(e => e.Image), Has.None.Contains("traefik").And.None.Contains("klipper-helm").And.None.Contains("klipper-lb"),
+                "k3d/cluster.yaml disables traefik (the only klipper-helm charts) and has no LoadBalancer Service");
+            Assert.That(File.ReadAllText(Path.Combine(SandboxCheckout.FindRoot(TestContext.CurrentContext.TestDirectory)!, "k3d", "cluster.yaml")),
+                Does.Contain("--disable=traefik"), "what leaves traefik and klipper-helm out");
+            Assert.That(text.ExitCode, Is.Zero, text.Error);
+            // The console may wrap a long line at a space: compare with runs of white space made one.
+            var flat = System.Text.RegularExpressions.Regex.Replace(text.Output, @"\s+", " ");
+            foreach (var image in system)
+            {
+                Assert.That(flat, Does.Contain(image + tag), "the text listing names it too");
+            }
+        });
+    }
 }

@@ -238,8 +238,15 @@ internal sealed class FakeVaultSecretsOperator
                 ["availableReplicas"] = ready ? 1 : 0,
             },
         };
-        await File.WriteAllTextAsync(path, deployment.ToJsonString(), cancellationToken);
+        await File.WriteAllTextAsync(path + ".new", deployment.ToJsonString(), cancellationToken);
+        Replace(path);
     }
+
+    /// <summary>
+    /// Puts <c>PATH.new</c> in place in one rename: the API server answers a GET with a whole object
+    /// (one etcd revision), never half a write, so a concurrent <c>kubectl get</c> must not see one either.
+    /// </summary>
+    private static void Replace(string path) => File.Move(path + ".new", path, overwrite: true);
 
     private async Task<bool> LoginWorksAsync(string username, string password, CancellationToken cancellationToken)
     {
@@ -272,6 +279,7 @@ internal sealed class FakeVaultSecretsOperator
             ["spec"] = spec,
             ["status"] = status,
         };
-        File.WriteAllText(path, obj.ToJsonString());
+        File.WriteAllText(path + ".new", obj.ToJsonString());
+        Replace(path);
     }
 }

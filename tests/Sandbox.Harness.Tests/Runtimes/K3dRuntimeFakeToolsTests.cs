@@ -348,6 +348,13 @@ public sealed partial class K3dRuntimeFakeToolsTests
               if echo "$body" | grep -Eq '"sealed": ?true'; then return 2; fi
               return 1
             }
+            # The pod a 'get pod NAME' / 'delete pod NAME' names, and its state in the fake cluster: gone
+            # after its StatefulSet was scaled to 0 (replicas/NS/STS holds 0), Pending from a scale to 1
+            # until the fake cluster (the test) has started what it runs (pods/NS/POD holds Pending).
+            pod_named() { local prev="" a; for a in "$@"; do [ "$prev" = "pod" ] && { echo "$a"; return; }; prev="$a"; done; }
+            pod_ns() { local prev="" a; for a in "$@"; do [ "$prev" = "-n" ] && { echo "$a"; return; }; prev="$a"; done; }
+            pod_gone() { [ "$(cat "$calls/replicas/$1/${2%-0}" 2>/dev/null)" = "0" ]; }
+            pod_pending() { [ "$(cat "$calls/pods/$1/$2" 2>/dev/null)" = "Pending" ]; }
             case "$argv" in
               "docker version"*) echo "1.41" ;;
               "k3d version") printf 'k3d version v{{{RuntimeVersions.K3dVersion}}}\nk3s version v1.31.5-k3s1 (default)\n' ;;
@@ -413,7 +420,55 @@ public sealed partial class K3dRuntimeFakeToolsTests
                   if [ "${kv#*=}" = "$kv" ]; then echo "Error: failed parsing --set-string data: key \"${kv##*[.,]}\" has no value" >&2; exit 1; fi
                 done
                 echo "Release \"$release\" does not exist. Installing it now." ;;
+              *" scale statefulset/"*)
+                # kubectl scale (k8s.io/kubectl pkg/cmd/scale/scale.go) sets the StatefulSet's spec.replicas,
+                # prints "statefulset.apps/NAME scaled" and returns at once. The StatefulSet controller then
+                # deletes pod NAME-0 (replicas 0) or creates it, Pending until the kubelet has started its
+                # containers (replicas 1); the fake cluster (the test) plays controller and kubelet.
+                ns=$(pod_ns "$@"); sts=""; replicas=""
+                for a in "$@"; do
+                  case "$a" in
+                    statefulset/*) sts="${a#statefulset/}" ;;
+                    --replicas=*) replicas="${a#--replicas=}" ;;
+                  esac
+                done
+                mkdir -p "$calls/replicas/$ns" "$calls/pods/$ns"
+                echo "$replicas" > "$calls/replicas/$ns/$sts"
+                if [ "$replicas" = "0" ]; then rm -f "$calls/pods/$ns/$sts-0"; else echo Pending > "$calls/pods/$ns/$sts-0"; fi
+                echo "statefulset.apps/$sts scaled" ;;
+              *" -n tools delete pod "*)
+                # kubectl delete pod NAME --grace-period=0 --force: the API object goes at once and the
+                # kubelet kills the containers without a grace period (a power cut's kill); --ignore-not-found
+                # makes a pod that is already gone no error. Prints 'pod "NAME" force deleted' (after a
+                # warning on stderr that immediate deletion does not wait for confirmation).
+                pod=$(pod_named "$@"); mkdir -p "$calls/pods/tools"
+                case "$argv" in *"--force"*) touch "$calls/pods/tools/$pod.killed"; echo "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated." >&2; echo "pod \"$pod\" force deleted" ;; *) echo "pod \"$pod\" deleted" ;; esac ;;
+              *" rollout status statefulset/"*)
+                # kubectl rollout status (pkg/polymorphichelpers/rollout_status.go, StatefulSetStatusViewer)
+                # watches until the StatefulSet's pods are updated and ready, then prints "statefulset rolling
+                # update complete N pods at revision R..."; past --timeout it fails with "error: timed out
+                # waiting for the condition" (exit 1).
+                ns=$(pod_ns "$@"); sts=""; timeout=240
+                for a in "$@"; do
+                  case "$a" in
+                    statefulset/*) sts="${a#statefulset/}" ;;
+                    --timeout=*s) timeout="${a#--timeout=}"; timeout="${timeout%s}" ;;
+                  esac
+                done
+                deadline=$(( $(date +%s) + timeout ))
+                while pod_pending "$ns" "$sts-0"; do
+                  if [ "$(date +%s)" -ge "$deadline" ]; then echo "error: timed out waiting for the condition" >&2; exit 1; fi
+                  sleep 0.1
+                done
+                echo "statefulset rolling update complete 1 pods at revision $sts-1..." ;;
               *" get pod "*"-o json")
+                # kubectl get pod --ignore-not-found: a pod that does not exist prints nothing, exit 0.
+                pod=$(pod_named "$@"); ns=$(pod_ns "$@")
+                if pod_gone "$ns" "$pod"; then exit 0; fi
+                if pod_pending "$ns" "$pod"; then
+                  printf '{"status":{"phase":"Pending","containerStatuses":[{"name":"vault","state":{"waiting":{"reason":"ContainerCreating"} } } ] } }'
+                  exit 0
+                fi
                 # vault-helm 0.34.1 (upstream README): after 'helm upgrade --install' the pod is Pending
                 # while its PVC binds and the image is pulled; only then Running.
                 asked=$(( $(cat "$calls/pod-asks" 2>/dev/null || echo 0) + 1 )); echo "$asked" > "$calls/pod-asks"
@@ -490,7 +545,10 @@ public sealed partial class K3dRuntimeFakeToolsTests
                 done
                 file="$calls/tokens/$ns/$sa/$aud"
                 if [ -f "$file" ]; then cat "$file"; else echo "error: failed to create token: serviceaccounts \"$sa\" not found" >&2; exit 1; fi ;;
-              *" get pod "*) printf 'Running' ;;
+              *" get pod "*)
+                # -o jsonpath={.status.phase}: nothing for a pod that is gone (--ignore-not-found), its phase otherwise.
+                pod=$(pod_named "$@"); ns=$(pod_ns "$@")
+                if pod_gone "$ns" "$pod"; then exit 0; elif pod_pending "$ns" "$pod"; then printf 'Pending'; else printf 'Running'; fi ;;
               # The fake cluster's Vault is the Sandbox Vault double: its binary answers 'version' as the double does.
               *" exec "*" -- vault version") echo 'Sandbox Vault double v0.1.0 (NOT HashiCorp Vault)' ;;
             esac

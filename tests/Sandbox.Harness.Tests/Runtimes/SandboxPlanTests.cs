@@ -124,7 +124,8 @@ public sealed class SandboxPlanTests
         Assert.Multiple(() =>
         {
             Assert.That(plan.Files, Is.SupersetOf(new[] { "k3d-cluster.yaml", "helm/hashicorp-vault.values.yaml", "helm/vault-secrets-operator.values.yaml", "manifests/postgres.yaml", "manifests/postgres-superuser.yaml" }));
-            Assert.That(argv[0], Is.EqualTo($"k3d cluster create --config {PlanFolder}/k3d-cluster.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false"));
+            Assert.That(argv.Take(2), Is.EqualTo(new[] { "docker version --format {{.Server.APIVersion}}", "k3d version" }), "preflight's calls first");
+            Assert.That(argv[2], Is.EqualTo($"k3d cluster create --config {PlanFolder}/k3d-cluster.yaml --kubeconfig-update-default=false --kubeconfig-switch-context=false"));
             Assert.That(argv, Has.Some.Contains($"apply -f {PlanFolder}/manifests/postgres.yaml"));
             Assert.That(plan.Commands.Single(c => c.Stdin is not null).Stdin, Is.EqualTo("manifests/postgres-superuser.yaml"));
             Assert.That(argv, Has.Some.Contains($"--values {PlanFolder}/helm/hashicorp-vault.values.yaml --set-string server.image.repository=hashicorp/vault --set-string server.image.tag=2.0.4"));
@@ -136,6 +137,44 @@ public sealed class SandboxPlanTests
             Assert.That(values, Does.Contain("repository: \"hashicorp/vault\"").And.Contain("tag: \"2.0.4\""), "the --set-string values merged into the one values file");
             Assert.That(argv.Where(a => a.StartsWith("kubectl", StringComparison.Ordinal) || a.StartsWith("helm", StringComparison.Ordinal)),
                 Has.All.Contain($"--kubeconfig {PlanFolder}/kubeconfig"), "every kubectl/helm call names the private kubeconfig");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60000)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Plan_K3d_ListsThePreflightCallsTheRealRunMakes_InItsOrder_AndRunsNone(CancellationToken cancellationToken)
+    {
+        // k3d, kubectl, helm and docker that note every start and answer as a healthy machine's do:
+        // what a real preflight starts is the list the plan must begin with; the plan itself starts nothing.
+        var tools = Path.Combine(_root, "tools");
+        Directory.CreateDirectory(tools);
+        var started = Path.Combine(tools, "started.log");
+        foreach (var tool in new[] { "k3d", "kubectl", "helm", "docker" })
+        {
+            File.WriteAllText(Path.Combine(tools, tool),
+                $"#!/bin/sh\necho \"{tool} $*\" >> '{started}'\ncase \"$*\" in\n  'version --format'*) echo 1.41 ;;\n  version) echo 'k3d version v{RuntimeVersions.K3dVersion}' ;;\nesac\nexit 0\n");
+            File.SetUnixFileMode(Path.Combine(tools, tool), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var preflight = await new Sandbox.Harness.Runtimes.K3d.K3dRuntime(toolDirectory: tools, guard: _manager.Guard).PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.K3d }, cancellationToken);
+        var realCalls = File.ReadAllLines(started);
+        File.Delete(started);
+
+        var manager = new SandboxManager(_manager.Guard, Path.Combine(_root, "home")) { RuntimeFactory = _ => new Sandbox.Harness.Runtimes.K3d.K3dRuntime(toolDirectory: tools, guard: _manager.Guard) };
+        var plan = await SandboxPlanner.PlanAsync(manager, new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "lab-1" }, PlanFolder, null, cancellationToken);
+        var argv = plan.Commands.Select(c => string.Join(' ', c.Argv)).ToList();
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(PlanFolder, "plan.json"), cancellationToken))!;
+        var planned = json["commands"]!.AsArray().Select(c => string.Join(' ', c!["argv"]!.AsArray().Select(a => a!.GetValue<string>()))).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(preflight.Usable, Is.True, string.Join("; ", preflight.Problems.Select(p => p.What + ": " + p.Detail)));
+            Assert.That(realCalls, Is.EqualTo(new[] { "docker version --format {{.Server.APIVersion}}", "k3d version" }), "what the real preflight starts");
+            Assert.That(planned.Take(realCalls.Length), Is.EqualTo(realCalls), "plan.json's commands begin with the same calls, in the same order");
+            Assert.That(planned, Is.EqualTo(argv));
+            Assert.That(argv[realCalls.Length], Does.StartWith("k3d cluster create --config "), "then up's own first command");
+            Assert.That(File.Exists(started), Is.False, "the plan started no tool");
         });
     }
 

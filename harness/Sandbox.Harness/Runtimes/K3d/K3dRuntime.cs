@@ -54,14 +54,53 @@ internal sealed class K3dRuntime : ISandboxRuntime
     public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromSeconds(240);
 
     /// <inheritdoc />
-    public async Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    public Task<RuntimePreflight> PreflightAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return PreflightWithAsync(FindTool, (_, path, args, ct) => TryRunAsync(path, args, TimeSpan.FromSeconds(10), ct), options, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Records the calls of <see cref="PreflightAsync"/>, in its order, through its own code, as a first
+    /// <c>up</c> on a machine with every tool makes them: the Docker daemon's API version, then k3d's
+    /// version. Nothing runs; each call is judged by the guard and gets the answer of such a machine
+    /// (the daemon's API, the pinned k3d), so the plan goes on as the real run would.
+    /// </remarks>
+    public async Task PlanPreflightAsync(SandboxRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var plan = run.Plan ?? throw new InvalidOperationException("PlanPreflightAsync plans; this run is not a plan.");
+        _ = await PreflightWithAsync(
+            tool => FindTool(tool) ?? tool,
+            (tool, path, args, _) =>
+            {
+                run.Guard.GuardCommand(Cli.Wrap(path).WithArguments(args), Caller);
+                plan.AddCommand(tool, args);
+                (int, string, string) answer = tool switch
+                {
+                    "docker" => (0, Docker.DockerRuntime.MinimumApiVersion, string.Empty),
+                    "k3d" => (0, $"k3d version v{RuntimeVersions.K3dVersion}\n", string.Empty),
+                    _ => (0, string.Empty, string.Empty),
+                };
+                return Task.FromResult(answer);
+            },
+            run.Options,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Preflight's checks: each tool located through <paramref name="locate"/>, each call made through <paramref name="call"/> (the tool, its located path, the arguments).</summary>
+    private async Task<RuntimePreflight> PreflightWithAsync(
+        Func<string, string?> locate,
+        Func<string, string, string[], CancellationToken, Task<(int Code, string Output, string Error)>> call,
+        SandboxOptions options,
+        CancellationToken cancellationToken)
+    {
         var found = new List<string>();
         var problems = new List<PreflightProblem>();
         foreach (var tool in Tools)
         {
-            var path = FindTool(tool);
+            var path = locate(tool);
             if (path is null)
             {
                 problems.Add(new PreflightProblem(tool, $"not found {(_toolDirectory is null ? "on PATH" : "in " + _toolDirectory)}", HowToGet(tool)));
@@ -78,9 +117,9 @@ internal sealed class K3dRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("the k3d/ folder (cluster.yaml, values/vault.yaml, postgres.yaml)", "no checkout (Sandbox.sln) above the application folder", "run Sandbox from its checkout"));
         }
 
-        if (FindTool("docker") is { } docker)
+        if (locate("docker") is { } docker)
         {
-            var (code, output, error) = await TryRunAsync(docker, ["version", "--format", "{{.Server.APIVersion}}"], TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            var (code, output, error) = await call("docker", docker, ["version", "--format", "{{.Server.APIVersion}}"], cancellationToken).ConfigureAwait(false);
             if (code == 0 && output.Trim().Length > 0)
             {
                 found.Add($"Docker daemon: API {output.Trim()}");
@@ -91,9 +130,9 @@ internal sealed class K3dRuntime : ISandboxRuntime
             }
         }
 
-        if (FindTool("k3d") is { } k3d)
+        if (locate("k3d") is { } k3d)
         {
-            var (code, output, error) = await TryRunAsync(k3d, ["version"], TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            var (code, output, error) = await call("k3d", k3d, ["version"], cancellationToken).ConfigureAwait(false);
             var version = code == 0 ? K3dVersionOf(output) : null;
             if (version is null)
             {

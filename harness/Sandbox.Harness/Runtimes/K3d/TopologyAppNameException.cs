@@ -11,19 +11,34 @@ internal sealed class TopologyAppNameException : SandboxException
     /// <inheritdoc />
     public override ExitCode ExitCode => ExitCode.InvalidInput;
 
-    /// <summary>A namespace or ServiceAccount is not a DNS-1123 label.</summary>
+    /// <summary>A namespace is not a DNS-1123 label (the rule for a Namespace object's name).</summary>
     /// <param name="slug">The app.</param>
-    /// <param name="what">namespace or ServiceAccount.</param>
+    /// <param name="field">The topology field (<c>namespace</c>).</param>
     /// <param name="value">The name.</param>
     /// <param name="location">Where the app is defined (file:line:column).</param>
-    public static TopologyAppNameException NotALabel(string slug, string what, string value, string location) => new(
-        $"{location}: app '{slug}': the {what} '{value}' is not a valid Kubernetes name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit). "
-        + $"Nothing was started. Fix: rename the app (or its {what}) in the topology, for example '{Suggest(value)}'.");
+    public static TopologyAppNameException NotALabel(string slug, string field, string value, string location) => new(
+        $"{location}: app '{slug}': {field} '{value}' is not a valid Kubernetes name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit, no dots). "
+        + $"Nothing was started. Fix: rename the app's {field} in the topology, for example '{Suggest(value, dots: false, 63)}'.");
 
-    private static string Suggest(string value)
+    /// <summary>A ServiceAccount is not a DNS-1123 subdomain (the rule for a ServiceAccount object's name).</summary>
+    /// <param name="slug">The app.</param>
+    /// <param name="field">The topology field (<c>serviceAccount</c>).</param>
+    /// <param name="value">The name.</param>
+    /// <param name="location">Where the app is defined (file:line:column).</param>
+    public static TopologyAppNameException NotASubdomain(string slug, string field, string value, string location) => new(
+        $"{location}: app '{slug}': {field} '{value}' is not a valid Kubernetes name (a DNS-1123 subdomain: at most 253 characters, dot-separated parts of lower-case letters, digits and '-', each starting and ending with a letter or digit). "
+        + $"Nothing was started. Fix: rename the app's {field} in the topology, for example '{Suggest(value, dots: true, 253)}'.");
+
+    private static string Suggest(string value, bool dots, int max)
     {
-        var chars = value.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray();
-        var s = new string(chars).Trim('-');
-        return s.Length == 0 ? "app" : s[..Math.Min(63, s.Length)].Trim('-');
+        var chars = value.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || (dots && c == '.') ? c : '-').ToArray();
+        var s = new string(chars);
+        if (dots)
+        {
+            s = string.Join('.', s.Split('.', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim('-')).Where(p => p.Length > 0));
+        }
+
+        s = s.Trim('-', '.');
+        return s.Length == 0 ? "app" : s[..Math.Min(max, s.Length)].Trim('-', '.');
     }
 }

@@ -33,23 +33,41 @@ internal static partial class VsoManifests
     /// <param name="slug">The app.</param>
     public static string DatabaseSecretName(string slug) => slug + "-db";
 
-    /// <summary>Refuses a topology whose names cannot be Kubernetes names, before anything starts.</summary>
+    /// <summary>
+    /// Refuses a topology whose names cannot be Kubernetes names, before anything starts. Each name is
+    /// checked by the rule the API server applies to its object kind (kubernetes/kubernetes
+    /// staging/src/k8s.io/apimachinery/pkg/api/validation/generic.go): a Namespace's name by
+    /// <c>ValidateNamespaceName = NameIsDNSLabel</c> (IsDNS1123Label: lower-case alphanumerics and '-',
+    /// at most 63, no dots); a ServiceAccount's by <c>ValidateServiceAccountName = NameIsDNSSubdomain</c>
+    /// (IsDNS1123Subdomain: dot-separated labels, at most 253), which is also what a pod's
+    /// <c>serviceAccountName</c> must be (pkg/apis/core/validation/validation.go, ValidatePodSpec).
+    /// </summary>
     /// <param name="topology">The topology.</param>
-    /// <exception cref="TopologyAppNameException">An app's namespace or ServiceAccount is not a DNS-1123 label.</exception>
+    /// <exception cref="TopologyAppNameException">An app's namespace is not a DNS-1123 label, or its ServiceAccount not a DNS-1123 subdomain.</exception>
     public static void Validate(TopologySpec topology)
     {
         ArgumentNullException.ThrowIfNull(topology);
         foreach (var app in topology.Apps)
         {
-            foreach (var (what, value) in new[] { ("namespace", app.Namespace), ("ServiceAccount", app.ServiceAccount) })
+            if (!IsDns1123Label(app.Namespace))
             {
-                if (value.Length > 63 || !Label().IsMatch(value))
-                {
-                    throw TopologyAppNameException.NotALabel(app.Slug, what, value, app.Location.ToString());
-                }
+                throw TopologyAppNameException.NotALabel(app.Slug, "namespace", app.Namespace, app.Location.ToString());
+            }
+
+            if (!IsDns1123Subdomain(app.ServiceAccount))
+            {
+                throw TopologyAppNameException.NotASubdomain(app.Slug, "serviceAccount", app.ServiceAccount, app.Location.ToString());
             }
         }
     }
+
+    /// <summary>k8s.io/apimachinery/pkg/util/validation IsDNS1123Label: at most 63 characters of <c>[a-z0-9]([-a-z0-9]*[a-z0-9])?</c>.</summary>
+    /// <param name="value">The name.</param>
+    internal static bool IsDns1123Label(string value) => value.Length <= 63 && Label().IsMatch(value);
+
+    /// <summary>k8s.io/apimachinery/pkg/util/validation IsDNS1123Subdomain: at most 253 characters of dot-separated DNS-1123 labels.</summary>
+    /// <param name="value">The name.</param>
+    internal static bool IsDns1123Subdomain(string value) => value.Length <= 253 && Subdomain().IsMatch(value);
 
     /// <summary>The manifest of one app (several YAML documents).</summary>
     /// <param name="topology">The topology (mount names, Kubernetes auth path and audience).</param>
@@ -180,4 +198,7 @@ internal static partial class VsoManifests
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Label();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant, 1000)]
+    private static partial Regex Subdomain();
 }
