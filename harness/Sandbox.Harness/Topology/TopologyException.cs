@@ -66,9 +66,9 @@ public sealed class TopologyException : SandboxException
         new(file, line, column, $"duplicate app \"{slug}\" (first defined at {firstFile}:{firstLine})",
             "give each app a unique slug, or merge the two entries into one.");
 
-    internal static TopologyException InvalidName(string file, int line, int column, string key, string value, string rule) =>
+    internal static TopologyException InvalidName(string file, int line, int column, string key, string value, string rule, string? fix = null) =>
         new(file, line, column, $"\"{key}\" value \"{value}\" is not a valid name: {rule}",
-            "use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. \"my-app\").");
+            fix ?? "use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. \"my-app\").");
 
     internal static TopologyException InvalidDuration(string file, int line, int column, string key, string value) =>
         new(file, line, column, $"\"{key}\" value \"{value}\" is not a duration",

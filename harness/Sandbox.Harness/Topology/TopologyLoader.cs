@@ -620,7 +620,8 @@ internal static partial class TopologyLoader
             var sa = ctx.ScalarNode(app, "serviceAccount");
             if (sa is not null && (sa.Value!.Length > 253 || !Dns1123Subdomain().IsMatch(sa.Value)))
             {
-                throw ctx.Error(sa, (f, l, c) => TopologyException.InvalidName(f, l, c, "serviceAccount", sa.Value, "a DNS-1123 subdomain of at most 253 characters"));
+                throw ctx.Error(sa, (f, l, c) => TopologyException.InvalidName(f, l, c, "serviceAccount", sa.Value, "a DNS-1123 subdomain of at most 253 characters",
+                    "use dot-separated parts of lower-case letters, digits and '-', each starting and ending with a letter or digit (e.g. \"my-app\" or \"my-app.worker\")."));
             }
 
             // kv seeds

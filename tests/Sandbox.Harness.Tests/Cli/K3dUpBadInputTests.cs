@@ -40,7 +40,7 @@ public sealed class K3dUpBadInputTests() : CliHomeFixture("sandbox-k3d-input-")
     public void RestorePath() => Environment.SetEnvironmentVariable("PATH", _savedPath);
 
     [TestCase("slug: webapp", "slug: Web_App", "\"slug\" value \"Web_App\" is not a valid name", "use lower-case letters, digits and '-'")]
-    [TestCase("slug: webapp", "slug: webapp\n    serviceAccount: web.app", "app 'webapp': the ServiceAccount 'web.app' is not a valid Kubernetes name", "Fix: rename the app (or its ServiceAccount) in the topology, for example 'web-app'")]
+    [TestCase("slug: webapp", "slug: webapp\n    serviceAccount: web_app", "\"serviceAccount\" value \"web_app\" is not a valid name: a DNS-1123 subdomain", "use dot-separated parts of lower-case letters, digits and '-'")]
     [CancelAfter(60000)]
     public async Task Up_K3d_WithAnAppNameKubernetesRefuses_ExitsInvalidInput_NamingTheFileAppAndFix_AndRunsNoTool(
         string line, string replacement, string problem, string fix, CancellationToken cancellationToken)
