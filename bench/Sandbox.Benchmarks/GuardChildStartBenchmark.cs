@@ -23,6 +23,7 @@ public class GuardChildStartBenchmark
     private Command _kubectlApply = null!;
     private Command _pgCtlStart = null!;
     private Command _vaultStatus = null!;
+    private Command _dotnetBuild = null!;
     private string _kubeconfig = null!;
 
     [GlobalSetup]
@@ -40,6 +41,16 @@ public class GuardChildStartBenchmark
         _kubectlApply = Cli.Wrap("/usr/local/bin/kubectl").WithArguments(["--kubeconfig", _kubeconfig, "--context", "k3d-sbx-bench", "apply", "-f", Path.Combine(_folder, "vso.yaml")]);
         _pgCtlStart = Cli.Wrap("runuser").WithArguments(["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", Path.Combine(_folder, "data"), "-l", Path.Combine(_folder, "pg.log"), "-o", "-p 54321 -k /tmp -c listen_addresses=127.0.0.1", "-w", "start"]);
         _vaultStatus = Cli.Wrap("/usr/local/bin/vault").WithArguments(["status", "-address=http://127.0.0.1:8200", "-format=json"]);
+
+        // The drill's build of the scenarios: a restoring verb, so every nuget.config up the checkout's
+        // folders and the user's NuGet configuration are read and judged.
+        var checkout = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(checkout, "Sandbox.sln")))
+        {
+            checkout = Path.GetDirectoryName(checkout) ?? throw new InvalidOperationException("run the benchmark from the checkout");
+        }
+
+        _dotnetBuild = Cli.Wrap("/usr/bin/dotnet").WithArguments(["build", Path.Combine(checkout, "scenarios", "Sandbox.Scenarios", "Sandbox.Scenarios.csproj"), "-c", "Release", "--nologo", "-v", "minimal"]).WithWorkingDirectory(checkout);
     }
 
     [GlobalCleanup]
@@ -56,6 +67,9 @@ public class GuardChildStartBenchmark
 
     [Benchmark(Description = "runuser -u postgres -- pg_ctl start")]
     public Command PgCtlStart() => _guard.GuardCommand(_pgCtlStart, Caller);
+
+    [Benchmark(Description = "dotnet build (NuGet configuration judged)")]
+    public Command DotnetBuild() => _guard.GuardCommand(_dotnetBuild, Caller);
 
     [Benchmark(Description = "vault status -address=loopback")]
     public Command VaultStatus() => _guard.GuardCommand(_vaultStatus, Caller);
