@@ -163,7 +163,15 @@ internal sealed partial class SandboxGuard
             }
         }
 
-        if (syntax is null)
+        if (program == "kill")
+        {
+            CheckKillArguments(args, first, Refuse);
+        }
+        else if (program == "chown")
+        {
+            CheckChownArguments(args, first, Refuse);
+        }
+        else if (syntax is null)
         {
             CheckGenericFlags(exe, args, first, privateKubeconfig, Refuse);
         }
