@@ -320,7 +320,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
 
         await StopPostmasterFromStateAsync(run, immediate: false, cancellationToken).ConfigureAwait(false);
 
-        // A killed 'up' leaves its children (initdb, pg_ctl, a Vault launcher) running: stop every
+        // A killed 'up' leaves its children (initdb, pg_ctl, a Vault not yet recorded) running: stop every
         // process whose command line names this sandbox's own folders, and nothing else.
         foreach (var marker in new[] { run.Paths.RunFolder + "/", run.State.PostgresFolder }.OfType<string>())
         {
