@@ -19,7 +19,7 @@ public class GuardChildStartBenchmark
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "sandbox-bench-child-start");
     private SandboxGuard _guard = null!;
     private Command _dockerRunVault = null!;
-    private Command _detachedDouble = null!;
+    private string[] _detachedDoubleArguments = null!;
     private Command _kubectlApply = null!;
     private Command _pgCtlStart = null!;
     private Command _vaultStatus = null!;
@@ -36,8 +36,7 @@ public class GuardChildStartBenchmark
         string[] labels = ["--label", "sandbox.session=0123456789abcdef", "--label", "sandbox.name=bench", "--label", "sandbox.home=feedface", "--label", "sandbox.managed=true"];
         _dockerRunVault = Cli.Wrap("/usr/bin/docker").WithArguments(DockerRuntime.VaultRunArguments(
             "sandbox-bench-vault", labels, Path.Combine(_folder, "vault.hcl"), [("sandbox-bench-vault-data", "/vault/file")], "hashicorp/vault:1.18"));
-        _detachedDouble = Cli.Wrap("/bin/sh").WithArguments(
-            ["-c", SandboxGuard.DetachedLaunchScript, "sandbox-vault", Path.Combine(_folder, "vault.log"), "/usr/bin/dotnet", Path.Combine(_folder, "Sandbox.VaultDouble.dll"), "server", "-config", Path.Combine(_folder, "vault.hcl")]);
+        _detachedDoubleArguments = [Path.Combine(_folder, "Sandbox.VaultDouble.dll"), "server", "-config", Path.Combine(_folder, "vault.hcl")];
         _kubectlApply = Cli.Wrap("/usr/local/bin/kubectl").WithArguments(["--kubeconfig", _kubeconfig, "--context", "k3d-sbx-bench", "apply", "-f", Path.Combine(_folder, "vso.yaml")]);
         _pgCtlStart = Cli.Wrap("runuser").WithArguments(["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", Path.Combine(_folder, "data"), "-l", Path.Combine(_folder, "pg.log"), "-o", "-p 54321 -k /tmp -c listen_addresses=127.0.0.1", "-w", "start"]);
         _vaultStatus = Cli.Wrap("/usr/local/bin/vault").WithArguments(["status", "-address=http://127.0.0.1:8200", "-format=json"]);
@@ -59,8 +58,8 @@ public class GuardChildStartBenchmark
     [Benchmark(Description = "docker run (Vault container)")]
     public Command DockerRun() => _guard.GuardCommand(_dockerRunVault, Caller);
 
-    [Benchmark(Description = "detached launcher: setsid dotnet double")]
-    public Command DetachedDouble() => _guard.GuardCommand(_detachedDouble, Caller);
+    [Benchmark(Description = "detached launch: dotnet double (no shell)")]
+    public IReadOnlyDictionary<string, string> DetachedDouble() => _guard.GuardDetachedLaunch("/usr/bin/dotnet", _detachedDoubleArguments, Path.Combine(_folder, "vault.log"), _folder, Caller);
 
     [Benchmark(Description = "kubectl apply (private kubeconfig)")]
     public Command KubectlApply() => _guard.GuardCommand(_kubectlApply, Caller, _kubeconfig);

@@ -37,6 +37,9 @@ internal static class GuardRules
     /// <summary>A child-process argument the guard cannot classify for that tool (an unknown flag): refused.</summary>
     public const string UnknownArgument = "unknown-argument";
 
+    /// <summary>A <c>kill</c> target other than a pid above 0 or a process group above 1: every process (<c>-1</c>), the caller's own group (<c>0</c>), a job (<c>%1</c>) or a name.</summary>
+    public const string KillTarget = "kill-target";
+
     /// <summary>A flag the guard never passes to that tool (it would read configuration, run a program or follow a target the guard cannot see).</summary>
     public const string RefusedFlag = "refused-flag";
 

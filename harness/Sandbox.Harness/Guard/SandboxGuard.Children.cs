@@ -8,14 +8,6 @@ namespace Sandbox.Harness.Guard;
 
 internal sealed partial class SandboxGuard
 {
-    /// <summary>
-    /// The one command string a shell is ever started with: the detached launcher of the process
-    /// runtime (<c>sh -c SCRIPT sandbox-vault LOG PROGRAM ARGS...</c> starts PROGRAM in its own
-    /// session, output appended to LOG, and prints its pid). The script is this constant, never a
-    /// caller's text; PROGRAM and its arguments are judged by PROGRAM's own rules.
-    /// </summary>
-    public const string DetachedLaunchScript = "log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!";
-
     private static readonly string[] Shells = ["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh", "pwsh"];
 
     /// <summary>Programs that start another program the guard would then not see (with no argument, <c>env</c> only prints).</summary>
@@ -117,9 +109,10 @@ internal sealed partial class SandboxGuard
     }
 
     /// <summary>
-    /// Who a command really starts: the program itself, or — through the detached launcher, <c>runuser</c>
-    /// or <c>setsid</c> — the program they run, with the index of its first argument. A shell started any
-    /// other way (a command string, a script) is refused: what it would run cannot be judged.
+    /// Who a command really starts: the program itself, or — through <c>runuser</c> or <c>setsid</c> —
+    /// the program they run, with the index of its first argument. A shell is refused however it is
+    /// started (a command string, a script): what it would run cannot be judged. The process runtime
+    /// starts its detached Vault without one (<see cref="GuardDetachedLaunch"/>).
     /// </summary>
     private static (ChildTool Tool, string Program, int FirstArgument) ClassifyChild(string exe, List<string> args, Action<GuardDecision, string> refuse)
     {
@@ -129,14 +122,6 @@ internal sealed partial class SandboxGuard
         {
             if (Array.IndexOf(Shells, program) >= 0)
             {
-                if (args.Count - start >= 5 && args[start] == "-c" && args[start + 1] == DetachedLaunchScript)
-                {
-                    // -c SCRIPT $0 LOG PROGRAM ARGS...
-                    program = Path.GetFileName(args[start + 4]);
-                    start += 5;
-                    continue;
-                }
-
                 refuse(GuardDecision.Block(program, GuardRules.ShellCommand, $"A shell ('{program}') is never started by the sandbox, with a command string or a script: what it would run cannot be judged. Start the program itself."), "the program");
             }
 

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -42,10 +43,78 @@ internal sealed partial class SandboxGuard
     public Command GuardCommand(Command command, string caller, string? kubeconfigPath = null)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var exe = Path.GetFileName(command.TargetFilePath);
+        var args = SplitArguments(command.Arguments);
+        var environment = JudgeChild(command.TargetFilePath, args, command.EnvironmentVariables, caller, kubeconfigPath);
+        Record(caller, GuardDecision.Allow(Path.GetFileName(command.TargetFilePath), GuardRules.ChildProcess, $"{args.Count} arguments checked; environment scrubbed."));
+        return command.WithEnvironmentVariables(environment);
+    }
+
+    /// <summary>
+    /// Judges a program the process runtime starts detached (its own session, output appended to
+    /// <paramref name="logFile"/>, no shell in between) by that program's own rules, exactly as
+    /// <see cref="GuardCommand"/> judges it, and returns the <b>whole</b> environment it is to be
+    /// started with: this process's variables with the per-tool allow-list of
+    /// <see cref="ChildEnvironment(string, string?)"/> applied, plus <c>PWD</c> = the working
+    /// directory (what a shell exported to the programs it started). The log file and the working
+    /// directory pass the file guard first. The decision is recorded in the audit log.
+    /// </summary>
+    /// <param name="program">The executable (a path, or a name looked up on <c>PATH</c>).</param>
+    /// <param name="arguments">Its arguments, without the program itself.</param>
+    /// <param name="logFile">The file its standard output and error are appended to.</param>
+    /// <param name="workingDirectory">The folder it starts in.</param>
+    /// <param name="caller">Who starts it, for the audit log.</param>
+    /// <exception cref="GuardBlockedException">The program, an argument, the log file or the working directory is refused; nothing was started.</exception>
+    public IReadOnlyDictionary<string, string> GuardDetachedLaunch(string program, IReadOnlyList<string> arguments, string logFile, string workingDirectory, string caller)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(program);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentException.ThrowIfNullOrEmpty(logFile);
+        ArgumentException.ThrowIfNullOrEmpty(workingDirectory);
+        var exe = Path.GetFileName(program);
+        foreach (var (path, where) in new[] { (logFile, "the log file"), (workingDirectory, "the working directory") })
+        {
+            var file = CheckChildFile(path);
+            if (!file.Allowed)
+            {
+                throw GuardBlockedException.ChildRefused(Record(caller, file), caller, exe, $"{where} ('{path}')");
+            }
+        }
+
+        var args = arguments.ToList();
+        var overrides = JudgeChild(program, args, new Dictionary<string, string?>(), caller, kubeconfigPath: null);
+        var environment = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)entry.Key;
+            if (!overrides.ContainsKey(name))
+            {
+                environment[name] = (string?)entry.Value ?? string.Empty;
+            }
+        }
+
+        foreach (var (name, value) in overrides)
+        {
+            if (value is not null)
+            {
+                environment[name] = value;
+            }
+        }
+
+        environment["PWD"] = Path.GetFullPath(workingDirectory);
+        Record(caller, GuardDecision.Allow(exe, GuardRules.ChildProcess, $"Detached launch: {args.Count} arguments checked; environment scrubbed; log file and working directory checked."));
+        return environment;
+    }
+
+    /// <summary>
+    /// The judgement <see cref="GuardCommand"/> and <see cref="GuardDetachedLaunch"/> share: refuses the
+    /// program or one of its arguments or explicit variables, else returns the environment overrides
+    /// (a <see langword="null"/> value removes the variable). Records refusals only.
+    /// </summary>
+    private Dictionary<string, string?> JudgeChild(string targetFilePath, List<string> args, IReadOnlyDictionary<string, string?> explicitVariables, string caller, string? kubeconfigPath)
+    {
+        var exe = Path.GetFileName(targetFilePath);
         var privateKubeconfig = kubeconfigPath is null ? null : GuardPaths.Normalize(kubeconfigPath);
         var defaultKubeconfig = GuardPaths.Normalize("~/.kube/config");
-        var args = SplitArguments(command.Arguments);
 
         void Refuse(GuardDecision decision, string where)
         {
@@ -94,7 +163,15 @@ internal sealed partial class SandboxGuard
             }
         }
 
-        if (syntax is null)
+        if (program == "kill")
+        {
+            CheckKillArguments(args, first, Refuse);
+        }
+        else if (program == "chown")
+        {
+            CheckChownArguments(args, first, Refuse);
+        }
+        else if (syntax is null)
         {
             CheckGenericFlags(exe, args, first, privateKubeconfig, Refuse);
         }
@@ -115,7 +192,7 @@ internal sealed partial class SandboxGuard
         }
 
         var environment = ChildEnvironmentFor(tool, privateKubeconfig, caller);
-        foreach (var (name, value) in command.EnvironmentVariables)
+        foreach (var (name, value) in explicitVariables)
         {
             var where = $"the variable {name}";
             if (value is not null)
@@ -138,8 +215,7 @@ internal sealed partial class SandboxGuard
             environment[name] = value;
         }
 
-        Record(caller, GuardDecision.Allow(exe, GuardRules.ChildProcess, $"{args.Count} arguments checked; environment scrubbed."));
-        return command.WithEnvironmentVariables(environment);
+        return environment;
     }
 
     private bool IsScrubbed(string name)

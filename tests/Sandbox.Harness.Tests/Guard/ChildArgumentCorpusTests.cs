@@ -16,6 +16,7 @@ public sealed class ChildArgumentCorpusTests
     private const string Unknown = GuardRules.UnknownArgument;
     private const string Flag = GuardRules.RefusedFlag;
     private const string Shell = GuardRules.ShellCommand;
+    private const string KillTarget = GuardRules.KillTarget;
     private const string Context = GuardRules.ForeignContext;
     private const string Kubeconfig = GuardRules.ForeignKubeconfig;
     private const string VaultHost = "hosts:vault.arcodange.lab";
@@ -212,6 +213,49 @@ public sealed class ChildArgumentCorpusTests
         yield return C("runuser", "-u postgres -- sh -c \"psql -h 192.168.1.5\"", Shell);
         yield return C("/bin/sh", "-c \"log=$1; true\" x /tmp/log vault", Shell);
 
+        // kill (procps-ng kill(1)): pids and process groups only, never every process, the caller's group, a job or a name
+        yield return C("kill", "-s TERM -1", KillTarget);
+        yield return C("kill", "-9 -1", KillTarget);
+        yield return C("kill", "-KILL 0", KillTarget);
+        yield return C("kill", "--signal=TERM -- 0", KillTarget);
+        yield return C("kill", "-- -1", KillTarget);
+        yield return C("kill", "-s TERM 4242 -1", KillTarget);
+        yield return C("kill", "-s TERM -0", KillTarget);
+        yield return C("kill", "-s KILL %1", KillTarget);
+        yield return C("kill", "-s TERM vault", KillTarget);
+        yield return C("kill", "-s TERM 0x10", KillTarget);
+        yield return C("kill", "-s TERM", KillTarget);
+        yield return C("kill", "-1", KillTarget);
+        yield return C("kill", "-s BOGUS 4242", Unknown);
+        yield return C("kill", "-s 65 4242", Unknown);
+        yield return C("kill", "-q 1 4242", Unknown);
+        yield return C("kill", "-p 4242", Unknown);
+        yield return C("kill", "-a -s TERM vault", Unknown);
+        yield return C("kill", "--timeout 1000 KILL 4242", Unknown);
+        yield return C("/usr/bin/kill", "-s TERM -1", KillTarget);
+        yield return C("runuser", "-u postgres -- kill -9 -1", KillTarget);
+
+        // chown (GNU coreutils chown(1)): OWNER[:GROUP] then files, each through the file guard; -R judges the whole tree
+        yield return C("chown", "-R postgres:postgres /etc", VaultD);
+        yield return C("chown", "--recursive postgres /etc", VaultD);
+        yield return C("chown", "-Rh postgres /", KeyFile);
+        yield return C("chown", "-R postgres ~", KeyFile);
+        yield return C("chown", "-R postgres /tmp/sbx-run/pg/../../../etc", VaultD);
+        yield return C("chown", "postgres /etc/vault.d/vault.hcl", VaultD);
+        yield return C("chown", "postgres:postgres ~/.arcodange/cluster-keys.json", KeyFile);
+        yield return C("chown", "--reference=/etc/vault.d/vault.hcl /tmp/sbx-run/pg", VaultD);
+        yield return C("chown", "--reference ~/.arcodange/cluster-keys.json /tmp/sbx-run/pg", KeyFile);
+        yield return C("chown", "-R --no-preserve-root postgres /tmp/sbx-run/pg", Flag);
+        yield return C("chown", "-RL postgres /tmp/sbx-run/pg", Flag);
+        yield return C("chown", "-L -R postgres /tmp/sbx-run/pg", Flag);
+        yield return C("chown", "--bogus postgres /tmp/sbx-run/pg", Unknown);
+        yield return C("chown", "-Z postgres /tmp/sbx-run/pg", Unknown);
+        yield return C("chown", "--from postgres /tmp/sbx-run/pg", Unknown);
+        yield return C("chown", "postgres", GuardRules.InvalidTarget);
+        yield return C("chown", "post@gres /tmp/sbx-run/pg", GuardRules.InvalidTarget);
+        yield return C("chown", "-R", GuardRules.InvalidTarget);
+        yield return C("runuser", "-u postgres -- chown -R postgres /etc", VaultD);
+
         // more spellings across the tools
         yield return C("kubectl", "--server=https://10.43.0.10:6443 get ns", "addresses:10.43.0.10");
         yield return C("kubectl", "-s https://[::ffff:192.168.1.5]:6443 get ns", LabLan);
@@ -268,6 +312,26 @@ public sealed class ChildArgumentCorpusTests
         yield return A("vault", "operator init -address=http://127.0.0.1:8200 -key-shares=1 -key-threshold=1 -format=json");
         yield return A("node", "compat.js /tmp/sbx-run/input.json");
         yield return A("/usr/bin/env", "");
+        yield return A("kill", "-s TERM 4242");
+        yield return A("kill", "-s KILL 4242");
+        yield return A("kill", "-s QUIT 4242 4243");
+        yield return A("kill", "-9 4242");
+        yield return A("kill", "-SIGKILL 4242");
+        yield return A("kill", "-term 4242");
+        yield return A("kill", "--signal=INT 4242");
+        yield return A("kill", "--signal HUP 4242");
+        yield return A("kill", "-s RTMIN+1 4242");
+        yield return A("kill", "-s 0 4242");
+        yield return A("kill", "4242");
+        yield return A("kill", "-TERM -- -4242");
+        yield return A("chown", "-R postgres:postgres /tmp/sbx-run/pg");
+        yield return A("chown", "postgres:postgres /tmp/sbx-run/pg/data/postgresql.auto.conf");
+        yield return A("chown", "-Rh postgres: /tmp/sbx-run/pg");
+        yield return A("chown", ":postgres /tmp/sbx-run/pg");
+        yield return A("chown", "--from=root:root -R 999:999 /tmp/sbx-run/pg");
+        yield return A("chown", "--reference=/tmp/sbx-run/pg /tmp/sbx-run/pg/data");
+        yield return A("chown", "-R -- postgres /tmp/sbx-run/pg");
+        yield return A("chown", "-R postgres /etc/ssl/private/sbx");
         yield return A("dotnet", "test scenarios/Sandbox.Scenarios -c Release --nologo --filter Category=x --logger \"console;verbosity=normal\"");
     }
 

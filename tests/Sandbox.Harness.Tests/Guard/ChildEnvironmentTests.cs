@@ -240,45 +240,65 @@ public sealed class ChildEnvironmentTests
 
     [Test]
     [CancelAfter(30000)]
-    public async Task DetachedLauncher_VaultChild_GetsItsLicenceAndNothingElse(CancellationToken cancellationToken)
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task DetachedLaunch_VaultChild_GetsExactlyWhatGuardCommandGivesVault_AndItsWorkingDirectory(CancellationToken cancellationToken)
     {
         var guard = TestDenylists.Guard();
         var log = Path.Combine(_bin, "vault.log");
 
-        // A stand-in that stays a shell (no exec), so it can be found by its command line however
-        // setsid started it.
+        // A stand-in that stays a shell (no exec): /proc/PID/environ then shows what the spawn handed
+        // it, not what a shell passed on.
         var detached = Directory.CreateDirectory(Path.Combine(_bin, "detached")).FullName;
         var vault = Path.Combine(detached, "vault");
         File.WriteAllText(vault, "#!/bin/sh\nsleep 30\n");
         File.SetUnixFileMode(vault, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var command = guard.GuardCommand(
-            Cli.Wrap("/bin/sh").WithArguments(["-c", SandboxGuard.DetachedLaunchScript, "sandbox-vault", log, vault, "server", "-config", "/tmp/sbx-run/vault.hcl"])
-                .WithValidation(CommandResultValidation.None),
-            "env-test");
+        string[] arguments = ["server", "-config", "/tmp/sbx-run/vault.hcl"];
 
-        var result = await command.ExecuteBufferedAsync(cancellationToken);
-        Assert.That(int.TryParse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture, out _), Is.True, result.StandardError);
-        var pid = await FindByCommandLineAsync(vault, cancellationToken);
+        var environment = guard.GuardDetachedLaunch(vault, arguments, log, _bin, "env-test");
+        var pid = DetachedProcess.Start(vault, arguments, environment, _bin, log);
+        var sleeper = 0;
         try
         {
-            var environment = ReadEnviron(pid);
+            sleeper = await ChildRunningAsync(pid, "sleep", cancellationToken);
+            var handed = ReadEnviron(pid);
+
+            // What GuardCommand gives the vault binary (this process's variables with its overrides
+            // applied), and PWD, which the shell of the former launcher exported.
+            var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            {
+                expected[(string)entry.Key] = (string)entry.Value!;
+            }
+
+            foreach (var (name, value) in guard.ChildEnvironment("vault", null))
+            {
+                if (value is null)
+                {
+                    expected.Remove(name);
+                }
+                else
+                {
+                    expected[name] = value;
+                }
+            }
+
+            expected["PWD"] = _bin;
             Assert.Multiple(() =>
             {
-                Assert.That(environment.GetValueOrDefault("VAULT_LICENSE"), Is.EqualTo("02MV4UU43BK5HGYYTOJZWFQMTMNNEWU33JJ"));
-                Assert.That(environment.GetValueOrDefault("VAULT_LICENSE_PATH"), Is.EqualTo("/etc/vault.d/licence.hclic"));
-                Assert.That(environment.Values, Has.None.Contains("hostile"));
-                Assert.That(environment.Keys, Has.None.StartsWith("GITHUB_").And.None.StartsWith("CI_").And.None.EqualTo("SSL_CERT_FILE"));
+                Assert.That(handed, Is.EquivalentTo(expected), "the detached Vault's environment");
+                Assert.That(handed.GetValueOrDefault("VAULT_LICENSE"), Is.EqualTo("02MV4UU43BK5HGYYTOJZWFQMTMNNEWU33JJ"));
+                Assert.That(handed.GetValueOrDefault("VAULT_LICENSE_PATH"), Is.EqualTo("/etc/vault.d/licence.hclic"));
+                Assert.That(handed.ContainsKey("GITHUB_TOKEN"), Is.False, "the canary GITHUB_TOKEN of this process");
+                Assert.That(handed.Values, Has.None.Contains("hostile"));
+                Assert.That(handed.Keys.Where(k => !IsAllowed("vault", string.Join(' ', arguments), k)), Is.Empty, "variables outside the vault binary's allow-list");
             });
         }
         finally
         {
-            try
+            KillIfRunning(pid);
+            if (sleeper != 0)
             {
-                System.Diagnostics.Process.GetProcessById(pid).Kill();
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
+                KillIfRunning(sleeper);
             }
         }
     }
@@ -311,6 +331,7 @@ public sealed class ChildEnvironmentTests
     [TestCase("node", "-e 1")]
     [TestCase("runuser", "-u postgres -- sh -c \"psql -h 192.168.1.5\"")]
     [TestCase("/bin/sh", "-c \"log=$1; true\" x /tmp/log vault")]
+    [TestCase("/bin/sh", "-c \"log=$1; shift; exec setsid \\\"$@\\\" >>\\\"$log\\\" 2>&1 </dev/null & echo $!\" sandbox-vault /tmp/sbx-run/logs/vault.log /usr/bin/vault server -config /tmp/sbx-run/vault.hcl")]
     [CancelAfter(10000)]
     public void Shell_WithACommandString_IsNeverStarted(string program, string arguments, CancellationToken cancellationToken)
     {
@@ -399,36 +420,6 @@ public sealed class ChildEnvironmentTests
             {
                 // The stand-in was stopped on purpose.
             }
-        }
-    }
-
-    private static async Task<int> FindByCommandLineAsync(string marker, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            {
-                if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
-                {
-                    try
-                    {
-                        // The stand-in script itself, as the kernel runs it ("/bin/sh SCRIPT args" or
-                        // "SCRIPT args"): not the launcher shell or setsid, whose arguments also name it,
-                        // and not a forked child before its exec (its command line is still the parent's).
-                        var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                        if (argv[0] == marker || (argv.Length > 1 && argv[0].EndsWith("sh", StringComparison.Ordinal) && argv[1] == marker))
-                        {
-                            return pid;
-                        }
-                    }
-                    catch (IOException)
-                    {
-                        // The process ended meanwhile.
-                    }
-                }
-            }
-
-            await Task.Delay(50, cancellationToken);
         }
     }
 

@@ -198,6 +198,49 @@ public sealed class ProcessRuntimeEndToEndTests
         });
     }
 
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Up_StartsVaultWithoutAShell_InItsOwnSession_WithoutTheCanaryToken_AndDownLeavesNoZombie(CancellationToken cancellationToken)
+    {
+        var savedToken = Environment.GetEnvironmentVariable("GITHUB_TOKEN");
+        Environment.SetEnvironmentVariable("GITHUB_TOKEN", "ghs_canary_must_not_reach_vault");
+        int pid;
+        try
+        {
+            await using var home = new SandboxTestHome();
+            await using (var sbx = await home.Manager.UpAsync(home.Options("e2e-detached"), cancellationToken))
+            {
+                pid = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(sbx.RunFolder, "sandbox.json"))).RootElement.GetProperty("vaultPid").GetInt32();
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                var environ = File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(e => e[..e.IndexOf('=', StringComparison.Ordinal)]).ToList();
+                var tool = sbx.Vault.Kind == VaultKind.Double ? Sandbox.Harness.Guard.Internal.ChildTools.VaultDouble : Sandbox.Harness.Guard.Internal.ChildTools.Vault;
+                Assert.Multiple(() =>
+                {
+                    Assert.That(fields[3], Is.EqualTo(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), "Vault leads its own session");
+                    Assert.That(Path.GetFileName(argv[0]), Is.Not.AnyOf("sh", "dash", "bash", "setsid"), "Vault itself, no shell or setsid");
+                    Assert.That(argv[^3..], Is.EqualTo(new[] { "server", "-config", Path.Combine(sbx.RunFolder, "vault.hcl") }));
+                    Assert.That(environ, Does.Not.Contain("GITHUB_TOKEN"), "the canary token of this process");
+                    Assert.That(environ.Where(n => !tool.Allows(n) && n is not ("HOME" or "PWD" or "SANDBOX_DENYLIST")), Is.Empty, $"variables outside the {tool.Name} allow-list");
+                    Assert.That(new FileInfo(Path.Combine(sbx.RunFolder, "logs", "vault.log")).Length, Is.GreaterThan(0), "Vault's output reaches logs/vault.log");
+                });
+            }
+
+            // Down stopped it; the process runtime's reaper waited for it, so no zombie stays behind.
+            for (var attempt = 0; Directory.Exists($"/proc/{pid}") && attempt < 1000; attempt++)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+
+            Assert.That(Directory.Exists($"/proc/{pid}"), Is.False, $"Vault (pid {pid}) is gone after down, not a zombie");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GITHUB_TOKEN", savedToken);
+        }
+    }
+
     internal static bool IsListening(int port)
     {
         try

@@ -114,6 +114,22 @@ public sealed class SandboxPlanTests
 
     [Test]
     [CancelAfter(60000)]
+    public async Task Plan_Process_RecordsTheVaultCommandItself_NoShell(CancellationToken cancellationToken)
+    {
+        var plan = await SandboxPlanner.PlanAsync(_manager, new SandboxOptions { Runtime = RuntimeKind.Process, Name = "lab-1" }, PlanFolder, Topology, cancellationToken);
+
+        var vault = plan.Commands.Select(c => c.Argv).Single(a => a.Count >= 3 && a[^3] == "server" && a[^2] == "-config");
+        Assert.Multiple(() =>
+        {
+            Assert.That(vault[0], Is.AnyOf("vault", "bao", "dotnet"), "the program itself");
+            Assert.That(vault[^1], Is.EqualTo(Path.Combine(PlanFolder, "vault.hcl")));
+            Assert.That(plan.Commands.Select(c => c.Argv[0]).Intersect(["sh", "bash", "dash", "setsid"]), Is.Empty, "no shell is planned");
+            Assert.That(plan.Commands.SelectMany(c => c.Argv), Has.None.Contains("setsid").And.None.Contains("exec "), "no launcher script in any argument");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60000)]
     public async Task Plan_K3d_RendersTheClusterConfigValuesAndManifests_ThatTheCommandsApply(CancellationToken cancellationToken)
     {
         var plan = await SandboxPlanner.PlanAsync(_manager, new SandboxOptions { Runtime = RuntimeKind.K3d, Name = "lab-1" }, PlanFolder, Topology, cancellationToken);

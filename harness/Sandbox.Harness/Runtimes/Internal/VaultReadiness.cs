@@ -64,8 +64,8 @@ internal static class VaultReadiness
             await pipeline.ExecuteAsync(
                 async ct =>
                 {
-                    // A launch through setsid/exec briefly shows a command line without the config
-                    // path, so one miss is not a death: only several in a row are.
+                    // A process that is starting can briefly show a command line without the config
+                    // path (or none at all), so one miss is not a death: only several in a row are.
                     if (!await alive(ct).ConfigureAwait(false))
                     {
                         if (++misses >= DeadAfterMisses)

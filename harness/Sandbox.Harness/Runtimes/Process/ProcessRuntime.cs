@@ -18,9 +18,6 @@ internal sealed class ProcessRuntime : ISandboxRuntime
 {
     private const int MaxPortAttempts = 3;
 
-    // Starts "$@" in its own session with output appended to $1 and stdin closed, prints its pid, and returns.
-    private const string LaunchScript = SandboxGuard.DetachedLaunchScript;
-
     private PostgresServer? _postgres;
 
     /// <inheritdoc />
@@ -86,9 +83,9 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("PostgreSQL server binaries (initdb, pg_ctl, postgres)", pg.Problem ?? "not found", "apt-get install -y postgresql (Debian/Ubuntu), or put PostgreSQL's bin folder on PATH"));
         }
 
-        if (VaultBinaryLocator.FindOnPath("setsid") is null || VaultBinaryLocator.FindOnPath("kill") is null)
+        if (VaultBinaryLocator.FindOnPath("kill") is null)
         {
-            problems.Add(new PreflightProblem("setsid and kill", "not found on PATH", "apt-get install -y util-linux procps"));
+            problems.Add(new PreflightProblem("kill", "not found on PATH", "apt-get install -y procps"));
         }
 
         return new RuntimePreflight(RuntimeKind.Process, found, problems);
@@ -214,7 +211,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             run.State.VaultClusterPort = clusterPort;
             await WriteConfigAsync(run, port, clusterPort, cancellationToken).ConfigureAwait(false);
             var logOffset = File.Exists(run.Paths.VaultLog) ? new FileInfo(run.Paths.VaultLog).Length : 0;
-            var pid = await LaunchAsync(run, launch, cancellationToken).ConfigureAwait(false);
+            var pid = Launch(run, launch, cancellationToken);
             var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
             run.State.VaultPid = pid;
             run.State.VaultCommandMarker = run.Paths.VaultConfig;
@@ -323,7 +320,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
 
         await StopPostmasterFromStateAsync(run, immediate: false, cancellationToken).ConfigureAwait(false);
 
-        // A killed 'up' leaves its children (initdb, pg_ctl, a Vault launcher) running: stop every
+        // A killed 'up' leaves its children (initdb, pg_ctl, a Vault not yet recorded) running: stop every
         // process whose command line names this sandbox's own folders, and nothing else.
         foreach (var marker in new[] { run.Paths.RunFolder + "/", run.State.PostgresFolder }.OfType<string>())
         {
@@ -471,25 +468,32 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         await run.WriteFileAsync(run.Paths.VaultConfig, hcl, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> LaunchAsync(SandboxRun run, VaultLaunch launch, CancellationToken cancellationToken)
+    private static int Launch(SandboxRun run, VaultLaunch launch, CancellationToken cancellationToken)
     {
-        string[] args = ["-c", LaunchScript, "sandbox-vault", run.Paths.VaultLog, launch.FileName, .. launch.PrefixArguments, "server", "-config", run.Paths.VaultConfig];
-        var command = run.Guard.GuardCommand(
-            Cli.Wrap("/bin/sh").WithArguments(args).WithWorkingDirectory(run.Paths.RunFolder).WithValidation(CommandResultValidation.None),
-            "sandbox-process-runtime");
+        // No shell: the guard judges the program by its own rules and hands back its whole environment;
+        // DetachedProcess starts it in its own session with its output appended to the log.
+        string[] args = [.. launch.PrefixArguments, "server", "-config", run.Paths.VaultConfig];
+        var environment = run.Guard.GuardDetachedLaunch(launch.FileName, args, run.Paths.VaultLog, run.Paths.RunFolder, "sandbox-process-runtime");
         if (run.Plan is { } plan)
         {
-            plan.AddCommand("sh", args);
+            plan.AddCommand(launch.FileName, args);
             return 0;
         }
 
-        var result = await command.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!OperatingSystem.IsLinux())
         {
-            throw SandboxRuntimeException.LaunchFailed(launch.Source, $"the launcher exited {result.ExitCode}: {result.StandardError.Trim()}");
+            throw SandboxRuntimeException.LaunchFailed(launch.Source, "the process runtime runs on Linux only; use --runtime docker");
         }
 
-        return pid;
+        try
+        {
+            return DetachedProcess.Start(launch.FileName, args, environment, run.Paths.RunFolder, run.Paths.VaultLog);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or PlatformNotSupportedException)
+        {
+            throw SandboxRuntimeException.LaunchFailed(launch.Source, e.Message);
+        }
     }
 
     private static string LogTail(string file, long offset)
