@@ -44,7 +44,7 @@ internal sealed partial class SandboxGuard
     {
         ArgumentNullException.ThrowIfNull(command);
         var args = SplitArguments(command.Arguments);
-        var environment = JudgeChild(command.TargetFilePath, args, command.EnvironmentVariables, caller, kubeconfigPath);
+        var environment = JudgeChild(command.TargetFilePath, args, command.EnvironmentVariables, command.WorkingDirPath, caller, kubeconfigPath);
         Record(caller, GuardDecision.Allow(Path.GetFileName(command.TargetFilePath), GuardRules.ChildProcess, $"{args.Count} arguments checked; environment scrubbed."));
         return command.WithEnvironmentVariables(environment);
     }
@@ -81,7 +81,7 @@ internal sealed partial class SandboxGuard
         }
 
         var args = arguments.ToList();
-        var overrides = JudgeChild(program, args, new Dictionary<string, string?>(), caller, kubeconfigPath: null);
+        var overrides = JudgeChild(program, args, new Dictionary<string, string?>(), workingDirectory, caller, kubeconfigPath: null);
         var environment = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
@@ -110,7 +110,7 @@ internal sealed partial class SandboxGuard
     /// program or one of its arguments or explicit variables, else returns the environment overrides
     /// (a <see langword="null"/> value removes the variable). Records refusals only.
     /// </summary>
-    private Dictionary<string, string?> JudgeChild(string targetFilePath, List<string> args, IReadOnlyDictionary<string, string?> explicitVariables, string caller, string? kubeconfigPath)
+    private Dictionary<string, string?> JudgeChild(string targetFilePath, List<string> args, IReadOnlyDictionary<string, string?> explicitVariables, string? workingDirectory, string caller, string? kubeconfigPath)
     {
         var exe = Path.GetFileName(targetFilePath);
         var privateKubeconfig = kubeconfigPath is null ? null : GuardPaths.Normalize(kubeconfigPath);
@@ -182,7 +182,7 @@ internal sealed partial class SandboxGuard
 
         if (tool == ChildTools.Dotnet)
         {
-            CheckNuGetConfiguration(args, first, string.IsNullOrEmpty(command.WorkingDirPath) ? Directory.GetCurrentDirectory() : command.WorkingDirPath, GuardPaths.Home, Refuse);
+            CheckNuGetConfiguration(args, first, string.IsNullOrEmpty(workingDirectory) ? Directory.GetCurrentDirectory() : workingDirectory, GuardPaths.Home, Refuse);
         }
 
         if (program is "k3d" && args.Count >= first + 2 && args[first] == "cluster" && args[first + 1] == "create"
