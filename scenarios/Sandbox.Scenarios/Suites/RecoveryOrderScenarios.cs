@@ -77,8 +77,16 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         {
             await Task.WhenAll(
                 sandbox.StopVaultAsync(kill: true, cancellationToken),
-                sandbox.StopPostgresAsync(kill: true, cancellationToken),
-                inCluster ? sandbox.KillOperatorAndAppPodsAsync(App.Topology, cancellationToken) : Task.CompletedTask);
+                sandbox.StopPostgresAsync(kill: true, cancellationToken));
+            if (inCluster)
+            {
+                // The operator's pods die once Vault no longer answers: a forced delete returns before the
+                // container is gone, and a new operator pod that logged in to the dying Vault would keep a
+                // token across the cut, which a real power cut never allows.
+                await VaultGoneAsync(sandbox, cancellationToken);
+                await sandbox.KillOperatorAndAppPodsAsync(App.Topology, cancellationToken);
+            }
+
             return true;
         });
         var down = await sandbox.StatusAsync(cancellationToken);
@@ -214,4 +222,27 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
 
     private static string Describe(IReadOnlyDictionary<string, int> refusals) =>
         refusals.Count == 0 ? "none" : string.Join(", ", refusals.Select(r => $"{r.Key} ×{r.Value}"));
+
+    /// <summary>Waits (at most 60 s) until Vault's pod is not running and its API no longer answers.</summary>
+    private static async Task VaultGoneAsync(SandboxHandle sandbox, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (!(await sandbox.StatusAsync(cancellationToken)).VaultRunning)
+            {
+                try
+                {
+                    await sandbox.Unauthenticated.GetSealStatusAsync(cancellationToken);
+                }
+                catch (VaultUnreachableException)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        Assert.Fail("Vault still answered 60 s after its pod was killed");
+    }
 }

@@ -56,12 +56,14 @@ public sealed partial class K3dRuntimeFakeToolsTests
             // The power cut, through the runtime: Vault's and PostgreSQL's pods killed with the operator's and the app's.
             timeline.EnterPhase(ScenarioPhase.Fault);
             timeline.Mark("power-cut");
+            // As the suite does: the operator's pods die once Vault no longer runs, so no new operator pod
+            // can log in to the dying Vault and keep its token across the cut.
             await Task.WhenAll(
                 sandbox.StopVaultAsync(kill: true, cancellationToken),
-                sandbox.StopPostgresAsync(kill: true, cancellationToken),
-                sandbox.KillOperatorAndAppPodsAsync(world.Topology, cancellationToken));
-            var down = await sandbox.StatusAsync(cancellationToken);
+                sandbox.StopPostgresAsync(kill: true, cancellationToken));
             await Until(() => !cluster.VaultRuns && !cluster.PostgresRuns, () => $"the fake cluster stopped Vault and PostgreSQL after the cut (vault runs={cluster.VaultRuns}, postgres runs={cluster.PostgresRuns})", cancellationToken);
+            await sandbox.KillOperatorAndAppPodsAsync(world.Topology, cancellationToken);
+            var down = await sandbox.StatusAsync(cancellationToken);
             var watch = new DeliveryWatch(sandbox, app, timeline, baseline);
             var watching = watch.RunAsync(background.Token);
 
