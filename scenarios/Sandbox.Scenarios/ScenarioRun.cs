@@ -1,6 +1,10 @@
 using NUnit.Framework;
 using Sandbox.Scenarios.Infrastructure;
 
+// Suites whose tests mostly wait on time (lease expiry) run their tests at once, each with its own
+// sandbox: three at once covers the largest such suite; every other suite is [NonParallelizable].
+[assembly: LevelOfParallelism(3)]
+
 namespace Sandbox.Scenarios;
 
 /// <summary>

@@ -15,6 +15,24 @@ internal static class DrillSuites
         ["recovery-order"] = "RecoveryOrder",
     };
 
+    /// <summary>
+    /// About how long each suite's <c>dotnet test</c> runs on an idle 2-core machine (its sandboxes'
+    /// starts and replays, its waits), in seconds; only the grouping of suites into processes uses it
+    /// (<see cref="ScenarioParts.Group"/>), so a wrong figure costs time, never a test. Lease expiry
+    /// runs its three tests at once (the longest lease wait, about 10 s, after three sandbox starts);
+    /// the others run their tests one after another (each fresh sandbox about 1.5 s).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, double> TypicalSeconds = new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["LeaseExpiry"] = 13,
+        ["BrokenUnseal"] = 9,
+        ["LostKey"] = 9,
+        ["SealedRestart"] = 7,
+        ["NameParity"] = 7,
+        ["RecoveryOrder"] = 6,
+        ["Denylist"] = 4,
+    };
+
     /// <summary>The chaos suite's category.</summary>
     public const string ChaosCategory = "Chaos";
 

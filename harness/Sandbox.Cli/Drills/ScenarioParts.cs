@@ -5,8 +5,9 @@ using Sandbox.Harness.Reporting;
 namespace Sandbox.Cli.Drills;
 
 /// <summary>
-/// Merges the report parts of suites that ran in parallel (one <c>dotnet test</c> each, its evidence in
-/// <c>raw/parts/&lt;suite&gt;</c>) into the report folder, as one process would have left it:
+/// Groups the suites of a parallel run into processes (<see cref="Group"/>), and merges the report parts
+/// of the groups that ran in parallel (one <c>dotnet test</c> each, its evidence in
+/// <c>raw/parts/&lt;suite&gt;[+&lt;suite&gt;…]</c>) into the report folder, as one process would have left it:
 /// <list type="bullet">
 /// <item><c>scenarios/*.json</c>: every part's scenario files (their names are the scenarios' names, unique across suites);</item>
 /// <item><c>raw/guard-audit.jsonl</c> and <c>raw/waits.jsonl</c>: every part's lines, part after part;</item>
@@ -15,10 +16,49 @@ namespace Sandbox.Cli.Drills;
 /// <item><c>raw/test-run.json</c>: the wall time of the parallel phase, not a sum;</item>
 /// <item><c>nunit-junit.xml</c>: one <c>testsuites</c> holding every part's <c>testsuite</c> elements.</item>
 /// </list>
-/// Each part keeps its own canary, whose count its own run asserts at zero.
+/// Each part keeps its own canary, whose count its own run asserts at zero (after every test of every suite in it).
 /// </summary>
 internal static class ScenarioParts
 {
+    /// <summary>The weight of a suite <see cref="DrillSuites.TypicalSeconds"/> does not know.</summary>
+    private const double UnknownSuiteSeconds = 8;
+
+    /// <summary>
+    /// Deals <paramref name="suites"/> into at most <paramref name="processes"/> groups, one <c>dotnet test</c>
+    /// each: every <c>dotnet test</c> costs a start-up (the test host, discovery, the run's canary and guard),
+    /// so the suites share as few processes as can run at once. Longest first, each to the group with the
+    /// least work so far (by <see cref="DrillSuites.TypicalSeconds"/>), so the groups end at about the same
+    /// time; a group keeps its suites in the order given.
+    /// </summary>
+    /// <param name="suites">The suites' categories, each once.</param>
+    /// <param name="processes">How many processes may run at once (at least 1).</param>
+    /// <returns>The non-empty groups, in the order of their first suite in <paramref name="suites"/>.</returns>
+    public static IReadOnlyList<IReadOnlyList<string>> Group(IReadOnlyList<string> suites, int processes)
+    {
+        ArgumentNullException.ThrowIfNull(suites);
+        ArgumentOutOfRangeException.ThrowIfLessThan(processes, 1);
+        double Weight(string suite) => DrillSuites.TypicalSeconds.TryGetValue(suite, out var seconds) ? seconds : UnknownSuiteSeconds;
+        var groups = Enumerable.Range(0, Math.Min(processes, suites.Count)).Select(_ => new List<string>()).ToList();
+        var load = new double[groups.Count];
+        foreach (var suite in suites.Select((s, i) => (Suite: s, Index: i)).OrderByDescending(s => Weight(s.Suite)).ThenBy(s => s.Index).Select(s => s.Suite))
+        {
+            var least = Array.IndexOf(load, load.Min());
+            groups[least].Add(suite);
+            load[least] += Weight(suite);
+        }
+
+        var order = suites.Select((s, i) => (s, i)).ToDictionary(x => x.s, x => x.i, StringComparer.Ordinal);
+        return [.. groups.Where(g => g.Count > 0).Select(g => (IReadOnlyList<string>)[.. g.OrderBy(s => order[s])]).OrderBy(g => order[g[0]])];
+    }
+
+    /// <summary>A group's part folder name and <c>dotnet test --filter</c>: <c>A+B</c> and <c>TestCategory=A|TestCategory=B</c>.</summary>
+    /// <param name="group">The group's categories.</param>
+    public static (string Name, string Filter) Describe(IReadOnlyList<string> group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return (string.Join("+", group), string.Join("|", group.Select(s => "TestCategory=" + s)));
+    }
+
     private static readonly string[] Concatenated = ["guard-audit.jsonl", "waits.jsonl"];
     private static readonly string[] FirstWins = ["run.json", "run-denylist.yaml"];
 

@@ -6,7 +6,10 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// <summary>
 /// Records the waits a run cannot avoid — sandboxes starting, Vault restarting, leases running
 /// out, chaos holds — as JSON lines in <c>raw/waits.jsonl</c>, so the drill can report how much of
-/// its wall time was spent waiting on them (the benchmark's denominator).
+/// its wall time was spent waiting on them (the benchmark's denominator). Each line carries when the
+/// wait started (UTC, to the millisecond) as well as how long it took: suites run at once, in one
+/// process or several, and the drill counts the time during which at least one wait was in progress,
+/// which needs the intervals, not only their lengths.
 /// </summary>
 public static class NecessaryWaits
 {
@@ -15,12 +18,14 @@ public static class NecessaryWaits
     /// <summary>The file, relative to the report folder.</summary>
     public static readonly string FileName = Path.Combine(ScenarioEnvironment.RawFolder, "waits.jsonl");
 
-    /// <summary>Appends one wait.</summary>
+    /// <summary>Appends one wait that has just ended (it started <paramref name="duration"/> ago).</summary>
     public static void Record(string kind, TimeSpan duration, string scenario)
     {
+        var start = TimeProvider.System.GetUtcNow() - duration;
         var line = new JsonObject
         {
             ["kind"] = kind,
+            ["start"] = start.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["ms"] = Math.Round(duration.TotalMilliseconds, 1),
             ["scenario"] = scenario,
         }.ToJsonString();

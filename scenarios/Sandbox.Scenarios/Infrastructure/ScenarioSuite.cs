@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using NUnit.Framework;
 using NUnit.Framework.Interfaces;
@@ -13,10 +14,14 @@ namespace Sandbox.Scenarios.Infrastructure;
 /// the verdict NUnit reached. Each scenario states its steady state, injects its fault, observes,
 /// recovers and asserts the steady state again; <see cref="AssertSteadyStateAsync"/> includes the
 /// canary check (zero connections to the run's "production" listener).
+/// A test's own state (its timeline, its fresh sandboxes) is kept per test, so a suite whose tests
+/// each bring their own sandbox may let them run at once (<c>[Parallelizable(ParallelScope.Children)]</c>)
+/// and their waits overlap.
 /// </summary>
 public abstract class ScenarioSuite
 {
-    private readonly List<SandboxHandle> _testSandboxes = [];
+    private readonly ConcurrentDictionary<string, ScenarioTimeline> _timelines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<SandboxHandle>> _testSandboxes = new(StringComparer.Ordinal);
     private SandboxHandle? _suiteSandbox;
 
     /// <summary>The suite's name in the evidence, e.g. <c>sealed-restart</c>.</summary>
@@ -30,7 +35,13 @@ public abstract class ScenarioSuite
 
     private protected static ScenarioEnvironment Env => ScenarioEnvironment.Current;
 
-    private protected ScenarioTimeline Timeline { get; private set; } = null!;
+    /// <summary>The running test's timeline (tests of one suite may run at once: each has its own).</summary>
+    private protected ScenarioTimeline Timeline => _timelines.TryGetValue(CurrentTestId, out var timeline)
+        ? timeline
+        : throw new InvalidOperationException($"{TestContext.CurrentContext.Test.FullName} has no timeline: it is made in SetUp.");
+
+    /// <summary>NUnit's id of the running test; it follows the test's own awaits, also when tests run at once.</summary>
+    private static string CurrentTestId => TestContext.CurrentContext.Test.ID;
 
     /// <summary>The suite's shared sandbox.</summary>
     private protected SandboxHandle Sandbox => _suiteSandbox ?? throw new InvalidOperationException($"{GetType().Name} has no shared sandbox (SharesSandbox is false); use FreshSandboxAsync.");
@@ -61,20 +72,22 @@ public abstract class ScenarioSuite
     [SetUp]
     public void StartTimeline()
     {
-        Timeline = new ScenarioTimeline(TimeProvider.System);
+        _timelines[CurrentTestId] = new ScenarioTimeline(TimeProvider.System);
         Timeline.Step($"scenario starts on the {Env.Runtime.ToString().ToLowerInvariant()} runtime");
     }
 
     [TearDown]
     public async Task WriteEvidenceAsync()
     {
-        foreach (var sandbox in _testSandboxes)
+        if (_testSandboxes.TryRemove(CurrentTestId, out var sandboxes))
         {
-            await DisposeKeepingLogAsync(sandbox);
+            foreach (var sandbox in sandboxes)
+            {
+                await DisposeKeepingLogAsync(sandbox);
+            }
         }
 
-        _testSandboxes.Clear();
-
+        var timeline = _timelines.TryRemove(CurrentTestId, out var own) ? own : new ScenarioTimeline(TimeProvider.System);
         var context = TestContext.CurrentContext;
         var outcome = context.Result.Outcome.Status;
         var canary = Env.Canary.Connections;
@@ -90,7 +103,7 @@ public abstract class ScenarioSuite
         }
 
         var name = $"{SuiteName}/{ScenarioName(context.Test.MethodName ?? context.Test.Name)}";
-        await Env.Evidence.WriteScenarioAsync(Timeline.ToResult(name, verdict, failure, SuiteName));
+        await Env.Evidence.WriteScenarioAsync(timeline.ToResult(name, verdict, failure, SuiteName));
         Assert.That(canary, Is.Zero, failure);
     }
 
@@ -102,7 +115,12 @@ public abstract class ScenarioSuite
     {
         Timeline.Step($"a fresh sandbox ({shares} share(s), threshold {threshold})");
         var sandbox = await UpAsync(new SandboxOptions { Runtime = Env.Runtime, Shares = shares, Threshold = threshold }, cancellationToken);
-        _testSandboxes.Add(sandbox);
+        var own = _testSandboxes.GetOrAdd(CurrentTestId, _ => []);
+        lock (own)
+        {
+            own.Add(sandbox);
+        }
+
         return sandbox;
     }
 

@@ -14,11 +14,14 @@ namespace Sandbox.Scenarios.Suites;
 /// 2/3 of the lease (as the Vault Secrets Operator does) never holds expired credentials, and a
 /// lease that expires while Vault is sealed is revoked promptly after unseal
 /// (vault-api.md §9, §10, Appendix B.2 and B.3). TTLs are seconds, so the waits stay short.
+/// The suite is mostly waiting for leases to run out: each test has its own sandbox and app world
+/// (the overlay changes the role, one test seals Vault), so the tests run at once and the suite
+/// takes about its longest wait rather than the sum of them.
 /// </summary>
 [TestFixture]
 [Category("LeaseExpiry")]
-[NonParallelizable]
-public sealed class LeaseExpiryScenarios : AppWorldSuite
+[Parallelizable(ParallelScope.Children)]
+public sealed class LeaseExpiryScenarios : ScenarioSuite
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
@@ -30,35 +33,26 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
 
     protected override string SuiteName => "lease-expiry";
 
-    [TearDown]
-    public async Task RestoreRoleAsync()
-    {
-        // Undo the overlay so the next scenario starts from production's TTLs.
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var status = await Sandbox.Unauthenticated.GetSealStatusAsync(cts.Token);
-        if (status.Sealed)
-        {
-            await Sandbox.UnsealFromKeyFileAsync(cts.Token);
-        }
-
-        await App.RestoreRoleAsync(cts.Token);
-    }
+    /// <inheritdoc />
+    protected override bool SharesSandbox => false;
 
     [Test]
     [CancelAfter(120_000)]
     public async Task Short_ttl_credentials_log_in_renew_up_to_max_ttl_then_expire_and_the_role_is_dropped(CancellationToken cancellationToken)
     {
-        var root = Sandbox.Root;
+        await using var app = await AppWorldAsync(cancellationToken);
+        var sandbox = app.Sandbox;
+        var root = sandbox.Root;
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        await AssertSteadyStateAsync(Sandbox, cancellationToken);
+        await AssertSteadyStateAsync(sandbox, cancellationToken);
 
         Timeline.EnterPhase(ScenarioPhase.Fault);
-        await OverlayAsync(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), cancellationToken);
-        var creds = await App.IssueAsync(null, cancellationToken);
+        await OverlayAsync(app, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), cancellationToken);
+        var creds = await app.IssueAsync(null, cancellationToken);
         Timeline.Mark("issued");
         Assert.That(creds.LeaseDuration, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromSeconds(4)), "the lease carries the overlay's default_ttl");
-        Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Null, "the short-lived credentials log in");
-        Assert.That(await App.RoleExistsAsync(creds.Username, cancellationToken), Is.True);
+        Assert.That(await app.TryLoginAsync(creds, cancellationToken), Is.Null, "the short-lived credentials log in");
+        Assert.That(await app.RoleExistsAsync(creds.Username, cancellationToken), Is.True);
         Timeline.Observe("short-lived credentials log in; the role is in pg_roles");
 
         var renewal = await root.RenewLeaseAsync(creds.LeaseId, TimeSpan.FromSeconds(60), cancellationToken);
@@ -78,16 +72,16 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
         Assert.That(lease.ExpireTime!.Value - lease.IssueTime!.Value, Is.LessThan(TimeSpan.FromSeconds(8) + TimeSpan.FromSeconds(1)), "the lease never outlives issue time + max_ttl + 1 s (whole-second TTL arithmetic)");
         Timeline.Observe($"lease ends {(lease.ExpireTime.Value - lease.IssueTime.Value).TotalSeconds:0.0} s after issue (bound: max_ttl 8 s + 1 s)");
 
-        var revocation = RevocationTiming.Of(Sandbox);
+        var revocation = RevocationTiming.Of(sandbox);
         Timeline.Step("wait for the lease to run out (max_ttl 8 s); " + revocation.Describe());
-        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await App.RoleExistsAsync(creds.Username, cancellationToken), TimeSpan.FromSeconds(9) + revocation.Bound, Poll, cancellationToken));
+        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await app.RoleExistsAsync(creds.Username, cancellationToken), TimeSpan.FromSeconds(9) + revocation.Bound, Poll, cancellationToken));
         var goneAt = TimeProvider.System.GetUtcNow();
-        Assert.That(gone, Is.True, revocation.Failure(Sandbox, "the role is not dropped from pg_roles", creds.LeaseId));
+        Assert.That(gone, Is.True, revocation.Failure(sandbox, "the role is not dropped from pg_roles", creds.LeaseId));
         Timeline.Measure(TimingNames.LeaseRevocationLag, lease.ExpireTime.Value, goneAt < lease.ExpireTime.Value ? lease.ExpireTime.Value : goneAt);
         Timeline.Observe("the lease expired and the role is gone from pg_roles");
 
-        Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Not.Null, "the expired credentials no longer log in");
-        var lookup = await LookupOnceGoneAsync(creds.LeaseId, cancellationToken);
+        Assert.That(await app.TryLoginAsync(creds, cancellationToken), Is.Not.Null, "the expired credentials no longer log in");
+        var lookup = await LookupOnceGoneAsync(sandbox, creds.LeaseId, cancellationToken);
         var renew = Assert.ThrowsAsync<VaultApiException>(() => root.RenewLeaseAsync(creds.LeaseId, null, cancellationToken))!;
         Assert.Multiple(() =>
         {
@@ -99,23 +93,25 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
         Timeline.Observe("login refused; lookup 400 invalid lease; renew 400 lease not found");
 
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        await AssertSteadyStateAsync(Sandbox, cancellationToken);
+        await AssertSteadyStateAsync(sandbox, cancellationToken);
     }
 
     [Test]
     [CancelAfter(120_000)]
     public async Task Consumer_refetching_at_two_thirds_of_the_lease_never_holds_expired_credentials(CancellationToken cancellationToken)
     {
+        await using var app = await AppWorldAsync(cancellationToken);
+        var sandbox = app.Sandbox;
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        await AssertSteadyStateAsync(Sandbox, cancellationToken);
-        await OverlayAsync(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), cancellationToken);
-        var client = await App.AppClientAsync(cancellationToken);
+        await AssertSteadyStateAsync(sandbox, cancellationToken);
+        await OverlayAsync(app, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), cancellationToken);
+        var client = await app.AppClientAsync(cancellationToken);
 
         Timeline.EnterPhase(ScenarioPhase.Fault);
         Timeline.Fault("leases of 3 s, no renewal: the consumer must refetch");
         var clock = TimeProvider.System;
         var start = clock.GetUtcNow();
-        var first = await App.IssueAsync(client, cancellationToken);
+        var first = await app.IssueAsync(client, cancellationToken);
         var held = first;
         var heldUntil = start + held.LeaseDuration;
         var heldSince = start;
@@ -129,7 +125,7 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
             {
                 // What VSO does: rotate at ~2/3 of the lease.
                 heldSince = clock.GetUtcNow();
-                held = await App.IssueAsync(client, cancellationToken);
+                held = await app.IssueAsync(client, cancellationToken);
                 heldUntil = heldSince + held.LeaseDuration;
                 refetches++;
             }
@@ -139,7 +135,7 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
                 failures.Add($"at {(clock.GetUtcNow() - start).TotalSeconds:0.0} s the consumer held credentials whose lease had ended");
             }
 
-            var error = await App.TryLoginAsync(held, cancellationToken);
+            var error = await app.TryLoginAsync(held, cancellationToken);
             logins++;
             if (error is not null)
             {
@@ -155,29 +151,31 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
         Assert.That(refetches, Is.GreaterThanOrEqualTo(3), "the consumer did rotate");
 
         // The contrast that shows the check could fail: the very first credentials, never refreshed, are dead.
-        var stale = await App.TryLoginAsync(first, cancellationToken);
+        var stale = await app.TryLoginAsync(first, cancellationToken);
         Assert.That(stale, Is.Not.Null, "credentials kept past their lease no longer log in");
         Timeline.Observe("the first credentials, kept past their lease, are refused");
 
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        await AssertSteadyStateAsync(Sandbox, cancellationToken);
+        await AssertSteadyStateAsync(sandbox, cancellationToken);
     }
 
     [Test]
     [CancelAfter(120_000)]
     public async Task Lease_that_expires_while_sealed_is_revoked_promptly_after_unseal(CancellationToken cancellationToken)
     {
+        await using var app = await AppWorldAsync(cancellationToken);
+        var sandbox = app.Sandbox;
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        await AssertSteadyStateAsync(Sandbox, cancellationToken);
-        await OverlayAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), cancellationToken);
-        var creds = await App.IssueAsync(null, cancellationToken);
+        await AssertSteadyStateAsync(sandbox, cancellationToken);
+        await OverlayAsync(app, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), cancellationToken);
+        var creds = await app.IssueAsync(null, cancellationToken);
         var issued = TimeProvider.System.GetUtcNow();
-        Assert.That(await App.TryLoginAsync(creds, cancellationToken), Is.Null);
+        Assert.That(await app.TryLoginAsync(creds, cancellationToken), Is.Null);
 
         Timeline.EnterPhase(ScenarioPhase.Fault);
         Timeline.Fault("seal Vault while a 2 s lease is out");
         Timeline.Mark("sealed");
-        await Sandbox.SealAsync(cancellationToken);
+        await sandbox.SealAsync(cancellationToken);
         Timeline.EnterPhase(ScenarioPhase.Sealed);
 
         await WaitOnTimeAsync("ttl", async () =>
@@ -185,48 +183,52 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
             await Task.Delay(issued + TimeSpan.FromSeconds(3) - TimeProvider.System.GetUtcNow() is { TotalMilliseconds: > 0 } d ? d : TimeSpan.Zero, cancellationToken);
             return 0;
         });
-        Assert.That(await App.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "sealed, Vault cannot revoke: the expired lease's role is still in pg_roles");
+        Assert.That(await app.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "sealed, Vault cannot revoke: the expired lease's role is still in pg_roles");
         Timeline.Observe("past the lease's end, the role still exists (Vault is sealed)");
 
         // PostgreSQL's VALID UNTIL (lease end + 5 s) keeps running without Vault.
-        var refused = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => await App.TryLoginAsync(creds, cancellationToken) is not null, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250), cancellationToken));
+        var refused = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => await app.TryLoginAsync(creds, cancellationToken) is not null, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250), cancellationToken));
         Assert.That(refused, Is.True, "once VALID UNTIL passes, PostgreSQL refuses the login even though the role exists");
-        Assert.That(await App.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "the role is still there while sealed");
+        Assert.That(await app.RoleExistsAsync(creds.Username, cancellationToken), Is.True, "the role is still there while sealed");
         Timeline.Observe("VALID UNTIL passed: login refused, role still present");
 
         Timeline.EnterPhase(ScenarioPhase.Recovery);
-        var status = await Sandbox.UnsealFromKeyFileAsync(cancellationToken);
+        var status = await sandbox.UnsealFromKeyFileAsync(cancellationToken);
         Assert.That(status.Sealed, Is.False);
         Timeline.Mark("unsealed");
         Timeline.Measure(TimingNames.TimeSealed, "sealed", "unsealed");
         Timeline.Recover("unsealed with the sandbox key");
 
-        var revocation = RevocationTiming.Of(Sandbox);
+        var revocation = RevocationTiming.Of(sandbox);
         Timeline.Observe(revocation.Describe());
-        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await App.RoleExistsAsync(creds.Username, cancellationToken), revocation.Bound, Poll, cancellationToken));
-        Assert.That(gone, Is.True, revocation.Failure(Sandbox, "the expired lease's role is not dropped after unseal", creds.LeaseId));
+        var gone = await WaitOnTimeAsync("ttl", () => EventuallyAsync(async () => !await app.RoleExistsAsync(creds.Username, cancellationToken), revocation.Bound, Poll, cancellationToken));
+        Assert.That(gone, Is.True, revocation.Failure(sandbox, "the expired lease's role is not dropped after unseal", creds.LeaseId));
         Timeline.Mark("revoked");
         var lag = Timeline.Measure(TimingNames.LeaseRevocationLag, "unsealed", "revoked");
         Timeline.Observe($"revoked {lag:0} ms after unseal");
 
-        var lookup = await LookupOnceGoneAsync(creds.LeaseId, cancellationToken);
+        var lookup = await LookupOnceGoneAsync(sandbox, creds.LeaseId, cancellationToken);
         Assert.That(lookup.HasError("invalid lease"), Is.True, lookup.Message);
 
         Timeline.EnterPhase(ScenarioPhase.SteadyState);
-        var fresh = await App.IssueAsync(null, cancellationToken);
-        Assert.That(await App.TryLoginAsync(fresh, cancellationToken), Is.Null, "new credentials work after unseal");
-        await AssertSteadyStateAsync(Sandbox, cancellationToken);
+        var fresh = await app.IssueAsync(null, cancellationToken);
+        Assert.That(await app.TryLoginAsync(fresh, cancellationToken), Is.Null, "new credentials work after unseal");
+        await AssertSteadyStateAsync(sandbox, cancellationToken);
     }
 
+    /// <summary>This test's own sandbox with production's names replayed (torn down after the test).</summary>
+    private async Task<AppWorld> AppWorldAsync(CancellationToken cancellationToken) =>
+        await AppWorld.PrepareAsync(await FreshSandboxAsync(cancellationToken), cancellationToken);
+
     /// <summary>Polls the lease lookup until Vault has deleted the entry (it answers 200 for a moment after the role is dropped).</summary>
-    private async Task<VaultApiException> LookupOnceGoneAsync(string leaseId, CancellationToken cancellationToken)
+    private static async Task<VaultApiException> LookupOnceGoneAsync(SandboxHandle sandbox, string leaseId, CancellationToken cancellationToken)
     {
         VaultApiException? refused = null;
         var deleted = await EventuallyAsync(async () =>
         {
             try
             {
-                await Sandbox.Root.LookupLeaseAsync(leaseId, cancellationToken);
+                await sandbox.Root.LookupLeaseAsync(leaseId, cancellationToken);
                 return false;
             }
             catch (VaultApiException e)
@@ -239,10 +241,10 @@ public sealed class LeaseExpiryScenarios : AppWorldSuite
         return refused!;
     }
 
-    private async Task OverlayAsync(TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken)
+    private async Task OverlayAsync(AppWorld app, TimeSpan defaultTtl, TimeSpan maxTtl, CancellationToken cancellationToken)
     {
-        await App.OverlayTtlAsync(defaultTtl, maxTtl, cancellationToken);
-        var role = await Sandbox.Root.DatabaseReadRoleAsync(AppWorld.DbMount, AppWorld.App, cancellationToken);
+        await app.OverlayTtlAsync(defaultTtl, maxTtl, cancellationToken);
+        var role = await app.Sandbox.Root.DatabaseReadRoleAsync(AppWorld.DbMount, AppWorld.App, cancellationToken);
         Assert.That(role?.DefaultTtl, Is.EqualTo(defaultTtl), "the overlay is in place");
         Timeline.Step($"short-TTL overlay on the {AppWorld.App} role: default_ttl {defaultTtl.TotalSeconds:0} s, max_ttl {maxTtl.TotalSeconds:0} s");
     }

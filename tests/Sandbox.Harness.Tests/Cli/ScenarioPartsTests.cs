@@ -59,4 +59,53 @@ public sealed class ScenarioPartsTests
             $"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="{suite}" tests="1"><testcase name="{scenario}" /></testsuite></testsuites>""");
         return part;
     }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public void Group_DealsEverySuiteIntoOneProcessPerSlot_LongestFirst_AndKeepsTheirOrder(CancellationToken cancellationToken)
+    {
+        var suites = DrillSuites.Categories.Values.ToList();
+
+        var groups = ScenarioParts.Group(suites, 2);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(groups, Has.Count.EqualTo(2), "two processes for two slots, not one per suite");
+            Assert.That(groups.SelectMany(g => g), Is.EquivalentTo(suites), "every suite exactly once");
+            Assert.That(groups.Single(g => g.Contains("LeaseExpiry")), Does.Not.Contain("BrokenUnseal"), "the two longest suites are in different processes");
+            Assert.That(groups.Select(g => g.Sum(s => DrillSuites.TypicalSeconds[s])).Max(), Is.LessThanOrEqualTo(DrillSuites.TypicalSeconds.Values.Sum() / 2 + DrillSuites.TypicalSeconds.Values.Min()), "the groups are balanced within one small suite");
+            foreach (var group in groups)
+            {
+                Assert.That(group, Is.EqualTo(suites.Where(group.Contains)), "a group keeps the order the suites were given in");
+            }
+        });
+    }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public void Group_WithMoreSlotsThanSuites_RunsEachSuiteAlone_AndWithOneSlot_AllTogether(CancellationToken cancellationToken)
+    {
+        string[] three = ["LeaseExpiry", "NameParity", "SealedRestart"];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ScenarioParts.Group(three, 4), Is.EqualTo(new[] { new[] { "LeaseExpiry" }, new[] { "NameParity" }, new[] { "SealedRestart" } }));
+            Assert.That(ScenarioParts.Group(three, 1), Is.EqualTo(new[] { three }));
+            Assert.That(ScenarioParts.Group(["SomeNewSuite", "Denylist"], 2), Has.Count.EqualTo(2), "a suite without a typical time still gets a process");
+            Assert.Throws<ArgumentOutOfRangeException>(() => ScenarioParts.Group(three, 0));
+        });
+    }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public void Describe_NamesThePartFolderAndFiltersEveryCategoryOfTheGroup(CancellationToken cancellationToken)
+    {
+        var (name, filter) = ScenarioParts.Describe(["LeaseExpiry", "Denylist"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(name, Is.EqualTo("LeaseExpiry+Denylist"));
+            Assert.That(filter, Is.EqualTo("TestCategory=LeaseExpiry|TestCategory=Denylist"));
+        });
+    }
 }
