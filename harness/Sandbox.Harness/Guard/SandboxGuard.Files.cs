@@ -66,6 +66,23 @@ internal sealed partial class SandboxGuard
         }
     }
 
+    /// <summary>Reads a file's bytes through the file guard, as <see cref="ReadAllTextAsync"/> reads its text.</summary>
+    /// <param name="path">The path.</param>
+    /// <param name="caller">Who reads, for the audit log.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The file's bytes.</returns>
+    /// <exception cref="GuardBlockedException">The path is, leads to, or is a hard link of a denylisted file.</exception>
+    public async Task<byte[]> ReadAllBytesAsync(string path, string caller, CancellationToken cancellationToken = default)
+    {
+        var stream = OpenFile(path, FileMode.Open, FileAccess.Read, caller);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+    }
+
     /// <summary>
     /// The first line of a text file read through the file guard (a pid file's pid), or null when the file is empty.
     /// </summary>

@@ -149,6 +149,9 @@ internal static class PostgresTemplate
     /// <param name="destination">The new folder.</param>
     public static void CopyDirectory(string source, string destination)
     {
+        // Both folders are judged once; the data files below them (a few thousand) are copied unjudged.
+        SandboxGuard.ForFiles.EnsureFileAllowed(source, Caller);
+        SandboxGuard.ForFiles.EnsureFileAllowed(destination, Caller);
         Directory.CreateDirectory(destination);
         if (!OperatingSystem.IsWindows())
         {
