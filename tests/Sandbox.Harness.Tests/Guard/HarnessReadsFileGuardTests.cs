@@ -20,7 +20,7 @@ namespace Sandbox.Harness.Tests.Guard;
 /// <summary>
 /// The files Sandbox reads for itself (the evidence pack's scenario results and logs, the state file,
 /// the PostgreSQL template's marker, a chart archive, the image probe's cache, the parts and raw files
-/// of a scenario run) go through the file guard as the user's files do. The denied "key file" is a
+/// of a scenario run, the k3d assets, the process runtime's postmaster.pid) and the files a run writes go through the file guard as the user's files do. The denied "key file" is a
 /// FIFO (an open for reading would block until the test's timeout) put where each of them reads, as a
 /// symlink, a hard link or a path through a symlinked folder and <c>..</c>; strace, attached to the
 /// test process, shows that none of them was opened and that no syscall named the denied file.
@@ -65,6 +65,7 @@ public sealed class HarnessReadsFileGuardTests
         var dotDot = Path.Combine(_root, "jump") + "/../cluster-keys.json";
         var aliases = new List<string>();
         var loaders = new List<(string Name, Func<Task> Load)>();
+        var runs = new List<SandboxRun>();
         var run = new RunInfo { Command = "drill", Runtime = "process", Vault = new VaultInfo(VaultKind.HashiCorpVault, "1.0.0") };
 
         // Where a loader is given a path: the path is an alias of the key file.
@@ -74,6 +75,8 @@ public sealed class HarnessReadsFileGuardTests
             loaders.Add(($"evidence pack, log copy ({kind})", () => EvidencePack.ComposeAsync(Folder($"report-{i}"), run with { GuardAuditLogPath = spelling }, cancellationToken)));
             loaders.Add(($"chart archive ({kind})", () => Task.FromResult(K3dRuntime.ChartArchiveVersion(spelling))));
             loaders.Add(($"scenario runner, log concatenation ({kind})", () => ScenarioRunner.ConcatenateAsync(Path.Combine(Folder($"concat-{i}"), "out.log"), [spelling], null, cancellationToken)));
+            var writer = NewRun($"write-{i}", RuntimeKind.Process, runs);
+            loaders.Add(($"sandbox run, file write ({kind})", () => writer.WriteFileAsync(spelling, "x", cancellationToken: cancellationToken)));
         }
 
         // Where a loader reads a file of a folder: that file is an alias of the key file.
@@ -101,6 +104,16 @@ public sealed class HarnessReadsFileGuardTests
             Alias(Path.Combine(part, "raw", "guard-audit.jsonl"), kind, aliases);
             loaders.Add(($"scenario parts ({kind})", () => ScenarioParts.MergeAsync(Folder($"merged-{i}"), [part], TimeSpan.Zero, cancellationToken)));
 
+            var assets = Folder($"assets-{i}");
+            Alias(Path.Combine(assets, "cluster.yaml"), kind, aliases);
+            var k3dRun = NewRun($"k3d-{i}", RuntimeKind.K3d, runs);
+            loaders.Add(($"k3d assets, cluster.yaml ({kind})", () => new K3dRuntime(assetsDirectory: assets).StartPostgresAsync(k3dRun, cancellationToken)));
+
+            var processRun = NewRun($"process-{i}", RuntimeKind.Process, runs);
+            processRun.State.PostgresDataDirectory = Folder($"pgdata-{i}");
+            Alias(Path.Combine(processRun.State.PostgresDataDirectory, "postmaster.pid"), kind, aliases);
+            loaders.Add(($"process runtime, postmaster.pid ({kind})", () => new ProcessRuntime().IsPostgresRunningAsync(processRun, cancellationToken)));
+
             var raw = Folder($"raw-{i}");
             Alias(Path.Combine(raw, "run.json"), kind, aliases);
             loaders.Add(($"scenario runner, run.json ({kind})", () => ScenarioRunner.ReadRunAsync(raw, "process", new VaultInfo(VaultKind.Unknown, null), cancellationToken)));
@@ -125,6 +138,8 @@ public sealed class HarnessReadsFileGuardTests
             readBack = await SandboxStateStore.TryReadAsync(honest, cancellationToken);
             calls = trace.Stop();
         }
+
+        runs.ForEach(r => r.Dispose());
 
         var opened = calls.Where(c => c.Syscall.StartsWith("open", StringComparison.Ordinal)).Select(c => c.Path).ToList();
         Assert.Multiple(() =>
@@ -170,6 +185,15 @@ public sealed class HarnessReadsFileGuardTests
 
         aliases.Add(path);
         return path;
+    }
+
+    /// <summary>A run of a sandbox that never started (no cluster, no processes), with the file guard of the test's denylist.</summary>
+    private SandboxRun NewRun(string home, RuntimeKind runtime, List<SandboxRun> runs)
+    {
+        var run = new SandboxRun(new SandboxPaths(Folder(home), "lab"), new SandboxState { Name = "lab", Runtime = runtime }, new SandboxOptions { Runtime = runtime },
+            SandboxGuard.ForFiles, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        runs.Add(run);
+        return run;
     }
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
