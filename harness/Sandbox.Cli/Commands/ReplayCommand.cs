@@ -299,7 +299,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             ? throw SandboxNotFoundException.Missing("(none given)", Path.Combine(runs, "<name>", "sandbox.json"), existing)
             : throw SandboxNotFoundException.Ambiguous(home, existing));
         var paths = new SandboxPaths(home, name);
-        if (!File.Exists(paths.StateFile))
+        if (!guard.FileExists(paths.StateFile, Caller))
         {
             throw SandboxNotFoundException.Missing(name, paths.StateFile, existing);
         }
@@ -312,7 +312,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 
         var rootToken = await keys.ReadRootTokenAsync(paths.RootTokenFile, cancellationToken).ConfigureAwait(false);
         PostgresEndpoint? postgres = null;
-        if (state.PostgresHost is { } host && state.PostgresPort is { } port && state.PostgresSuperuser is { } user && File.Exists(paths.PostgresPasswordFile))
+        if (state.PostgresHost is { } host && state.PostgresPort is { } port && state.PostgresSuperuser is { } user && guard.FileExists(paths.PostgresPasswordFile, Caller))
         {
             var password = (await ReadGuardedAsync(guard, paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim();
             postgres = new PostgresEndpoint(host, port, user, password);
@@ -324,8 +324,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
     private static async Task<string> ReadGuardedAsync(SandboxGuard guard, string path, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
-        guard.EnsureFileAllowed(full, Caller);
-        if (!File.Exists(full))
+        if (!guard.FileExists(full, Caller))
         {
             throw ReplayCliException.MissingFile(full);
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Reporting;
 
 namespace Sandbox.Cli.Drills;
@@ -17,9 +18,12 @@ namespace Sandbox.Cli.Drills;
 /// <item><c>nunit-junit.xml</c>: one <c>testsuites</c> holding every part's <c>testsuite</c> elements.</item>
 /// </list>
 /// Each part keeps its own canary, whose count its own run asserts at zero (after every test of every suite in it).
+/// Every part file is read, and every merged file written, through the file guard.
 /// </summary>
 internal static class ScenarioParts
 {
+    private const string Caller = "scenario-parts";
+
     /// <summary>The weight of a suite <see cref="DrillSuites.TypicalSeconds"/> does not know.</summary>
     private const double UnknownSuiteSeconds = 8;
 
@@ -74,6 +78,7 @@ internal static class ScenarioParts
         Directory.CreateDirectory(raw);
         Directory.CreateDirectory(scenarios);
         var junit = new List<XElement>();
+        var guard = SandboxGuard.ForFiles;
         foreach (var part in parts.Where(Directory.Exists))
         {
             CopyFiles(Path.Combine(part, EvidencePack.ScenariosFolder), scenarios);
@@ -81,36 +86,45 @@ internal static class ScenarioParts
             foreach (var name in Concatenated)
             {
                 var source = Path.Combine(part, "raw", name);
-                if (File.Exists(source))
+                if (guard.FileExists(source, Caller))
                 {
-                    await File.AppendAllTextAsync(Path.Combine(raw, name), await File.ReadAllTextAsync(source, cancellationToken), cancellationToken);
+                    var text = await guard.ReadAllTextAsync(source, Caller, cancellationToken);
+                    guard.EnsureFileAllowed(Path.Combine(raw, name), Caller);
+                    await File.AppendAllTextAsync(Path.Combine(raw, name), text, cancellationToken);
                 }
             }
 
             foreach (var name in FirstWins)
             {
                 var source = Path.Combine(part, "raw", name);
-                if (File.Exists(source) && !File.Exists(Path.Combine(raw, name)))
+                if (guard.FileExists(source, Caller) && !guard.FileExists(Path.Combine(raw, name), Caller))
                 {
-                    File.Copy(source, Path.Combine(raw, name));
+                    Copy(guard, source, Path.Combine(raw, name), FileMode.CreateNew);
                 }
             }
 
             var partJunit = Path.Combine(part, EvidencePack.NUnitJUnitFileName);
-            if (File.Exists(partJunit))
+            if (guard.FileExists(partJunit, Caller))
             {
-                var root = XDocument.Load(partJunit).Root;
+                XElement? root;
+                using (var stream = guard.OpenFile(partJunit, FileMode.Open, FileAccess.Read, Caller))
+                {
+                    root = XDocument.Load(stream).Root;
+                }
+
                 junit.AddRange(root?.Name.LocalName == "testsuite" ? [root] : root?.Elements("testsuite") ?? []);
             }
         }
 
+        guard.EnsureFileAllowed(Path.Combine(raw, "test-run.json"), Caller);
         await File.WriteAllTextAsync(
             Path.Combine(raw, "test-run.json"),
             $"{{\"wallMs\": {wall.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}}}\n",
             cancellationToken);
         if (junit.Count > 0)
         {
-            new XDocument(new XElement("testsuites", junit)).Save(Path.Combine(report, EvidencePack.NUnitJUnitFileName));
+            using var output = guard.OpenFile(Path.Combine(report, EvidencePack.NUnitJUnitFileName), FileMode.Create, FileAccess.Write, Caller);
+            new XDocument(new XElement("testsuites", junit)).Save(output);
         }
     }
 
@@ -124,7 +138,15 @@ internal static class ScenarioParts
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from))
         {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+            Copy(SandboxGuard.ForFiles, file, Path.Combine(to, Path.GetFileName(file)), FileMode.Create);
         }
+    }
+
+    /// <summary>Copies a file, both ends through the file guard.</summary>
+    private static void Copy(SandboxGuard guard, string source, string destination, FileMode mode)
+    {
+        using var input = guard.OpenFile(source, FileMode.Open, FileAccess.Read, Caller);
+        using var output = guard.OpenFile(destination, mode, FileAccess.Write, Caller);
+        input.CopyTo(output);
     }
 }

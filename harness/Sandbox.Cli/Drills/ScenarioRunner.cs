@@ -22,6 +22,9 @@ internal sealed partial class ScenarioRunner
     /// <summary>The scenario project, relative to the checkout root.</summary>
     public static readonly string ProjectPath = Path.Combine("scenarios", "Sandbox.Scenarios", "Sandbox.Scenarios.csproj");
 
+    /// <summary>Who reads and writes the report's raw files, for the guard's audit log.</summary>
+    private const string FilesCaller = "scenario-runner";
+
     private readonly IAnsiConsole _console;
     private readonly Lock _gate = new();
 
@@ -111,6 +114,7 @@ internal sealed partial class ScenarioRunner
             ? await TestAsync(root, project, request, request.Filter, report, build: true, OnLine, guard, cancellationToken)
             : await RunPartsAsync(root, project, request, parts, report, OnLine, guard, cancellationToken);
         var ended = DateTimeOffset.UtcNow;
+        SandboxGuard.ForFiles.EnsureFileAllowed(Path.Combine(raw, "dotnet-test.log"), FilesCaller);
         await File.WriteAllTextAsync(Path.Combine(raw, "dotnet-test.log"), SecretFilter.Redact(log.ToString(), out _), cancellationToken);
 
         if (passed + failed + skipped == 0)
@@ -274,19 +278,20 @@ internal sealed partial class ScenarioRunner
     {
         var waitsFile = Path.Combine(raw, "waits.jsonl");
         var runFile = Path.Combine(raw, "test-run.json");
-        if (!File.Exists(waitsFile) || !File.Exists(runFile))
+        var files = SandboxGuard.ForFiles;
+        if (!files.FileExists(waitsFile, FilesCaller) || !files.FileExists(runFile, FilesCaller))
         {
             return;
         }
 
-        var waits = RecordedWaits.Parse(await File.ReadAllLinesAsync(waitsFile, cancellationToken), waitsFile);
+        var waits = RecordedWaits.Parse((await files.ReadAllTextAsync(waitsFile, FilesCaller, cancellationToken)).Split('\n'), waitsFile);
         var byKind = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var wait in waits)
         {
             byKind[wait.Kind] = byKind.GetValueOrDefault(wait.Kind) + wait.Duration.TotalMilliseconds;
         }
 
-        using var run = JsonDocument.Parse(await File.ReadAllTextAsync(runFile, cancellationToken));
+        using var run = JsonDocument.Parse(await files.ReadAllTextAsync(runFile, FilesCaller, cancellationToken));
         var testRunMs = run.RootElement.GetProperty("wallMs").GetDouble();
         var (necessary, overhead) = SplitWaits(byKind);
         static string S(double ms) => (ms / 1000).ToString("0.0", CultureInfo.InvariantCulture) + " s";
@@ -372,15 +377,15 @@ internal sealed partial class ScenarioRunner
         _ => VaultKind.Unknown,
     };
 
-    private static async Task<(string Runtime, VaultInfo Vault)> ReadRunAsync(string raw, string runtime, VaultInfo predicted, CancellationToken cancellationToken)
+    internal static async Task<(string Runtime, VaultInfo Vault)> ReadRunAsync(string raw, string runtime, VaultInfo predicted, CancellationToken cancellationToken)
     {
         var file = Path.Combine(raw, "run.json");
-        if (!File.Exists(file))
+        if (!SandboxGuard.ForFiles.FileExists(file, FilesCaller))
         {
             return (runtime, predicted);
         }
 
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(file, cancellationToken));
+        using var doc = JsonDocument.Parse(await SandboxGuard.ForFiles.ReadAllTextAsync(file, FilesCaller, cancellationToken));
         var r = doc.RootElement;
         var kind = r.GetProperty("vaultKind").GetString() switch
         {
@@ -392,15 +397,16 @@ internal sealed partial class ScenarioRunner
         return (r.GetProperty("runtime").GetString() ?? runtime, new VaultInfo(kind, r.GetProperty("vaultVersion").GetString()));
     }
 
-    private static async Task<string?> ConcatenateAsync(string target, IReadOnlyList<string> sources, Func<string, string>? header, CancellationToken cancellationToken)
+    internal static async Task<string?> ConcatenateAsync(string target, IReadOnlyList<string> sources, Func<string, string>? header, CancellationToken cancellationToken)
     {
-        var present = sources.Where(File.Exists).ToList();
+        var files = SandboxGuard.ForFiles;
+        var present = sources.Where(s => files.FileExists(s, FilesCaller)).ToList();
         if (present.Count == 0)
         {
             return null;
         }
 
-        await using var output = new StreamWriter(target, append: false, new UTF8Encoding(false));
+        await using var output = new StreamWriter(files.OpenFile(target, FileMode.Create, FileAccess.Write, FilesCaller), new UTF8Encoding(false));
         foreach (var source in present)
         {
             if (header is not null)
@@ -408,7 +414,7 @@ internal sealed partial class ScenarioRunner
                 await output.WriteLineAsync(header(source));
             }
 
-            using var reader = new StreamReader(new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            using var reader = new StreamReader(files.OpenFile(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FilesCaller));
             await output.WriteAsync(await reader.ReadToEndAsync(cancellationToken));
         }
 

@@ -48,6 +48,55 @@ internal sealed partial class SandboxGuard
         return reader.ReadToEnd();
     }
 
+    /// <summary>
+    /// Reads a text file through the file guard, as <see cref="ReadAllText"/> does, without blocking a thread.
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <param name="caller">Who reads, for the audit log.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The file's text.</returns>
+    /// <exception cref="GuardBlockedException">The path is, leads to, or is a hard link of a denylisted file.</exception>
+    public async Task<string> ReadAllTextAsync(string path, string caller, CancellationToken cancellationToken = default)
+    {
+        var stream = OpenFile(path, FileMode.Open, FileAccess.Read, caller);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var reader = new StreamReader(stream);
+            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads a file's bytes through the file guard, as <see cref="ReadAllTextAsync"/> reads its text.</summary>
+    /// <param name="path">The path.</param>
+    /// <param name="caller">Who reads, for the audit log.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The file's bytes.</returns>
+    /// <exception cref="GuardBlockedException">The path is, leads to, or is a hard link of a denylisted file.</exception>
+    public async Task<byte[]> ReadAllBytesAsync(string path, string caller, CancellationToken cancellationToken = default)
+    {
+        var stream = OpenFile(path, FileMode.Open, FileAccess.Read, caller);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// The first line of a text file read through the file guard (a pid file's pid), or null when the file is empty.
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <param name="caller">Who reads, for the audit log.</param>
+    /// <returns>The first line, without its line break.</returns>
+    /// <exception cref="GuardBlockedException">The path is, leads to, or is a hard link of a denylisted file.</exception>
+    public string? ReadFirstLine(string path, string caller)
+    {
+        using var stream = OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, caller);
+        using var reader = new StreamReader(stream);
+        return reader.ReadLine();
+    }
+
     /// <summary>True when <paramref name="path"/> is allowed and exists (the check comes before the file-system call).</summary>
     /// <param name="path">The path.</param>
     /// <param name="caller">Who asks, for the audit log.</param>
@@ -76,10 +125,23 @@ internal sealed partial class SandboxGuard
     /// <param name="access">Read, write or both.</param>
     /// <param name="caller">Who asks, for the audit log.</param>
     /// <exception cref="GuardBlockedException">The path is denylisted.</exception>
-    public FileStream OpenFile(string path, FileMode mode, FileAccess access, string caller)
+    public FileStream OpenFile(string path, FileMode mode, FileAccess access, string caller) =>
+        OpenFile(path, mode, access, access == FileAccess.Read ? FileShare.Read : FileShare.None, caller);
+
+    /// <summary>
+    /// Opens a file as <see cref="OpenFile(string, FileMode, FileAccess, string)"/> does, sharing it as
+    /// <paramref name="share"/> says (a log another process is still writing is read with <see cref="FileShare.ReadWrite"/>).
+    /// </summary>
+    /// <param name="path">The path (<c>~</c> allowed).</param>
+    /// <param name="mode">How to open it.</param>
+    /// <param name="access">Read, write or both.</param>
+    /// <param name="share">What others may do with the file while it is open.</param>
+    /// <param name="caller">Who asks, for the audit log.</param>
+    /// <exception cref="GuardBlockedException">The path is denylisted.</exception>
+    public FileStream OpenFile(string path, FileMode mode, FileAccess access, FileShare share, string caller)
     {
         EnsureFileAllowed(path, caller);
-        var stream = new FileStream(GuardPaths.Normalize(path), mode, access, access == FileAccess.Read ? FileShare.Read : FileShare.None);
+        var stream = new FileStream(GuardPaths.Normalize(path), mode, access, share);
         try
         {
             var real = RealPathOf(stream.SafeFileHandle);

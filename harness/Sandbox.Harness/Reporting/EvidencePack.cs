@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sandbox.Harness.Guard;
 using Sandbox.Harness.Reporting.Internal;
 
 namespace Sandbox.Harness.Reporting;
@@ -38,6 +39,9 @@ internal static class EvidencePack
     /// <summary>The version of <c>summary.json</c>'s shape; it grows only by new fields.</summary>
     public const int SchemaVersion = 1;
 
+    /// <summary>Who reads and writes the pack's files, for the guard's audit log.</summary>
+    private const string Caller = "evidence-pack";
+
     private const string GuardAuditLogFile = "logs/guard-audit.log";
     private const string VaultLogFile = "logs/vault.log";
 
@@ -62,7 +66,7 @@ internal static class EvidencePack
             ScenarioResult? result;
             try
             {
-                var stream = File.OpenRead(path);
+                var stream = SandboxGuard.ForFiles.OpenFile(path, FileMode.Open, FileAccess.Read, Caller);
                 await using (stream.ConfigureAwait(false))
                 {
                     result = await JsonSerializer.DeserializeAsync<ScenarioResult>(stream, EvidenceJson.Options, cancellationToken).ConfigureAwait(false);
@@ -164,7 +168,8 @@ internal static class EvidencePack
             ["junit"] = JUnitFileName,
             ["report"] = ReportFileName,
         };
-        if (File.Exists(Path.Combine(dir, NUnitJUnitFileName)))
+        var guard = SandboxGuard.ForFiles;
+        if (guard.FileExists(Path.Combine(dir, NUnitJUnitFileName), Caller))
         {
             files["nunitJunit"] = NUnitJUnitFileName;
         }
@@ -190,6 +195,7 @@ internal static class EvidencePack
 
         var summary = Summary(run, started, ended, scenarios, passed, files, rehearsal, logRedactions);
         var summaryPath = Path.Combine(dir, SummaryFileName);
+        guard.EnsureFileAllowed(summaryPath, Caller);
         await File.WriteAllTextAsync(summaryPath, summary.ToJsonString(EvidenceJson.Options) + "\n", new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
 
         var junitPath = Path.Combine(dir, JUnitFileName);
@@ -205,11 +211,13 @@ internal static class EvidencePack
             properties["seed"] = seed.ToString(CultureInfo.InvariantCulture);
         }
 
+        guard.EnsureFileAllowed(junitPath, Caller);
         var junitResults = rehearsal is null ? scenarios : RehearsalJUnit(rehearsal, started, ended);
         await JUnitWriter.WriteAsync(junitPath, junitResults, "sandbox " + run.Command, properties, run.Host, cancellationToken).ConfigureAwait(false);
 
         var reportPath = Path.Combine(dir, ReportFileName);
         var html = HtmlReport.Render(run, started, ended, scenarios, passed, files, rehearsal);
+        guard.EnsureFileAllowed(reportPath, Caller);
         await File.WriteAllTextAsync(reportPath, html, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
 
         return new EvidencePackResult(dir, summaryPath, reportPath, junitPath, passed, scenarios.Count, failed);
@@ -319,15 +327,18 @@ internal static class EvidencePack
 
     private static async Task<int> CopyLogAsync(string what, string source, string destination, CancellationToken cancellationToken)
     {
-        if (!File.Exists(source))
+        var guard = SandboxGuard.ForFiles;
+        if (!guard.FileExists(source, Caller))
         {
             throw EvidenceException.MissingLog(what, source);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
         var redactions = 0;
-        using var reader = new StreamReader(source, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var output = new StreamWriter(destination, append: false, new UTF8Encoding(false));
+
+        // The log may still be written by the process that keeps it (the guard's own audit log is).
+        using var reader = new StreamReader(guard.OpenFile(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, Caller), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var output = new StreamWriter(guard.OpenFile(destination, FileMode.Create, FileAccess.Write, Caller), new UTF8Encoding(false));
         await using (output.ConfigureAwait(false))
         {
             while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)

@@ -162,7 +162,7 @@ internal sealed class SandboxHandle : IAsyncDisposable
     public async Task CorruptKeyFileAsync(CancellationToken cancellationToken = default)
     {
         Guard.EnsureFileAllowed(KeyFile, "sandbox-fault");
-        var text = await File.ReadAllTextAsync(KeyFile, cancellationToken).ConfigureAwait(false);
+        var text = await Guard.ReadAllTextAsync(KeyFile, "sandbox-fault", cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(KeyFile, text[..(text.Length / 2)], cancellationToken).ConfigureAwait(false);
     }
 

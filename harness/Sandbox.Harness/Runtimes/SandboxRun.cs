@@ -99,6 +99,7 @@ internal sealed class SandboxRun : IDisposable
             return;
         }
 
+        Guard.EnsureFileAllowed(path, $"sandbox:{Paths.Name}");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (secret)
         {

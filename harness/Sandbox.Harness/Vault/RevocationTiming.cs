@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Vault;
 
@@ -84,7 +85,7 @@ internal sealed partial record RevocationTiming(TimeSpan RetryBase, string Sourc
     {
         try
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var stream = SandboxGuard.ForFiles.OpenFile(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, "revocation-timing");
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
         }

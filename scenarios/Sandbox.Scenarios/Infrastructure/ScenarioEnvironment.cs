@@ -131,7 +131,7 @@ internal sealed class ScenarioEnvironment : IAsyncDisposable
     public void KeepVaultLog(SandboxHandle sandbox)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
-        if (!File.Exists(sandbox.VaultLog))
+        if (!sandbox.Guard.FileExists(sandbox.VaultLog, "scenario"))
         {
             return;
         }

@@ -89,6 +89,8 @@ public sealed class LostKeyScenarios : ScenarioSuite
         var oldCreds = await app.IssueAsync(null, cancellationToken);
         var namesBefore = await VaultNames.ReadAsync(sandbox.Root, cancellationToken);
         var backup = Path.Combine(Env.Home, sandbox.Name + "-cluster-keys.backup.json");
+        sandbox.Guard.EnsureFileAllowed(sandbox.KeyFile, "scenario");
+        sandbox.Guard.EnsureFileAllowed(backup, "scenario");
         File.Copy(sandbox.KeyFile, backup);
         File.SetUnixFileMode(backup, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Timeline.Step("an operator kept a backup copy of the key file");
@@ -101,6 +103,7 @@ public sealed class LostKeyScenarios : ScenarioSuite
 
             Timeline.EnterPhase(ScenarioPhase.Recovery);
             Timeline.Recover("restore the key file from the backup copy and unseal");
+            sandbox.Guard.EnsureFileAllowed(backup, "scenario");
             File.Copy(backup, sandbox.KeyFile);
             File.SetUnixFileMode(sandbox.KeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             Timeline.Mark("unseal-start");
@@ -199,7 +202,7 @@ public sealed class LostKeyScenarios : ScenarioSuite
             long bytes = 0;
             foreach (var file in files)
             {
-                var content = await File.ReadAllBytesAsync(file, cancellationToken);
+                var content = await sandbox.Guard.ReadAllBytesAsync(file, "scenario", cancellationToken);
                 bytes += content.Length;
                 foreach (var needle in needles)
                 {

@@ -195,4 +195,75 @@ public sealed class TofuImporterTests
 
         Assert.Throws<Sandbox.Harness.Guard.GuardBlockedException>(() => TofuImporter.Import(dir, _ws.Guard));
     }
+
+    private const string HonestPolicy = "path \"honest/*\" {\n  capabilities = [\"read\"]\n}\n";
+
+    /// <summary>
+    /// file(), templatefile() and a local module's source are judged where the kernel goes: with
+    /// <c>jump</c> a symlink to <c>prod/sub</c>, <c>jump/../x</c> is <c>prod/x</c>, inside the protected
+    /// folder, although its text collapses to a harmless <c>x</c> beside the module (which exists, and
+    /// which the import read before it judged paths component by component).
+    /// </summary>
+    [Test]
+    [CancelAfter(20000)]
+    public void Import_SymlinkThenDotDot_IsJudgedWhereTheKernelGoes(CancellationToken cancellationToken)
+    {
+        var (dir, prod) = SymlinkedFolderBesideTheModule();
+        var guard = new Sandbox.Harness.Guard.SandboxGuard(Sandbox.Harness.Guard.Denylist.Parse($"files: [\"{prod}/policy.hcl\", \"{prod}/side/\"]\n", "test-denylist.yaml"), Sandbox.Harness.Guard.GuardAuditLog.InMemory());
+        var extra = Path.Combine(dir, "extra.tf");
+        var calls = new Dictionary<string, string>
+        {
+            ["file()"] = "resource \"vault_policy\" \"k\" {\n  name   = \"k\"\n  policy = file(\"jump/../policy.hcl\")\n}\n",
+            ["templatefile()"] = "resource \"vault_policy\" \"k\" {\n  name   = \"k\"\n  policy = templatefile(\"jump/../policy.hcl\", {})\n}\n",
+            ["module source"] = "module \"side\" {\n  source = \"./jump/../side\"\n}\n",
+        };
+
+        Assert.That(guard.CheckFile(Path.Combine(dir, "policy.hcl"), "test").Allowed, "the file the text collapses to is not protected");
+        foreach (var (what, tf) in calls)
+        {
+            File.WriteAllText(extra, tf);
+            var ex = Assert.Throws<Sandbox.Harness.Guard.GuardBlockedException>(() => TofuImporter.Import(dir, guard), $"{what} read a file of the protected folder")!;
+            Assert.Multiple(() =>
+            {
+                var target = what == "module source" ? "side" : "policy.hcl";
+                Assert.That(ex.Decision.Rule, Does.StartWith($"files:{Path.Combine(prod, target)}"), what);
+                Assert.That(ex.Decision.Detail, Does.Contain("symlinks followed before '..'").And.Contain($"'{Path.Combine(prod, target)}'"), $"{what}: the real target is named");
+            });
+        }
+    }
+
+    /// <summary>
+    /// When nothing protected lies on either reading, the import reads what OpenTofu's <c>file()</c>
+    /// reads: the path collapsed as text (<c>filepath.Clean</c>), i.e. the file beside the module.
+    /// </summary>
+    [Test]
+    [CancelAfter(20000)]
+    public void Import_SymlinkThenDotDot_WhenAllowed_ReadsTheFileOpenTofuReads(CancellationToken cancellationToken)
+    {
+        var (dir, _) = SymlinkedFolderBesideTheModule();
+        File.WriteAllText(Path.Combine(dir, "extra.tf"), "resource \"vault_policy\" \"k\" {\n  name   = \"k\"\n  policy = file(\"jump/../policy.hcl\")\n}\n");
+
+        var plan = TopologyPlan.From(TofuImporter.Import(dir, _ws.Guard).Validate());
+
+        Assert.That(PolicyDocument.Parse(plan.Policies["k"], "k").MeansSameAs(PolicyDocument.Parse(HonestPolicy, "k")), plan.Policies["k"]);
+    }
+
+    /// <summary>
+    /// A copy of the fixture module with <c>jump</c> → <c>prod/sub</c> in it; <c>policy.hcl</c> and
+    /// <c>side/</c> exist both beside the module (the textual reading) and in <c>prod</c> (where the kernel goes).
+    /// </summary>
+    private (string Dir, string Prod) SymlinkedFolderBesideTheModule()
+    {
+        var dir = _ws.CopyFixture();
+        var prod = Path.Combine(_ws.Root, "prod");
+        Directory.CreateDirectory(Path.Combine(prod, "sub"));
+        const string ProdPolicy = "path \"prod/*\" {\n  capabilities = [\"sudo\"]\n}\n";
+        const string SideModule = "resource \"vault_policy\" \"side\" {\n  name   = \"side\"\n  policy = \"path \\\"side\\\" { capabilities = [\\\"read\\\"] }\"\n}\n";
+        File.WriteAllText(Path.Combine(prod, "policy.hcl"), ProdPolicy);
+        _ws.Write(Path.Combine(prod, "side", "main.tf"), SideModule);
+        File.WriteAllText(Path.Combine(dir, "policy.hcl"), HonestPolicy);
+        _ws.Write(Path.Combine(dir, "side", "main.tf"), SideModule);
+        Directory.CreateSymbolicLink(Path.Combine(dir, "jump"), Path.Combine(prod, "sub"));
+        return (dir, prod);
+    }
 }

@@ -247,7 +247,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
             await DockerAsync(run, ["start", container], cancellationToken).ConfigureAwait(false);
         }
 
-        var password2 = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
+        var password2 = run.Plan is null ? (await run.Guard.ReadAllTextAsync(run.Paths.PostgresPasswordFile, Caller, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         var endpoint = new PostgresEndpoint("127.0.0.1", run.State.PostgresPort!.Value, "postgres", password2);
         if (run.State.PostgresHost != endpoint.Host || run.State.PostgresSuperuser != endpoint.SuperuserName)
         {
@@ -526,6 +526,7 @@ internal sealed class DockerRuntime : ISandboxRuntime
             var docker = FindDocker()!;
             var result = await run.Guard.GuardCommand(Cli.Wrap(docker).WithArguments(["logs", container]).WithValidation(CommandResultValidation.None), Caller)
                 .ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
+            run.Guard.EnsureFileAllowed(run.Paths.VaultLog, Caller);
             await File.AppendAllTextAsync(run.Paths.VaultLog, result.StandardOutput + result.StandardError, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException)

@@ -65,8 +65,7 @@ internal static class VaultImageProbe
         var file = CacheFile(imageId);
         if (file is not null)
         {
-            guard.EnsureFileAllowed(file, Caller);
-            if (File.Exists(file) && Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)) is { Kind: not VaultKind.Unknown } remembered)
+            if (guard.FileExists(file, Caller) && Parse(await guard.ReadAllTextAsync(file, Caller, cancellationToken).ConfigureAwait(false)) is { Kind: not VaultKind.Unknown } remembered)
             {
                 return Answers[imageId] = remembered;
             }
@@ -86,6 +85,7 @@ internal static class VaultImageProbe
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             var temporary = file + "." + Environment.ProcessId + ".tmp";
+            guard.EnsureFileAllowed(temporary, Caller);
             await File.WriteAllTextAsync(temporary, answer.Said + "\n", cancellationToken).ConfigureAwait(false);
             File.Move(temporary, file, overwrite: true);
         }

@@ -1,17 +1,23 @@
 using System.Text.Json;
+using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Runtimes.Internal;
 
-/// <summary>Reads and writes <c>sandbox.json</c> atomically (temp file + rename).</summary>
+/// <summary>Reads and writes <c>sandbox.json</c> atomically (temp file + rename), through the file guard.</summary>
 internal static class SandboxStateStore
 {
+    /// <summary>Who reads and writes the state file, for the guard's audit log.</summary>
+    private const string Caller = "sandbox-state";
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task WriteAsync(SandboxPaths paths, SandboxState state, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(paths.RunFolder);
         var temp = Path.Combine(paths.RunFolder, $".sandbox.json.{Guid.NewGuid():N}.tmp");
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        var guard = SandboxGuard.ForFiles;
+        guard.EnsureFileAllowed(paths.StateFile, Caller);
+        await using (var stream = guard.OpenFile(temp, FileMode.CreateNew, FileAccess.Write, Caller))
         {
             await JsonSerializer.SerializeAsync(stream, state, Json, cancellationToken).ConfigureAwait(false);
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -23,14 +29,15 @@ internal static class SandboxStateStore
 
     public static async Task<SandboxState?> TryReadAsync(SandboxPaths paths, CancellationToken cancellationToken)
     {
-        if (!File.Exists(paths.StateFile))
+        var guard = SandboxGuard.ForFiles;
+        if (!guard.FileExists(paths.StateFile, Caller))
         {
             return null;
         }
 
         try
         {
-            await using var stream = File.OpenRead(paths.StateFile);
+            await using var stream = guard.OpenFile(paths.StateFile, FileMode.Open, FileAccess.Read, Caller);
             var state = await JsonSerializer.DeserializeAsync<SandboxState>(stream, Json, cancellationToken).ConfigureAwait(false);
             if (state is null || state.Name != paths.Name)
             {

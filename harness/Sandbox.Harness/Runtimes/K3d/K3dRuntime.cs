@@ -173,7 +173,7 @@ internal sealed class K3dRuntime : ISandboxRuntime
             // The password goes through stdin, never on a command line.
             var secret = $"apiVersion: v1\nkind: Secret\nmetadata:\n  name: postgres-superuser\n  namespace: {RuntimeVersions.ToolsNamespace}\ntype: Opaque\nstringData:\n  password: \"{password}\"\n";
             var manifest = Path.Combine(ManifestsFolder(run), "postgres.yaml");
-            await run.WriteFileAsync(manifest, await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "postgres.yaml"), cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await run.WriteFileAsync(manifest, await run.Guard.ReadAllTextAsync(Path.Combine(RequireAssets(), "postgres.yaml"), Caller, cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             await KubectlAsync(run, ["create", "namespace", RuntimeVersions.ToolsNamespace], cancellationToken).ConfigureAwait(false);
             await KubectlAsync(run, ["apply", "-f", "-"], cancellationToken, stdin: secret, stdinFile: "manifests/postgres-superuser.yaml").ConfigureAwait(false);
             await KubectlAsync(run, ["apply", "-f", manifest], cancellationToken).ConfigureAwait(false);
@@ -184,7 +184,7 @@ internal sealed class K3dRuntime : ISandboxRuntime
         }
 
         await KubectlAsync(run, ["-n", RuntimeVersions.ToolsNamespace, "rollout", "status", "statefulset/postgres", $"--timeout={(int)run.Options.FirstStartTimeout.TotalSeconds}s"], cancellationToken).ConfigureAwait(false);
-        var pw = run.Plan is null ? (await File.ReadAllTextAsync(run.Paths.PostgresPasswordFile, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
+        var pw = run.Plan is null ? (await run.Guard.ReadAllTextAsync(run.Paths.PostgresPasswordFile, Caller, cancellationToken).ConfigureAwait(false)).Trim() : run.NewSecret();
         run.State.PostgresHost = "127.0.0.1";
         run.State.PostgresSuperuser = "postgres";
         await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -468,7 +468,7 @@ internal sealed class K3dRuntime : ISandboxRuntime
         var apiPort = PortSource();
         run.State.VaultPort = PortSource();
         run.State.PostgresPort = PortSource();
-        var template = await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "cluster.yaml"), cancellationToken).ConfigureAwait(false);
+        var template = await run.Guard.ReadAllTextAsync(Path.Combine(RequireAssets(), "cluster.yaml"), Caller, cancellationToken).ConfigureAwait(false);
         var config = RenderClusterConfig(template, run.Paths, run.State.SessionId, apiPort, run.State.VaultPort.Value, run.State.PostgresPort.Value);
         var configFile = Path.Combine(run.Paths.RunFolder, "k3d-cluster.yaml");
         await run.WriteFileAsync(configFile, config, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -510,10 +510,10 @@ internal sealed class K3dRuntime : ISandboxRuntime
             ["server.image.tag"] = tag,
         };
         var vaultValues = Path.Combine(run.Paths.RunFolder, "helm", RuntimeVersions.VaultRelease + ".values.yaml");
-        var vaultBase = await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "values", "vault.yaml"), cancellationToken).ConfigureAwait(false);
+        var vaultBase = await run.Guard.ReadAllTextAsync(Path.Combine(RequireAssets(), "values", "vault.yaml"), Caller, cancellationToken).ConfigureAwait(false);
         await run.WriteFileAsync(vaultValues, HelmValues.MergeStrings(vaultBase, setStrings), cancellationToken: cancellationToken).ConfigureAwait(false);
         var vsoValues = Path.Combine(run.Paths.RunFolder, "helm", RuntimeVersions.VaultSecretsOperatorRelease + ".values.yaml");
-        var vsoBase = await File.ReadAllTextAsync(Path.Combine(RequireAssets(), "values", "vault-secrets-operator.yaml"), cancellationToken).ConfigureAwait(false);
+        var vsoBase = await run.Guard.ReadAllTextAsync(Path.Combine(RequireAssets(), "values", "vault-secrets-operator.yaml"), Caller, cancellationToken).ConfigureAwait(false);
         await run.WriteFileAsync(vsoValues, HelmValues.MergeStrings(vsoBase, []), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         await HelmAsync(run, ["upgrade", "--install", RuntimeVersions.VaultRelease, .. ChartArguments(charts, RuntimeVersions.VaultChart, RuntimeVersions.VaultChartVersion),
@@ -543,7 +543,7 @@ internal sealed class K3dRuntime : ISandboxRuntime
         {
             var archive = Path.Combine(chartsDirectory, RuntimeVersions.ChartArchive(chart, version));
             var how = $"'helm pull {chart} --version {version} -d {chartsDirectory}' where {RuntimeVersions.HashiCorpHelmRepository} is reachable (after 'helm repo add hashicorp {RuntimeVersions.HashiCorpHelmRepository}'), then copy the folder here";
-            if (!File.Exists(archive))
+            if (!SandboxGuard.ForFiles.FileExists(archive, Caller))
             {
                 var name = chart[(chart.LastIndexOf('/') + 1)..];
                 var others = Directory.Exists(chartsDirectory)
@@ -572,7 +572,7 @@ internal sealed class K3dRuntime : ISandboxRuntime
     {
         try
         {
-            using var file = File.OpenRead(archive);
+            using var file = SandboxGuard.ForFiles.OpenFile(archive, FileMode.Open, FileAccess.Read, Caller);
             using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
             using var tar = new System.Formats.Tar.TarReader(gzip);
             while (tar.GetNextEntry() is { } entry)

@@ -250,12 +250,12 @@ internal sealed class PostgresServer : IAsyncDisposable
     public int? ReadPostmasterPid()
     {
         var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
-        if (!File.Exists(pidFile))
+        if (!Files.FileExists(pidFile, "postgres-server"))
         {
             return null;
         }
 
-        var first = File.ReadLines(pidFile).FirstOrDefault();
+        var first = Files.ReadFirstLine(pidFile, "postgres-server");
         return int.TryParse(first, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
     }
 
@@ -305,6 +305,7 @@ internal sealed class PostgresServer : IAsyncDisposable
     private async Task InitAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(SocketDirectory);
+        Files.EnsureFileAllowed(PasswordFile, "postgres-server");
         await File.WriteAllTextAsync(PasswordFile, SuperuserPassword, cancellationToken).ConfigureAwait(false);
         if (!OperatingSystem.IsWindows())
         {
@@ -341,6 +342,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
         // The template's own password is random and never kept: every copy gets its own.
         var throwaway = Path.Combine(scratch, "throwaway.password");
+        Files.EnsureFileAllowed(throwaway, "postgres-server");
         await File.WriteAllTextAsync(throwaway, RandomNumberGenerator.GetHexString(32), cancellationToken).ConfigureAwait(false);
         if (!OperatingSystem.IsWindows())
         {
@@ -414,6 +416,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
             // postgresql.auto.conf is read last and belongs to the cluster; writing it keeps the port across restarts.
             var autoConf = Path.Combine(DataDirectory, "postgresql.auto.conf");
+            Files.EnsureFileAllowed(autoConf, "postgres-server");
             await File.WriteAllTextAsync(autoConf, conf, cancellationToken).ConfigureAwait(false);
             if (_runAsPostgres)
             {
@@ -489,11 +492,14 @@ internal sealed class PostgresServer : IAsyncDisposable
 
     private Command Guarded(Command command) => _guard?.GuardCommand(command, "postgres-server") ?? command;
 
+    /// <summary>The file guard the server's own files are read and written through: the sandbox's guard, else the process's.</summary>
+    private SandboxGuard Files => _guard ?? SandboxGuard.ForFiles;
+
     private string ReadLogTail()
     {
         try
         {
-            return File.Exists(LogFile) ? Tail(File.ReadAllText(LogFile)) : "(no server log)";
+            return Files.FileExists(LogFile, "postgres-server") ? Tail(Files.ReadAllText(LogFile, "postgres-server")) : "(no server log)";
         }
         catch (IOException)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Sandbox.Harness.Guard;
 
 namespace Sandbox.Harness.Runtimes.Process;
 
@@ -22,6 +23,9 @@ internal static class PostgresTemplate
 {
     /// <summary>The marker file written last into a complete template.</summary>
     public const string MarkerFile = "template.json";
+
+    /// <summary>Who reads the template's marker and lock files, for the guard's audit log.</summary>
+    private const string Caller = "postgres-template";
 
     /// <summary>How long a sandbox waits for another one that builds the template. The default value is 5 minutes.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
@@ -106,6 +110,7 @@ internal static class PostgresTemplate
                 ["builtAt"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
                 ["buildId"] = Guid.NewGuid().ToString("N"),
             });
+            SandboxGuard.ForFiles.EnsureFileAllowed(Path.Combine(staging, MarkerFile), Caller);
             await File.WriteAllTextAsync(Path.Combine(staging, MarkerFile), marker, cancellationToken).ConfigureAwait(false);
             Directory.Move(staging, folder);
         }
@@ -130,7 +135,7 @@ internal static class PostgresTemplate
     {
         try
         {
-            var marker = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(folder, MarkerFile)));
+            var marker = JsonSerializer.Deserialize<Dictionary<string, string>>(SandboxGuard.ForFiles.ReadAllText(Path.Combine(folder, MarkerFile), Caller));
             return marker?.GetValueOrDefault("buildId");
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
@@ -144,6 +149,9 @@ internal static class PostgresTemplate
     /// <param name="destination">The new folder.</param>
     public static void CopyDirectory(string source, string destination)
     {
+        // Both folders are judged once; the data files below them (a few thousand) are copied unjudged.
+        SandboxGuard.ForFiles.EnsureFileAllowed(source, Caller);
+        SandboxGuard.ForFiles.EnsureFileAllowed(destination, Caller);
         Directory.CreateDirectory(destination);
         if (!OperatingSystem.IsWindows())
         {
@@ -166,14 +174,14 @@ internal static class PostgresTemplate
         try
         {
             var markerPath = Path.Combine(folder, MarkerFile);
-            if (!File.Exists(markerPath)
+            if (!SandboxGuard.ForFiles.FileExists(markerPath, Caller)
                 || !File.Exists(Path.Combine(folder, "data", "PG_VERSION"))
                 || !File.Exists(Path.Combine(folder, "data", "global", "pg_control")))
             {
                 return false;
             }
 
-            var marker = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(markerPath));
+            var marker = JsonSerializer.Deserialize<Dictionary<string, string>>(SandboxGuard.ForFiles.ReadAllText(markerPath, Caller));
             return marker is not null && marker.GetValueOrDefault("key") == key;
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
@@ -196,7 +204,7 @@ internal static class PostgresTemplate
             try
             {
                 // FileShare.None is an exclusive advisory lock (flock) on Unix: one holder across processes.
-                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return SandboxGuard.ForFiles.OpenFile(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, Caller);
             }
             catch (IOException) when (TimeProvider.System.GetTimestamp() < deadline)
             {

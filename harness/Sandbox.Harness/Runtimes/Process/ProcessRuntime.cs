@@ -227,13 +227,13 @@ internal sealed class ProcessRuntime : ISandboxRuntime
                     address,
                     what,
                     ct => IsVaultRunningAsync(run, ct),
-                    () => LogTail(run.Paths.VaultLog, logOffset),
+                    () => LogTail(run.Guard, run.Paths.VaultLog, logOffset),
                     cancellationToken).ConfigureAwait(false);
                 run.State.VaultVersion = string.IsNullOrWhiteSpace(status.Version) ? "unknown" : status.Version;
                 await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
                 return run.State.VaultFlavor();
             }
-            catch (SandboxRuntimeException) when (firstStart && attempt < MaxPortAttempts && IsPortClash(LogTail(run.Paths.VaultLog, logOffset)))
+            catch (SandboxRuntimeException) when (firstStart && attempt < MaxPortAttempts && IsPortClash(LogTail(run.Guard, run.Paths.VaultLog, logOffset)))
             {
                 RuntimeLog.PortClash(run.Logger, port, attempt);
                 await StopVaultAsync(run, kill: true, cancellationToken).ConfigureAwait(false);
@@ -388,6 +388,8 @@ internal sealed class ProcessRuntime : ISandboxRuntime
     internal static async Task WriteSecretFileAsync(string path, string content, CancellationToken cancellationToken)
     {
         var temp = path + $".{Guid.NewGuid():N}.tmp";
+        SandboxGuard.ForFiles.EnsureFileAllowed(path, "sandbox-secret-file");
+        SandboxGuard.ForFiles.EnsureFileAllowed(temp, "sandbox-secret-file");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -411,7 +413,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
 
         try
         {
-            var first = File.ReadLines(Path.Combine(data, "postmaster.pid")).FirstOrDefault();
+            var first = run.Guard.ReadFirstLine(Path.Combine(data, "postmaster.pid"), "sandbox-process-runtime");
             return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -496,11 +498,11 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         }
     }
 
-    private static string LogTail(string file, long offset)
+    private static string LogTail(SandboxGuard guard, string file, long offset)
     {
         try
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var stream = guard.OpenFile(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, "sandbox-process-runtime");
             stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
             using var reader = new StreamReader(stream);
             var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -33,6 +33,7 @@ internal sealed partial class TofuEvaluator
     private readonly SandboxGuard _guard;
     private readonly string _caller;
     private readonly string _rootDir;
+    private readonly string _rootGiven;
     private readonly Dictionary<string, ModuleSource> _sources = new(StringComparer.Ordinal);
     private readonly List<string> _notes = [];
     private readonly HashSet<string> _noteSet = new(StringComparer.Ordinal);
@@ -43,6 +44,7 @@ internal sealed partial class TofuEvaluator
     {
         _guard = guard;
         _caller = caller;
+        _rootGiven = rootDir;
         _rootDir = Path.GetFullPath(rootDir);
     }
 
@@ -51,6 +53,7 @@ internal sealed partial class TofuEvaluator
     /// <param name="varFiles">-var-file paths, in order.</param>
     public TofuModel Evaluate(IReadOnlyList<KeyValuePair<string, string>> vars, IReadOnlyList<string> varFiles)
     {
+        _guard.EnsureFileAllowed(_rootGiven, _caller); // as given: 'link/..' judged where it really leads
         _guard.EnsureFileAllowed(_rootDir, _caller);
         if (!Directory.Exists(_rootDir))
         {
@@ -82,13 +85,17 @@ internal sealed partial class TofuEvaluator
 
     // ---- files ----
 
-    /// <summary>Whether a file exists, asked only after the guard allowed the path: a denylisted file is not even stat'ed.</summary>
+    /// <summary>
+    /// Whether a file exists, asked only after the guard allowed the path: a denylisted file is not even stat'ed.
+    /// The path may hold <c>..</c>: the guard judges it where the kernel goes (symlinks before <c>..</c>) and as collapsed.
+    /// </summary>
     internal bool FileExists(string fullPath)
     {
         _guard.EnsureFileAllowed(fullPath, _caller);
         return File.Exists(fullPath);
     }
 
+    /// <summary>Reads a file through the guard (judged as <see cref="FileExists"/> judges it; its collapsed form is opened, as OpenTofu does).</summary>
     internal string ReadFile(string fullPath)
     {
         _guard.EnsureFileAllowed(fullPath, _caller);
@@ -322,7 +329,11 @@ internal sealed partial class TofuEvaluator
             throw TofuException.RemoteModule(file, attr.Pos.Line, attr.Pos.Column, name, src);
         }
 
-        var dir = Path.GetFullPath(Path.Combine(callerDir, src));
+        // The folder as written is judged first, where the kernel goes ('link/../x': the symlink before
+        // the '..'); then the collapsed folder, which is what OpenTofu installs from (filepath.Join).
+        var written = Path.Combine(callerDir, src);
+        _guard.EnsureFileAllowed(written, _caller);
+        var dir = Path.GetFullPath(written);
         return Source(dir) ?? throw TofuException.ModuleMissing(file, attr.Pos.Line, attr.Pos.Column, name, src);
     }
 

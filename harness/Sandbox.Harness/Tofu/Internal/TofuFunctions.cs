@@ -256,22 +256,29 @@ internal static class TofuFunctions
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The path as written, joined to the root module's folder (or the home folder for <c>~/</c>) but
+    /// with its <c>..</c> left in place: the file guard walks it component by component (a symlink
+    /// before the <c>..</c> that follows it) as well as in its collapsed form, so the file is judged
+    /// wherever it really leads. What is opened is the collapsed form, the file OpenTofu's
+    /// <c>file()</c> opens (<c>internal/lang/funcs/filesystem.go</c>: <c>filepath.Clean</c>, then <c>filepath.Join</c>).
+    /// </summary>
     private static string Resolve(Scope scope, string path) =>
-        Path.GetFullPath(path.StartsWith("~/", StringComparison.Ordinal)
+        path.StartsWith("~/", StringComparison.Ordinal)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
-            : Path.Combine(scope.Module.Evaluator.RootDir, path));
+            : Path.Combine(scope.Module.Evaluator.RootDir, path);
 
     /// <summary>file(path): relative paths start at the root module's folder, as OpenTofu's do (use path.module for the module's own files). Read through the guard.</summary>
     private static string ReadFile(Scope scope, HclCall call, string path)
     {
-        var full = Resolve(scope, path);
+        var written = Resolve(scope, path);
         var evaluator = scope.Module.Evaluator;
-        if (!evaluator.FileExists(full))
+        if (!evaluator.FileExists(written))
         {
-            throw Fail(scope, call, $"no file \"{TofuEvaluator.Display(full)}\"", "relative paths start at the root module's folder; write \"${path.module}/file\" for a file beside the module.");
+            throw Fail(scope, call, $"no file \"{TofuEvaluator.Display(Path.GetFullPath(written))}\"", "relative paths start at the root module's folder; write \"${path.module}/file\" for a file beside the module.");
         }
 
-        return evaluator.ReadFile(full);
+        return evaluator.ReadFile(written);
     }
 
     private static object? TemplateFile(Scope scope, HclCall call, List<object?> args)
@@ -281,7 +288,7 @@ internal static class TofuFunctions
             ? Arg(scope, call, args, 1) as SortedDictionary<string, object?> ?? throw Fail(scope, call, "the variables must be an object", "write templatefile(path, { name = value }).")
             : TofuValues.NewMap();
         var text = ReadFile(scope, call, path);
-        var full = Resolve(scope, path);
+        var full = Path.GetFullPath(Resolve(scope, path));
         var template = HclParser.ParseTemplate(text, TofuEvaluator.Display(full));
         return scope.ForTemplate(template.Start.Line > 0 ? TofuEvaluator.Display(full) : full, vars).Eval(template with { IsHeredoc = true });
     }
