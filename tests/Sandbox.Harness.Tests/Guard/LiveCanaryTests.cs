@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -117,7 +116,7 @@ public sealed class LiveCanaryTests
         try
         {
             // Control: docker itself, given that folder, dials the production canary.
-            var control = await RunDockerUnguardedAsync(docker, config, cancellationToken);
+            var control = await UnguardedProcess.RunAsync(docker, ["version"], new Dictionary<string, string?> { ["DOCKER_CONFIG"] = config }, ["DOCKER_HOST", "DOCKER_CONTEXT"], TimeSpan.FromSeconds(20), cancellationToken);
             Assert.That(canary.AcceptedConnections, Is.GreaterThanOrEqualTo(1), $"the control did not reach the canary, so the fake context is not what docker reads: {control}");
             var reachedByControl = canary.AcceptedConnections;
 
@@ -187,29 +186,6 @@ public sealed class LiveCanaryTests
         File.WriteAllText(Path.Combine(meta, "meta.json"),
             $$"""{ "Name": "prod", "Metadata": {}, "Endpoints": { "docker": { "Host": "tcp://127.0.0.2:{{canaryPort}}", "SkipTLSVerify": false } } }""");
         return folder;
-    }
-
-    private static async Task<string> RunDockerUnguardedAsync(string docker, string config, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(docker, ["version"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.Environment["DOCKER_CONFIG"] = config;
-        info.Environment.Remove("DOCKER_HOST");
-        info.Environment.Remove("DOCKER_CONTEXT");
-        using var process = Process.Start(info)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        return (await output) + (await error);
     }
 
     private static string? FindOnPath(string name) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using CliWrap;
 using CliWrap.Buffered;
@@ -66,7 +65,7 @@ public sealed class LiveKubeCanaryTests
             foreach (var (what, tool, args, env) in controls)
             {
                 var before = canary.AcceptedConnections;
-                var output = await RunUnguardedAsync(tool, args, env, cancellationToken);
+                var output = await UnguardedProcess.RunAsync(tool, args, env, Variables, TimeSpan.FromSeconds(20), cancellationToken);
                 reached.Add(canary.AcceptedConnections > before ? what : $"{what} did NOT reach the canary: {output}");
             }
 
@@ -217,43 +216,6 @@ public sealed class LiveKubeCanaryTests
             """;
         File.WriteAllText(path, script.Replace("\r\n", "\n", StringComparison.Ordinal));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private static async Task<string> RunUnguardedAsync(string tool, string[] args, Dictionary<string, string?> env, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var name in Variables)
-        {
-            info.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in env)
-        {
-            if (value is null)
-            {
-                info.Environment.Remove(name);
-            }
-            else
-            {
-                info.Environment[name] = value;
-            }
-        }
-
-        using var process = Process.Start(info)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        return (await output) + (await error);
     }
 
     private static string? FindOnPath(string name) =>

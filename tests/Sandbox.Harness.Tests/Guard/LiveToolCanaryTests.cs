@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using CliWrap;
 using CliWrap.Buffered;
@@ -53,7 +52,7 @@ public sealed class LiveToolCanaryTests
             })
             {
                 var before = canary.AcceptedConnections;
-                var output = await RunUnguardedAsync(tool, args, env, cancellationToken);
+                var output = await UnguardedProcess.RunAsync(tool, args, env, PostgresVariables, TimeSpan.FromSeconds(120), cancellationToken);
                 if (canary.AcceptedConnections == before)
                 {
                     missed.Add($"{what}: {output}");
@@ -141,7 +140,7 @@ public sealed class LiveToolCanaryTests
                 """, cancellationToken);
 
             // Control: a plain restore reads the nuget.config above the project and dials the source.
-            var control = await RunUnguardedAsync("dotnet", ["restore", Path.Combine(project, "App.csproj")], new() { ["NUGET_PACKAGES"] = Path.Combine(folder, "packages"), ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" }, cancellationToken);
+            var control = await UnguardedProcess.RunAsync("dotnet", ["restore", Path.Combine(project, "App.csproj")], new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(folder, "packages"), ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" }, [], TimeSpan.FromSeconds(120), cancellationToken);
             Assert.That(canary.AcceptedConnections, Is.GreaterThanOrEqualTo(1), "the control did not reach the canary, so the nuget.config is not what dotnet reads: " + control);
             var reachedByControl = canary.AcceptedConnections;
 
@@ -166,35 +165,5 @@ public sealed class LiveToolCanaryTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static async Task<string> RunUnguardedAsync(string tool, string[] args, Dictionary<string, string?> env, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var name in PostgresVariables)
-        {
-            info.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in env)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        return (await output) + (await error);
     }
 }
