@@ -261,7 +261,7 @@ internal static class TofuFunctions
     /// with its <c>..</c> left in place: the file guard walks it component by component (a symlink
     /// before the <c>..</c> that follows it) as well as in its collapsed form, so the file is judged
     /// wherever it really leads. What is opened is the collapsed form, the file OpenTofu's
-    /// <c>file()</c> opens (<c>internal/lang/funcs/filesystem.go</c>: <c>filepath.Clean</c>, then <c>filepath.Join</c>).
+    /// <c>file()</c> opens (<c>internal/lang/funcs/filesystem.go</c>: <c>openFile</c>: <c>filepath.Join</c> with the base folder, then <c>filepath.Clean</c>, both textual).
     /// </summary>
     private static string Resolve(Scope scope, string path) =>
         path.StartsWith("~/", StringComparison.Ordinal)
