@@ -1,6 +1,7 @@
 using Sandbox.Harness.Reporting;
 using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Runtimes.K3d;
+using Sandbox.Harness.Topology;
 
 namespace Sandbox.Scenarios.Infrastructure;
 
@@ -25,14 +26,14 @@ internal sealed class OperatorWatch : IAsyncDisposable
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly SandboxHandle _sandbox;
-    private readonly AppWorld _app;
+    private readonly AppSpec _app;
     private readonly ScenarioTimeline _timeline;
     private readonly CancellationTokenSource _stop;
     private readonly Task _loop;
     private int _reads;
     private string? _lastError;
 
-    private OperatorWatch(SandboxHandle sandbox, AppWorld app, ScenarioTimeline timeline, AppDelivery baseline, CancellationToken cancellationToken)
+    private OperatorWatch(SandboxHandle sandbox, AppSpec app, ScenarioTimeline timeline, AppDelivery baseline, CancellationToken cancellationToken)
     {
         _sandbox = sandbox;
         _app = app;
@@ -56,11 +57,11 @@ internal sealed class OperatorWatch : IAsyncDisposable
 
     /// <summary>Waits until the operator has delivered to the app: a login, a credential, the app's restart rolled out and ready.</summary>
     /// <param name="sandbox">The k3d sandbox.</param>
-    /// <param name="app">The app's world.</param>
+    /// <param name="app">The app, as the topology describes it.</param>
     /// <param name="timeout">How long the first delivery may take.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The delivery, and the last read (null when none succeeded); the delivery is null when nothing ready was delivered within <paramref name="timeout"/>.</returns>
-    public static async Task<(AppDelivery? Delivered, AppDelivery? Last)> FirstDeliveryAsync(SandboxHandle sandbox, AppWorld app, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<(AppDelivery? Delivered, AppDelivery? Last)> FirstDeliveryAsync(SandboxHandle sandbox, AppSpec app, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(app);
@@ -81,7 +82,7 @@ internal sealed class OperatorWatch : IAsyncDisposable
     }
 
     /// <summary>Starts watching (from a power cut on) against a baseline read before it.</summary>
-    public static OperatorWatch Start(SandboxHandle sandbox, AppWorld app, ScenarioTimeline timeline, AppDelivery baseline, CancellationToken cancellationToken) =>
+    public static OperatorWatch Start(SandboxHandle sandbox, AppSpec app, ScenarioTimeline timeline, AppDelivery baseline, CancellationToken cancellationToken) =>
         new(sandbox, app, timeline, baseline, cancellationToken);
 
     public async ValueTask DisposeAsync()
@@ -98,11 +99,11 @@ internal sealed class OperatorWatch : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static async Task<AppDelivery?> ReadOrNullAsync(SandboxHandle sandbox, AppWorld app, CancellationToken cancellationToken)
+    private static async Task<AppDelivery?> ReadOrNullAsync(SandboxHandle sandbox, AppSpec app, CancellationToken cancellationToken)
     {
         try
         {
-            return await sandbox.ReadAppDeliveryAsync(app.AppSpec, cancellationToken);
+            return await sandbox.ReadAppDeliveryAsync(app, cancellationToken);
         }
         catch (SandboxRuntimeException)
         {
@@ -119,7 +120,7 @@ internal sealed class OperatorWatch : IAsyncDisposable
             AppDelivery? delivery = null;
             try
             {
-                delivery = await _sandbox.ReadAppDeliveryAsync(_app.AppSpec, cancellationToken);
+                delivery = await _sandbox.ReadAppDeliveryAsync(_app, cancellationToken);
             }
             catch (SandboxRuntimeException e)
             {
@@ -140,7 +141,7 @@ internal sealed class OperatorWatch : IAsyncDisposable
                 if (secret is null && Progress.NewSecretAt is not null)
                 {
                     _timeline.Mark(NewSecretMark);
-                    _timeline.Observe($"VSO: wrote a new {AppWorld.DbMount}/creds/{AppWorld.App} credential into the Secret (a new lease)");
+                    _timeline.Observe($"VSO: wrote a new creds/{_app.Slug} credential into the Secret (a new lease)");
                 }
 
                 if (ready)

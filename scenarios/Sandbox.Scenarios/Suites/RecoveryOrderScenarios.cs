@@ -57,7 +57,7 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         if (inCluster)
         {
             // On k3d the app's consumer is the Vault Secrets Operator: it must have delivered before the cut.
-            var (delivered, last) = await OperatorWatch.FirstDeliveryAsync(sandbox, App, FirstDeliveryTimeout, cancellationToken);
+            var (delivered, last) = await OperatorWatch.FirstDeliveryAsync(sandbox, App.AppSpec, FirstDeliveryTimeout, cancellationToken);
             Assert.That(delivered, Is.Not.Null, $"VSO delivers {AppWorld.DbMount}/creds/{AppWorld.App} and the app is ready within {FirstDeliveryTimeout.TotalSeconds:0} s of the replay; last read: {last?.ToString() ?? "none"}");
             baseline = delivered!;
             Timeline.Asserted($"VSO logged in as ServiceAccount {App.AppSpec.ServiceAccount}, wrote {AppWorld.DbMount}/creds/{AppWorld.App} into the Secret, and the app is ready (Deployment generation {baseline.Generation})");
@@ -97,7 +97,7 @@ public sealed class RecoveryOrderScenarios : AppWorldSuite
         // The consumer comes back with the power, with no token and no credential, and keeps trying:
         // the harness's stand-in on process and docker; on k3d the operator's new pod, watched through the API server.
         await using var consumer = inCluster ? null : StandInConsumer.Start(App, Timeline, cancellationToken);
-        await using var watch = inCluster ? OperatorWatch.Start(sandbox, App, Timeline, baseline!, cancellationToken) : null;
+        await using var watch = inCluster ? OperatorWatch.Start(sandbox, App.AppSpec, Timeline, baseline!, cancellationToken) : null;
 
         // The lab's order: PostgreSQL first (nothing needs Vault to start it), then Vault.
         Timeline.EnterPhase(ScenarioPhase.Recovery, "start in the lab's order: PostgreSQL, then Vault");

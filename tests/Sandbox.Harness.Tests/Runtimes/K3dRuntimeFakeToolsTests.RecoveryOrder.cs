@@ -7,6 +7,7 @@ using Sandbox.Harness.Runtimes.K3d;
 using Sandbox.Harness.Runtimes.Process;
 using Sandbox.Harness.Topology;
 using Sandbox.Harness.Vault;
+using Sandbox.Scenarios.Infrastructure;
 
 namespace Sandbox.Harness.Tests.Runtimes;
 
@@ -51,7 +52,8 @@ public sealed partial class K3dRuntimeFakeToolsTests
             timeline.EnterPhase(ScenarioPhase.SteadyState);
             var before = await KubernetesLoginAsync(sandbox, world.Topology, app, cancellationToken);
             var oldCreds = await before.DatabaseGetCredentialsAsync("postgres", app.Slug, cancellationToken);
-            var baseline = await FirstDeliveryAsync(sandbox, app, cancellationToken);
+            var (baseline, lastRead) = await OperatorWatch.FirstDeliveryAsync(sandbox, app, TimeSpan.FromSeconds(60), cancellationToken);
+            Assert.That(baseline, Is.Not.Null, $"VSO delivered before the cut; last read: {lastRead}");
 
             // The power cut, through the runtime: Vault's and PostgreSQL's pods killed with the operator's and the app's.
             timeline.EnterPhase(ScenarioPhase.Fault);
@@ -64,8 +66,9 @@ public sealed partial class K3dRuntimeFakeToolsTests
             await Until(() => !cluster.VaultRuns && !cluster.PostgresRuns, () => $"the fake cluster stopped Vault and PostgreSQL after the cut (vault runs={cluster.VaultRuns}, postgres runs={cluster.PostgresRuns})", cancellationToken);
             await sandbox.KillOperatorAndAppPodsAsync(world.Topology, cancellationToken);
             var down = await sandbox.StatusAsync(cancellationToken);
-            var watch = new DeliveryWatch(sandbox, app, timeline, baseline);
-            var watching = watch.RunAsync(background.Token);
+            // The suite's own watch (scenarios/…/OperatorWatch.cs, compiled into this project too).
+            await using var watch = OperatorWatch.Start(sandbox, app, timeline, baseline!, background.Token);
+            var watching = watch.Ready;
 
             // The lab's order: PostgreSQL, then Vault.
             timeline.EnterPhase(ScenarioPhase.Recovery, "start in the lab's order: PostgreSQL, then Vault");
@@ -120,9 +123,9 @@ public sealed partial class K3dRuntimeFakeToolsTests
                 Assert.That(progress.NewSecretAt, Is.GreaterThanOrEqualTo(progress.ReauthAt), "no new credential before VSO re-authenticated");
                 Assert.That(progress.AppReadyAt, Is.GreaterThanOrEqualTo(progress.NewSecretAt), "the app is ready only with the new credential");
                 Assert.That(progress.Violations, Is.Empty, "no read showed a new credential before the new login, or a restart before the new credential");
-                Assert.That(progress.Latest!.LeaseId, Is.Not.EqualTo(baseline.LeaseId), "a new lease in the VaultDynamicSecret");
+                Assert.That(progress.Latest!.LeaseId, Is.Not.EqualTo(baseline!.LeaseId), "a new lease in the VaultDynamicSecret");
                 Assert.That(progress.Latest.Generation, Is.GreaterThan(baseline.Generation), "VSO restarted the app's Deployment");
-                Assert.That(timeline.HasMark(DeliveryWatch.ReauthMark) && timeline.HasMark(DeliveryWatch.NewSecretMark) && timeline.HasMark(DeliveryWatch.AppReadyMark), Is.True);
+                Assert.That(timeline.HasMark(OperatorWatch.ReauthMark) && timeline.HasMark(OperatorWatch.NewSecretMark) && timeline.HasMark(OperatorWatch.AppReadyMark), Is.True);
                 Assert.That(timeline.Timings.Keys, Is.SupersetOf(new[]
                 {
                     TimingNames.TimeSealed, TimingNames.TimeToUnseal, TimingNames.TimeToReauth, TimingNames.TimeToNewSecret, TimingNames.TimeToAppReady,
@@ -183,27 +186,6 @@ public sealed partial class K3dRuntimeFakeToolsTests
         return sandbox.Unauthenticated.WithToken(auth.ClientToken);
     }
 
-    /// <summary>Reads what the operator delivered until it has logged in, written a credential and the app is rolled out and ready.</summary>
-    private static async Task<AppDelivery> FirstDeliveryAsync(SandboxHandle sandbox, AppSpec app, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                if (await sandbox.ReadAppDeliveryAsync(app, cancellationToken) is { ClientId: not null, LeaseId: not null, ReadyReplicas: >= 1, RolledOut: true } delivered)
-                {
-                    return delivered;
-                }
-            }
-            catch (SandboxRuntimeException)
-            {
-                // Not written yet (NotFound).
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
     /// <summary>The operator's requeue: one reconcile pass after another, each alone (the gate) so that its events can be counted between passes.</summary>
     private static async Task RunOperatorAsync(FakeVaultSecretsOperator vso, SemaphoreSlim gate, CancellationToken stop)
     {
@@ -260,67 +242,6 @@ public sealed partial class K3dRuntimeFakeToolsTests
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    /// <summary>
-    /// Watches what the operator delivered, from a power cut on, as the suite's OperatorWatch does: reads it through the
-    /// runtime every <see cref="Interval"/>, marks the first new login, the first new credential and the app ready with it.
-    /// </summary>
-    private sealed class DeliveryWatch(SandboxHandle sandbox, AppSpec app, ScenarioTimeline timeline, AppDelivery baseline)
-    {
-        public const string ReauthMark = "vso-reauth";
-        public const string NewSecretMark = "vso-new-secret";
-        public const string AppReadyMark = "vso-app-ready";
-        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
-        private int _reads;
-        private string? _lastError;
-
-        public DeliveryProgress Progress { get; } = new(baseline);
-
-        public int Reads => Volatile.Read(ref _reads);
-
-        public string Describe() => $"{Reads} reads; last: {Progress.Latest?.ToString() ?? "none"}; last read error: {_lastError ?? "none"}";
-
-        /// <summary>Completes when the app is ready with the new credential.</summary>
-        public async Task RunAsync(CancellationToken cancellationToken)
-        {
-            while (true)
-            {
-                AppDelivery? delivery = null;
-                try
-                {
-                    delivery = await sandbox.ReadAppDeliveryAsync(app, cancellationToken);
-                }
-                catch (SandboxRuntimeException e)
-                {
-                    _lastError = e.Message;
-                }
-
-                if (delivery is not null)
-                {
-                    Interlocked.Increment(ref _reads);
-                    var (reauth, secret) = (Progress.ReauthAt, Progress.NewSecretAt);
-                    var ready = Progress.Observe(TimeProvider.System.GetUtcNow(), delivery);
-                    if (reauth is null && Progress.ReauthAt is not null)
-                    {
-                        timeline.Mark(ReauthMark);
-                    }
-
-                    if (secret is null && Progress.NewSecretAt is not null)
-                    {
-                        timeline.Mark(NewSecretMark);
-                    }
-
-                    if (ready)
-                    {
-                        timeline.Mark(AppReadyMark);
-                        return;
-                    }
-                }
-
-                await Task.Delay(Interval, cancellationToken);
-            }
         }
     }
 
