@@ -36,6 +36,18 @@ internal sealed partial class SandboxGuard
             return;
         }
 
+        // The user's and the computer's files come after every folder chain's; each file is read and
+        // parsed once, and judged once for each way a chain reaches it (its sources cleared or not).
+        var common = Environment.GetEnvironmentVariable("NUGET_COMMON_APPLICATION_DATA");
+        List<string> shared =
+        [
+            .. NuGetFilesIn(Path.Combine(home, ".nuget", "NuGet"), name => name == "NuGet.Config"),
+            .. NuGetFilesIn(Path.Combine(home, ".nuget", "config"), name => name.EndsWith(".config", StringComparison.OrdinalIgnoreCase)),
+            .. NuGetFilesIn(Path.Combine(home, ".config", "NuGet"), name => name == "NuGet.Config"),
+            .. NuGetFilesIn(string.IsNullOrEmpty(common) ? "/etc/opt/NuGet/Config" : Path.Combine(common, "NuGet", "Config"), name => name.EndsWith(".config", StringComparison.OrdinalIgnoreCase)),
+        ];
+        var documents = new Dictionary<string, XDocument>(StringComparer.Ordinal);
+        var judged = new Dictionary<(string File, bool SourcesCleared), bool>();
         foreach (var start in SolutionFolders(args, first, workingDirectory))
         {
             var files = new List<string>();
@@ -44,16 +56,22 @@ internal sealed partial class SandboxGuard
                 files.AddRange(NuGetFilesIn(folder.FullName, name => string.Equals(name, "nuget.config", StringComparison.OrdinalIgnoreCase)));
             }
 
-            files.AddRange(NuGetFilesIn(Path.Combine(home, ".nuget", "NuGet"), name => name == "NuGet.Config"));
-            files.AddRange(NuGetFilesIn(Path.Combine(home, ".nuget", "config"), name => name.EndsWith(".config", StringComparison.OrdinalIgnoreCase)));
-            files.AddRange(NuGetFilesIn(Path.Combine(home, ".config", "NuGet"), name => name == "NuGet.Config"));
-            var common = Environment.GetEnvironmentVariable("NUGET_COMMON_APPLICATION_DATA");
-            files.AddRange(NuGetFilesIn(string.IsNullOrEmpty(common) ? "/etc/opt/NuGet/Config" : Path.Combine(common, "NuGet", "Config"), name => name.EndsWith(".config", StringComparison.OrdinalIgnoreCase)));
-
             var sourcesCleared = false;
-            foreach (var file in files.Distinct(StringComparer.Ordinal))
+            foreach (var file in files.Concat(shared).Distinct(StringComparer.Ordinal))
             {
-                sourcesCleared |= CheckNuGetFile(file, sourcesCleared, refuse);
+                if (!judged.TryGetValue((file, sourcesCleared), out var clears))
+                {
+                    if (!documents.TryGetValue(file, out var document))
+                    {
+                        document = LoadNuGetFile(file, refuse);
+                        documents[file] = document;
+                    }
+
+                    clears = JudgeNuGetFile(file, document, sourcesCleared, refuse);
+                    judged[(file, sourcesCleared)] = clears;
+                }
+
+                sourcesCleared |= clears;
             }
         }
     }
@@ -92,27 +110,30 @@ internal sealed partial class SandboxGuard
         }
     }
 
-    /// <summary>Judges one NuGet configuration file; true when its <c>packageSources</c> clears the sources of the files after it.</summary>
-    private bool CheckNuGetFile(string file, bool sourcesCleared, Action<GuardDecision, string> refuse)
+    /// <summary>Reads and parses one NuGet configuration file through the file guard; refuses the child when it cannot.</summary>
+    private XDocument LoadNuGetFile(string file, Action<GuardDecision, string> refuse)
     {
-        XDocument document;
         try
         {
             using var stream = OpenFile(file, FileMode.Open, FileAccess.Read, "nuget-config");
             using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
+            return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (GuardBlockedException e)
         {
             refuse(e.Decision, $"the NuGet configuration {file}");
-            return false;
+            throw;
         }
         catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException)
         {
             refuse(GuardDecision.Block(file, GuardRules.InvalidTarget, $"The NuGet configuration {file} cannot be read ({e.Message}), so the package sources dotnet would use cannot be judged; fix or remove the file."), $"the NuGet configuration {file}");
-            return false;
+            throw;
         }
+    }
 
+    /// <summary>Judges one parsed NuGet configuration file; true when its <c>packageSources</c> clears the sources of the files after it.</summary>
+    private bool JudgeNuGetFile(string file, XDocument document, bool sourcesCleared, Action<GuardDecision, string> refuse)
+    {
         var clears = false;
         foreach (var element in document.Descendants())
         {
