@@ -23,36 +23,43 @@ internal sealed class DoubleServerProcess : IDisposable
 
     public Uri Address { get; }
 
-    public static string DllPath
+    /// <summary>The plain Release build of the double (the JIT compiles its code at every start).</summary>
+    public static string DllPath => DllIn(Path.Combine("Release", "net10.0"), "build fixtures/Sandbox.VaultDouble first (dotnet build -c Release fixtures/Sandbox.VaultDouble)");
+
+    /// <summary>The ReadyToRun composite of the double (<c>scripts/publish-vault-double.sh</c>).</summary>
+    public static string CompositeDllPath => DllIn("composite", "publish the composite double first (scripts/publish-vault-double.sh)");
+
+    private static string DllIn(string output, string fix)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        if (dir is null)
+        {
+            throw new InvalidOperationException("run the benchmarks from inside the repository (Sandbox.sln not found above " + AppContext.BaseDirectory + ")");
+        }
+
+        var dll = Path.Combine(dir.FullName, "fixtures", "Sandbox.VaultDouble", "bin", output, "Sandbox.VaultDouble.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException(fix);
+    }
+
+    /// <summary>The CPU time the double's process has used so far (user and system).</summary>
+    public TimeSpan ProcessorTime
     {
         get
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir is null)
-            {
-                throw new InvalidOperationException("run the benchmarks from inside the repository (Sandbox.sln not found above " + AppContext.BaseDirectory + ")");
-            }
-
-            foreach (var configuration in new[] { "Release", "Debug" })
-            {
-                var dll = Path.Combine(dir.FullName, "fixtures", "Sandbox.VaultDouble", "bin", configuration, "net10.0", "Sandbox.VaultDouble.dll");
-                if (File.Exists(dll))
-                {
-                    return dll;
-                }
-            }
-
-            throw new InvalidOperationException("build fixtures/Sandbox.VaultDouble first (dotnet build -c Release fixtures/Sandbox.VaultDouble)");
+            _process.Refresh();
+            return _process.TotalProcessorTime;
         }
     }
 
     /// <summary>Starts the double and returns once it answers <c>sys/health</c>.</summary>
-    public static async Task<DoubleServerProcess> StartAsync(HttpClient http)
+    /// <param name="http">The client that polls <c>sys/health</c>.</param>
+    /// <param name="dll">The double's assembly; the plain Release build when null.</param>
+    public static async Task<DoubleServerProcess> StartAsync(HttpClient http, string? dll = null)
     {
         var folder = Directory.CreateTempSubdirectory("vault-double-bench-").FullName;
         int port;
@@ -72,7 +79,7 @@ internal sealed class DoubleServerProcess : IDisposable
             disable_mlock = true
             """).ConfigureAwait(false);
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(DllPath);
+        psi.ArgumentList.Add(dll ?? DllPath);
         psi.ArgumentList.Add("server");
         psi.ArgumentList.Add("-config");
         psi.ArgumentList.Add(config);

@@ -122,3 +122,63 @@ public class VaultDoubleKvReadBenchmarks : IDisposable
         public Percentiles() => AddColumn(StatisticColumn.Median, StatisticColumn.P95, new P99Column());
     }
 }
+
+/// <summary>
+/// One sandbox's Vault coming up: process start until <c>sys/health</c> answers, then init (1 share)
+/// and unseal, for the plain Release build (the baseline: the JIT compiles at every start) against
+/// the ReadyToRun composite that <c>./sandbox</c> and <c>./test</c> publish. The CPU each start cost
+/// (user and system, read from the process before it stops) is printed at the end of each method's run.
+/// Run: <c>scripts/publish-vault-double.sh &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter '*VaultDoubleComposite*'</c>.
+/// </summary>
+[Config(typeof(Percentiles))]
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 15)]
+public class VaultDoubleCompositeBenchmarks : IDisposable
+{
+    private readonly HttpClient _http = new();
+    private readonly List<double> _cpuMilliseconds = [];
+    private DoubleServerProcess? _server;
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [IterationCleanup]
+    public void StopServer()
+    {
+        if (_server is not null)
+        {
+            _cpuMilliseconds.Add(_server.ProcessorTime.TotalMilliseconds);
+            _server.Dispose();
+            _server = null;
+        }
+    }
+
+    [GlobalCleanup]
+    public void ReportCpu()
+    {
+        var sorted = _cpuMilliseconds.Order().ToList();
+        if (sorted.Count > 0)
+        {
+            Console.WriteLine($"// CPU per start (user + system), {sorted.Count} starts: median {sorted[sorted.Count / 2]:0} ms, min {sorted[0]:0} ms, max {sorted[^1]:0} ms");
+        }
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<string> JitBuild() => await StartInitUnsealAsync(DoubleServerProcess.DllPath).ConfigureAwait(false);
+
+    [Benchmark]
+    public async Task<string> Composite() => await StartInitUnsealAsync(DoubleServerProcess.CompositeDllPath).ConfigureAwait(false);
+
+    private async Task<string> StartInitUnsealAsync(string dll)
+    {
+        _server = await DoubleServerProcess.StartAsync(_http, dll).ConfigureAwait(false);
+        return (await _server.InitAndUnsealAsync(_http).ConfigureAwait(false)).Token;
+    }
+
+    private sealed class Percentiles : ManualConfig
+    {
+        public Percentiles() => AddColumn(StatisticColumn.Median, StatisticColumn.P95, new P99Column());
+    }
+}

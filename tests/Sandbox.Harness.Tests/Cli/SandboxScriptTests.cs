@@ -6,10 +6,11 @@ using NUnit.Framework;
 namespace Sandbox.Harness.Tests.CommandLine;
 
 /// <summary>
-/// The <c>./sandbox</c> script of the checkout, run in a copy of the checkout's layout with a fake
-/// <c>dotnet</c> on PATH that records its arguments (a publish writes the output; any other call prints
-/// its own pid), so that what the script decides — build or not, and which process it becomes — is
-/// observed without a real two-minute build.
+/// The <c>./sandbox</c> script of the checkout (with <c>scripts/publish-vault-double.sh</c>, which it
+/// calls), run in a copy of the checkout's layout with a fake <c>dotnet</c> on PATH that records its
+/// arguments (a publish writes the output; any other call prints its own pid), so that what the
+/// scripts decide — build or not, and which process the script becomes — is observed without a
+/// real two-minute build.
 /// </summary>
 [TestFixture]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -21,10 +22,11 @@ public sealed class SandboxScriptTests
         if [[ "$1" == publish ]]; then
           sleep "${FAKE_BUILD_SECONDS:-0}"
           if [[ -n "${FAKE_BUILD_EXIT:-}" ]]; then echo "Program.cs(1,1): error CS1002: ; expected"; exit "$FAKE_BUILD_EXIT"; fi
+          if [[ -n "${FAKE_DOUBLE_EXIT:-}" && "$2" == *Sandbox.VaultDouble.csproj ]]; then echo "Backend.cs(1,1): error CS0103: no such name"; exit "$FAKE_DOUBLE_EXIT"; fi
           out=""
           while [[ $# -gt 0 ]]; do if [[ "$1" == -o ]]; then out="$2"; fi; shift; done
           [[ -n "$out" ]] || { echo "publish without -o"; exit 9; }
-          mkdir -p "$out" && echo built > "$out/sandbox.dll"
+          mkdir -p "$out" && echo built > "$out/sandbox.dll" && echo built > "$out/Sandbox.VaultDouble.dll"
           exit 0
         fi
         echo "cli pid=$$ dll=$1 args=${*:2}"
@@ -46,7 +48,14 @@ public sealed class SandboxScriptTests
         Directory.CreateDirectory(Path.Combine(_checkout, "harness", "Sandbox.Cli"));
         File.WriteAllText(Path.Combine(_checkout, "harness", "Sandbox.Cli", "Sandbox.Cli.csproj"), "<Project />");
         File.WriteAllText(Path.Combine(_checkout, "harness", "Sandbox.Cli", "Program.cs"), "// the CLI");
-        Directory.CreateDirectory(Path.Combine(_checkout, "fixtures"));
+        Directory.CreateDirectory(Path.Combine(_checkout, "scripts"));
+        File.Copy(Path.Combine(root, "scripts", "publish-vault-double.sh"), Path.Combine(_checkout, "scripts", "publish-vault-double.sh"));
+        File.SetUnixFileMode(Path.Combine(_checkout, "scripts", "publish-vault-double.sh"), (UnixFileMode)0b111_101_101);
+        Directory.CreateDirectory(Path.Combine(_checkout, "harness", "Sandbox.Harness"));
+        File.WriteAllText(Path.Combine(_checkout, "harness", "Sandbox.Harness", "Guard.cs"), "// the library");
+        Directory.CreateDirectory(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble"));
+        File.WriteAllText(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "Sandbox.VaultDouble.csproj"), "<Project />");
+        File.WriteAllText(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "Program.cs"), "// the double");
         File.WriteAllText(Path.Combine(_checkout, "fixtures", "denylist.yaml"), "hosts: []\n");
         File.WriteAllText(Path.Combine(_checkout, "Directory.Build.props"), "<Project />");
         var bin = Path.Combine(_checkout, "fakebin");
@@ -84,6 +93,13 @@ public sealed class SandboxScriptTests
             Assert.That(first.Result.StandardOutput, Does.Not.Contain("building"), "progress goes to stderr, so --json output stays clean");
             Assert.That(second.Result.ExitCode, Is.EqualTo(0), second.Result.StandardError);
             Assert.That(Builds(), Is.EqualTo(1), "the second call does not build: nothing changed");
+            Assert.That(DoublePublishes(), Is.EqualTo(1), "the double is published once, on the first call, and not again");
+            Assert.That(first.Result.StandardError, Does.Contain("publishing the Vault double as a ReadyToRun composite (first run"));
+            Assert.That(File.ReadAllLines(_log).Single(l => l.Contains("Sandbox.VaultDouble.csproj", StringComparison.Ordinal)),
+                Does.Contain("--self-contained true").And.Contain("-p:PublishReadyToRun=true").And.Contain("-p:PublishReadyToRunComposite=true")
+                    .And.Contain("-o " + Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite.next") + " "),
+                "one composite image with its own runtime, published beside the folder it replaces");
+            Assert.That(File.Exists(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite", "Sandbox.VaultDouble.dll")), Is.True, "swapped into bin/composite, where the locator looks");
             Assert.That(second.Result.StandardError, Is.Empty);
             Assert.That(second.Result.StandardOutput, Does.Contain("args=status --json"));
             Assert.That(second.Result.StandardOutput, Does.Contain($"cli pid={second.Pid} "), "the script execs the CLI: the process started is the CLI");
@@ -141,6 +157,62 @@ public sealed class SandboxScriptTests
         {
             Assert.That(both.Select(b => b.Result.ExitCode), Is.All.EqualTo(0));
             Assert.That(Builds(), Is.EqualTo(1), "the second call waits for the first one's build and uses it");
+            Assert.That(DoublePublishes(), Is.EqualTo(1), "and for the first one's publish of the double");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AnEditToTheDouble_RepublishesTheDoubleOnly_AndAnEditToTheLibrary_Both(CancellationToken cancellationToken)
+    {
+        await RunAsync(cancellationToken, "--help");
+        File.SetLastWriteTimeUtc(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "Program.cs"), DateTime.UtcNow.AddMinutes(1));
+        var doubleEdited = await RunAsync(cancellationToken, "--help");
+        var (cliAfterDouble, doubleAfterDouble) = (Builds(), DoublePublishes());
+        File.SetLastWriteTimeUtc(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "Program.cs"), DateTime.UtcNow.AddMinutes(-1));
+        File.SetLastWriteTimeUtc(Path.Combine(_checkout, "harness", "Sandbox.Harness", "Guard.cs"), DateTime.UtcNow.AddMinutes(1));
+        await RunAsync(cancellationToken, "--help");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(doubleEdited.Result.StandardError, Does.Contain("publishing the Vault double as a ReadyToRun composite (sources changed since the last publish"));
+            Assert.That((cliAfterDouble, doubleAfterDouble), Is.EqualTo((1, 2)), "the double's own source changes the double only");
+            Assert.That((Builds(), DoublePublishes()), Is.EqualTo((2, 3)), "the library is built into both");
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AFailedPublishOfTheDouble_SaysSo_RunsTheCliAnyway_AndPublishesAgainNextTime(CancellationToken cancellationToken)
+    {
+        var failed = await RunAsync(new Dictionary<string, string?> { ["FAKE_DOUBLE_EXIT"] = "5" }, ["status"], cancellationToken);
+        var leftAfterFailure = Directory.Exists(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite"))
+            || Directory.Exists(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite.next"));
+        var next = await RunAsync(cancellationToken, "status");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Result.ExitCode, Is.EqualTo(0), "the CLI still runs: it has the plain build of the double, or builds it");
+            Assert.That(failed.Result.StandardOutput, Does.Contain("args=status"));
+            Assert.That(failed.Result.StandardError, Does.Contain("error CS0103").And.Contain("the Vault double did not publish (dotnet publish exit 5)")
+                .And.Contain("continuing without the composite Vault double"));
+            Assert.That(leftAfterFailure, Is.False, "nothing half-published is left where the locator looks");
+            Assert.That(DoublePublishes(), Is.EqualTo(2), "no stamp was left by the failed publish");
+            Assert.That(next.Result.StandardError, Does.Not.Contain("continuing without"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task ARealVaultChosen_PublishesNoDouble(CancellationToken cancellationToken)
+    {
+        var run = await RunAsync(new Dictionary<string, string?> { ["SANDBOX_VAULT_BINARY"] = "/opt/vault/bin/vault" }, ["--help"], cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Result.ExitCode, Is.EqualTo(0), run.Result.StandardError);
+            Assert.That(DoublePublishes(), Is.EqualTo(0));
+            Assert.That(Builds(), Is.EqualTo(1));
         });
     }
 
@@ -179,12 +251,17 @@ public sealed class SandboxScriptTests
         }
     }
 
-    private int Builds() => File.Exists(_log) ? File.ReadAllLines(_log).Count(l => l.StartsWith("publish ", StringComparison.Ordinal)) : 0;
+    private int Builds() => Publishes("Sandbox.Cli.csproj");
+
+    private int DoublePublishes() => Publishes("Sandbox.VaultDouble.csproj");
+
+    private int Publishes(string project) =>
+        File.Exists(_log) ? File.ReadAllLines(_log).Count(l => l.StartsWith("publish ", StringComparison.Ordinal) && l.Split(' ')[1].EndsWith(project, StringComparison.Ordinal)) : 0;
 
     private Command Command(string[] args, IReadOnlyDictionary<string, string?>? env = null) => Cli.Wrap(Path.Combine(_checkout, "sandbox"))
         .WithArguments(args)
         .WithWorkingDirectory(_checkout)
-        .WithEnvironmentVariables(e => e.Set("PATH", _path).Set("FAKE_DOTNET_LOG", _log).Set(env ?? new Dictionary<string, string?>()))
+        .WithEnvironmentVariables(e => e.Set("PATH", _path).Set("FAKE_DOTNET_LOG", _log).Set("SANDBOX_VAULT_DOUBLE", null).Set("SANDBOX_VAULT_BINARY", null).Set(env ?? new Dictionary<string, string?>()))
         .WithValidation(CommandResultValidation.None);
 
     private Task<(BufferedCommandResult Result, int Pid)> RunAsync(CancellationToken cancellationToken, params string[] args) =>

@@ -3,8 +3,10 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// <summary>
 /// Finds the Vault the process runtime runs: an explicit binary (<c>--vault-binary</c>), then
 /// <c>SANDBOX_VAULT_BINARY</c>, then <c>vault</c> or <c>bao</c> on PATH, else the Vault double
-/// (<c>SANDBOX_VAULT_DOUBLE</c> = path of Sandbox.VaultDouble.dll, else the newest built output in
-/// the checkout, found by walking up from the application folder to <c>Sandbox.sln</c>).
+/// (<c>SANDBOX_VAULT_DOUBLE</c> = path of Sandbox.VaultDouble.dll, else the newest output in the
+/// checkout, found by walking up from the application folder to <c>Sandbox.sln</c>: the ReadyToRun
+/// composite of <c>scripts/publish-vault-double.sh</c> in <c>bin/composite</c>, or the plain build in
+/// <c>bin/Release</c> or <c>bin/Debug</c>).
 /// </summary>
 internal static class VaultBinaryLocator
 {
@@ -18,10 +20,17 @@ internal static class VaultBinaryLocator
     public const string ShippedDoubleFolder = "vault-double";
 
     private static readonly string[] BinaryNames = ["vault", "bao"];
-    private static readonly string[] Configurations = ["Release", "Debug"];
+    /// <summary>
+    /// The folders of the double's outputs under <c>fixtures/Sandbox.VaultDouble/bin</c>: the ReadyToRun
+    /// composite (<c>scripts/publish-vault-double.sh</c>) and the plain builds.
+    /// </summary>
+    internal static readonly string[] OutputFolders = ["composite", Path.Combine("Release", "net10.0"), Path.Combine("Debug", "net10.0")];
+
+    /// <summary>The assemblies whose write time dates an output folder: the double's own, and the library it is built on.</summary>
+    private static readonly string[] DatingAssemblies = ["Sandbox.VaultDouble.dll", "Sandbox.Harness.dll"];
 
     /// <summary>How to build the double.</summary>
-    public const string BuildDoubleHint = "build it with 'dotnet build fixtures/Sandbox.VaultDouble -c Release' in the checkout, or set SANDBOX_VAULT_DOUBLE to its Sandbox.VaultDouble.dll";
+    public const string BuildDoubleHint = "build it with 'scripts/publish-vault-double.sh' (or 'dotnet build fixtures/Sandbox.VaultDouble -c Release') in the checkout, or set SANDBOX_VAULT_DOUBLE to its Sandbox.VaultDouble.dll";
 
     /// <summary>Finds the Vault to run.</summary>
     /// <param name="explicitBinary">A binary the user chose, or null.</param>
@@ -87,18 +96,34 @@ internal static class VaultBinaryLocator
                 $"install Vault (https://developer.hashicorp.com/vault/install) or OpenBao, or set {DoubleVariable} to Sandbox.VaultDouble.dll"));
         }
 
-        var candidates = Configurations
-            .Select(c => Path.Combine(root, "fixtures", "Sandbox.VaultDouble", "bin", c, "net10.0", "Sandbox.VaultDouble.dll"))
-            .Where(File.Exists)
-            .OrderByDescending(File.GetLastWriteTimeUtc)
-            .ToList();
-        return candidates.Count > 0
-            ? new VaultLocation(new VaultLaunch(VaultKind.Double, dotnet, [candidates[0]], candidates[0]), null)
+        var newest = NewestDoubleOutput(root);
+        return newest is not null
+            ? new VaultLocation(new VaultLaunch(VaultKind.Double, dotnet, [newest], newest), null)
             : new VaultLocation(null, new PreflightProblem(
                 "a Vault: vault or bao on PATH, SANDBOX_VAULT_BINARY, or the Vault double",
-                $"no vault/bao on PATH and the double is not built (looked in {Path.Combine(root, "fixtures", "Sandbox.VaultDouble", "bin", "{Release,Debug}", "net10.0")})",
+                $"no vault/bao on PATH and the double is not built (looked in {Path.Combine(root, "fixtures", "Sandbox.VaultDouble", "bin")}/{{{string.Join(',', OutputFolders)}}})",
                 BuildDoubleHint));
     }
+
+    /// <summary>
+    /// The double's assembly in the newest of the checkout's outputs (<see cref="OutputFolders"/>), or null.
+    /// An output is as new as the newer of its <c>Sandbox.VaultDouble.dll</c> and <c>Sandbox.Harness.dll</c>:
+    /// a build after a change to the library alone copies a new <c>Sandbox.Harness.dll</c> and may keep the
+    /// double's own assembly, and must still win over an older composite. A tie goes to the composite.
+    /// </summary>
+    /// <param name="root">The checkout root.</param>
+    internal static string? NewestDoubleOutput(string root) =>
+        OutputFolders
+            .Select(folder => Path.Combine(root, "fixtures", "Sandbox.VaultDouble", "bin", folder))
+            .Where(folder => File.Exists(Path.Combine(folder, "Sandbox.VaultDouble.dll")))
+            .Select((folder, order) => (Dll: Path.Combine(folder, "Sandbox.VaultDouble.dll"), Order: order, Written: DatingAssemblies
+                .Select(name => Path.Combine(folder, name))
+                .Where(File.Exists)
+                .Max(File.GetLastWriteTimeUtc)))
+            .OrderByDescending(c => c.Written)
+            .ThenBy(c => c.Order)
+            .Select(c => c.Dll)
+            .FirstOrDefault();
 
     /// <summary>An executable on the search path, or null.</summary>
     /// <param name="name">The file name.</param>
