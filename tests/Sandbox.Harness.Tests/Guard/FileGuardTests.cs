@@ -36,6 +36,7 @@ public sealed class FileGuardTests
     public void DeniedFile_InEverySpelling_IsNeverTouched(CancellationToken cancellationToken)
     {
         Requires.That(SyscallTrace.IsAvailable, "strace (to observe syscalls)", "apt-get install -y strace");
+        using var fifo = DeniedFifo.UnblockOnTimeout(_denied, cancellationToken);
 
         Directory.CreateSymbolicLink(Path.Combine(_root, "link"), Path.Combine(_root, "prod"));
         File.CreateSymbolicLink(Path.Combine(_root, "alias.json"), _denied);
@@ -73,6 +74,7 @@ public sealed class FileGuardTests
             Assert.That(blocked.Select(d => d.Rule), Has.All.EqualTo($"files:{_denied}"));
             Assert.That(calls.Select(c => c.Path), Does.Contain(control), "the trace sees a plain File.Exists, so its silence about the denied file means something");
             Assert.That(calls.Where(c => c.Path.Contains("cluster-keys.json", StringComparison.OrdinalIgnoreCase)), Is.Empty, "a syscall named the denied file");
+            Assert.That(fifo.Unblocked, Is.Zero, "something opened the denied FIFO and hung there until the test's timeout");
         });
     }
 

@@ -61,6 +61,7 @@ public sealed class HarnessReadsFileGuardTests
     public async Task SandboxOwnReads_RefuseEveryAliasOfTheKeyFile_WithoutOpeningIt(CancellationToken cancellationToken)
     {
         Requires.That(SyscallTrace.IsAvailable, "strace (to observe syscalls)", "apt-get install -y strace");
+        using var fifo = DeniedFifo.UnblockOnTimeout(_denied, cancellationToken);
         Directory.CreateSymbolicLink(Path.Combine(_root, "jump"), Path.Combine(_root, "prod", "sub"));
         var dotDot = Path.Combine(_root, "jump") + "/../cluster-keys.json";
         var aliases = new List<string>();
@@ -150,6 +151,7 @@ public sealed class HarnessReadsFileGuardTests
             Assert.That(opened.Intersect(aliases), Is.Empty, "a loader opened an alias of the key file");
             Assert.That(opened, Has.None.EqualTo(dotDot));
             Assert.That(calls.Where(c => c.Path.Contains("cluster-keys.json", StringComparison.Ordinal) && !c.Path.Contains("jump", StringComparison.Ordinal)), Is.Empty, "a syscall named the denied file");
+            Assert.That(fifo.Unblocked, Is.Zero, "a loader opened the denied FIFO and hung there until the test's timeout");
         });
     }
 
