@@ -9,6 +9,10 @@
 # cannot hold). The composite compiles them ahead of time together with the runtime, and a
 # sandbox's Vault then starts on about half the CPU (bench/README.md, "Vault double start").
 # Costs: about 2 minutes on 2 cores, once per change of the double or the library; ~150 MB.
+# Tiered compilation is off in this build (System.Runtime.TieredCompilation=false): its code is all
+# compiled ahead of time, and a sandbox's Vault lives too briefly for the background re-compilation
+# of hot methods to pay; with eight sandboxes starting at once that re-compilation alone cost about
+# 0.7 CPU-s per double (bench/README.md).
 #
 # A build shows progress on stderr; its output only shows when it fails. Two calls at once build
 # once (flock). Exit 0 when the composite is fresh, the exit code of dotnet publish otherwise.
@@ -43,7 +47,7 @@ publish() {
   # Into a fresh folder first, then swapped in: a sandbox starting meanwhile keeps the old files.
   rm -rf "$out.next"
   dotnet publish "$root/fixtures/Sandbox.VaultDouble/Sandbox.VaultDouble.csproj" -c Release -o "$out.next" \
-    --use-current-runtime --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
+    --use-current-runtime --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -p:TieredCompilation=false \
     -v q --tl:off -nologo >"$log" 2>&1 || rc=$?
   kill "$ticker" 2>/dev/null || true
   wait "$ticker" 2>/dev/null || true

@@ -8,26 +8,33 @@ using Sandbox.Harness.Guard;
 namespace Sandbox.Benchmarks.Runtimes;
 
 /// <summary>
-/// The "fast enough to use all day" figures, measured the way an operator meets them: the CLI that
-/// <c>./sandbox</c> builds and runs (ReadyToRun), as a process. <see cref="Up"/> is <c>sandbox up --runtime process</c> with the topology replay
+/// The "fast enough to use all day" figures, measured the way an operator meets them: <c>./sandbox</c>
+/// (the CLI it builds, ReadyToRun, and runs), as a process. <see cref="Up"/> is <c>sandbox up --runtime process</c> with the topology replay
 /// (PostgreSQL from the template cluster, Vault, init, key file, unseal, replay);
 /// <see cref="EightUpsAtOnce"/> is eight of them started together. Every sandbox is removed in the
 /// iteration cleanup (<c>down --all</c>), outside the measured time.
-/// Run: <c>./sandbox --help &gt;/dev/null &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter '*FastStart*'</c>.
+/// <see cref="DoubleOutput"/> is the Vault double the sandboxes run: the plain Release build (the JIT
+/// compiles it at every start) or the ReadyToRun composite that <c>./sandbox</c> publishes. The CLI
+/// runs the newest output of the double (VaultBinaryLocator), so each iteration's setup dates the
+/// chosen one's assemblies now; the composite is dated last again at the end.
+/// Run: <c>./sandbox --help &gt;/dev/null &amp;&amp; dotnet build -c Release fixtures/Sandbox.VaultDouble &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter '*FastStart*'</c>.
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class FastStartBenchmarks : IDisposable
 {
     private readonly GuardAuditLog _audit = GuardAuditLog.InMemory();
     private SandboxGuard _guard = null!;
-    private string _cli = string.Empty;
     private string _home = string.Empty;
+
+    /// <summary>The double's output under <c>fixtures/Sandbox.VaultDouble/bin</c> that the sandboxes run.</summary>
+    [Params("Release/net10.0", "composite")]
+    public string DoubleOutput { get; set; } = "composite";
 
     [GlobalSetup]
     public void GlobalSetup()
     {
         _guard = new SandboxGuard(Denylist.BuiltIn, _audit);
-        _cli = CliPaths.BuiltDll();
+        _ = CliPaths.BuiltDll(); // fails early when ./sandbox has not built the CLI
     }
 
     [IterationSetup]
@@ -35,7 +42,12 @@ public class FastStartBenchmarks : IDisposable
     {
         _home = Path.Combine(Path.GetTempPath(), "sandbox-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_home);
+        CliPaths.DateDoubleOutputNow(DoubleOutput);
     }
+
+    [GlobalCleanup]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "BenchmarkDotNet calls its cleanup on the instance.")]
+    public void GlobalCleanup() => CliPaths.DateDoubleOutputNow("composite");
 
     [IterationCleanup]
     public void Cleanup()
@@ -74,10 +86,11 @@ public class FastStartBenchmarks : IDisposable
         }
     }
 
-    // The CLI's own executable (the apphost next to sandbox.dll): the guard judges its arguments as the
-    // CLI's, where 'dotnet sandbox.dll up --name …' would be judged as dotnet's own (and refused).
+    // The checkout's ./sandbox, as an operator runs it: its stale checks, then the CLI it execs with the
+    // runtime settings it gives (the tier-up delay). The guard judges its arguments as the CLI's, where
+    // 'dotnet sandbox.dll up --name …' would be judged as dotnet's own (and refused).
     private Task<BufferedCommandResult> RunAsync(string[] args) =>
-        _guard.GuardCommand(Cli.Wrap(Path.Combine(Path.GetDirectoryName(_cli)!, "sandbox")).WithArguments(args).WithValidation(CommandResultValidation.None), "bench")
+        _guard.GuardCommand(Cli.Wrap(Path.Combine(CliPaths.Root(), "sandbox")).WithArguments(args).WithValidation(CommandResultValidation.None), "bench")
             .ExecuteBufferedAsync();
 }
 
@@ -129,6 +142,22 @@ internal static class CliPaths
     public static string Root() =>
         new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }.Select(SandboxCheckout.FindRoot).FirstOrDefault(r => r is not null)
         ?? throw new InvalidOperationException("Run the benchmarks from inside the Sandbox checkout.");
+
+    /// <summary>Makes one output of the double the newest, so the CLI's locator runs it (fails when it is not built).</summary>
+    /// <param name="output">The folder under <c>fixtures/Sandbox.VaultDouble/bin</c>: <c>composite</c> or <c>Release/net10.0</c>.</param>
+    public static void DateDoubleOutputNow(string output)
+    {
+        var folder = Path.Combine([Root(), "fixtures", "Sandbox.VaultDouble", "bin", .. output.Split('/')]);
+        var dll = Path.Combine(folder, "Sandbox.VaultDouble.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build the double (dotnet build -c Release fixtures/Sandbox.VaultDouble) and publish its composite (scripts/publish-vault-double.sh).");
+        }
+
+        var now = DateTime.UtcNow;
+        File.SetLastWriteTimeUtc(dll, now);
+        File.SetLastWriteTimeUtc(Path.Combine(folder, "Sandbox.Harness.dll"), now);
+    }
 
     /// <summary>The CLI as <c>./sandbox</c> builds and runs it (the ReadyToRun publish in <c>harness/Sandbox.Cli/bin/cli/</c>).</summary>
     public static string BuiltDll()

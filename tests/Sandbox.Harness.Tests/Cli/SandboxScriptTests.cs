@@ -29,7 +29,7 @@ public sealed class SandboxScriptTests
           mkdir -p "$out" && echo built > "$out/sandbox.dll" && echo built > "$out/Sandbox.VaultDouble.dll"
           exit 0
         fi
-        echo "cli pid=$$ dll=$1 args=${*:2}"
+        echo "cli pid=$$ dll=$1 args=${*:2} tier-up-delay=${DOTNET_TC_CallCountingDelayMs:-}"
         if [[ "${2:-}" == wait ]]; then sleep 120; fi
         """;
 
@@ -96,12 +96,12 @@ public sealed class SandboxScriptTests
             Assert.That(DoublePublishes(), Is.EqualTo(1), "the double is published once, on the first call, and not again");
             Assert.That(first.Result.StandardError, Does.Contain("publishing the Vault double as a ReadyToRun composite (first run"));
             Assert.That(File.ReadAllLines(_log).Single(l => l.Contains("Sandbox.VaultDouble.csproj", StringComparison.Ordinal)),
-                Does.Contain("--self-contained true").And.Contain("-p:PublishReadyToRun=true").And.Contain("-p:PublishReadyToRunComposite=true")
+                Does.Contain("--self-contained true").And.Contain("-p:PublishReadyToRun=true").And.Contain("-p:PublishReadyToRunComposite=true").And.Contain("-p:TieredCompilation=false")
                     .And.Contain("-o " + Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite.next") + " "),
                 "one composite image with its own runtime, published beside the folder it replaces");
             Assert.That(File.Exists(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite", "Sandbox.VaultDouble.dll")), Is.True, "swapped into bin/composite, where the locator looks");
             Assert.That(second.Result.StandardError, Is.Empty);
-            Assert.That(second.Result.StandardOutput, Does.Contain("args=status --json"));
+            Assert.That(second.Result.StandardOutput, Does.Contain("args=status --json tier-up-delay=5000"), "the CLI's tier-up waits for 5 s of quiet");
             Assert.That(second.Result.StandardOutput, Does.Contain($"cli pid={second.Pid} "), "the script execs the CLI: the process started is the CLI");
         });
     }
@@ -200,6 +200,15 @@ public sealed class SandboxScriptTests
             Assert.That(DoublePublishes(), Is.EqualTo(2), "no stamp was left by the failed publish");
             Assert.That(next.Result.StandardError, Does.Not.Contain("continuing without"));
         });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task TheUsersOwnTierUpDelay_IsKept(CancellationToken cancellationToken)
+    {
+        var run = await RunAsync(new Dictionary<string, string?> { ["DOTNET_TC_CallCountingDelayMs"] = "0" }, ["status"], cancellationToken);
+
+        Assert.That(run.Result.StandardOutput, Does.Contain("args=status tier-up-delay=0"));
     }
 
     [Test]
