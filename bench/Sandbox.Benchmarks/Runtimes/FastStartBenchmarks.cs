@@ -147,16 +147,10 @@ internal static class CliPaths
     /// <param name="output">The folder under <c>fixtures/Sandbox.VaultDouble/bin</c>: <c>composite</c> or <c>Release/net10.0</c>.</param>
     public static void DateDoubleOutputNow(string output)
     {
-        var folder = Path.Combine([Root(), "fixtures", "Sandbox.VaultDouble", "bin", .. output.Split('/')]);
-        var dll = Path.Combine(folder, "Sandbox.VaultDouble.dll");
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"{dll} is missing: build the double (dotnet build -c Release fixtures/Sandbox.VaultDouble) and publish its composite (scripts/publish-vault-double.sh).");
-        }
-
+        var dll = VaultDouble.DoubleServerProcess.OutputDll(output);
         var now = DateTime.UtcNow;
         File.SetLastWriteTimeUtc(dll, now);
-        File.SetLastWriteTimeUtc(Path.Combine(folder, "Sandbox.Harness.dll"), now);
+        File.SetLastWriteTimeUtc(Path.Combine(Path.GetDirectoryName(dll)!, "Sandbox.Harness.dll"), now);
     }
 
     /// <summary>The CLI as <c>./sandbox</c> builds and runs it (the ReadyToRun publish in <c>harness/Sandbox.Cli/bin/cli/</c>).</summary>

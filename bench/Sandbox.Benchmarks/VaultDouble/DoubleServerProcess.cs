@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Sandbox.Benchmarks.Runtimes;
 
 namespace Sandbox.Benchmarks.VaultDouble;
 
@@ -24,26 +25,19 @@ internal sealed class DoubleServerProcess : IDisposable
     public Uri Address { get; }
 
     /// <summary>The plain Release build of the double (the JIT compiles its code at every start).</summary>
-    public static string DllPath => DllIn(Path.Combine("Release", "net10.0"), "build fixtures/Sandbox.VaultDouble first (dotnet build -c Release fixtures/Sandbox.VaultDouble)");
+    public static string DllPath => OutputDll("Release/net10.0");
 
     /// <summary>The ReadyToRun composite of the double (<c>scripts/publish-vault-double.sh</c>).</summary>
-    public static string CompositeDllPath => DllIn("composite", "publish the composite double first (scripts/publish-vault-double.sh)");
+    public static string CompositeDllPath => OutputDll("composite");
 
-    private static string DllIn(string output, string fix)
+    /// <summary>The double's assembly in one of its outputs under <c>fixtures/Sandbox.VaultDouble/bin</c>; fails with the fix when it is not built.</summary>
+    /// <param name="output">The output folder: <c>composite</c> or <c>Release/net10.0</c>.</param>
+    public static string OutputDll(string output)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sandbox.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            throw new InvalidOperationException("run the benchmarks from inside the repository (Sandbox.sln not found above " + AppContext.BaseDirectory + ")");
-        }
-
-        var dll = Path.Combine(dir.FullName, "fixtures", "Sandbox.VaultDouble", "bin", output, "Sandbox.VaultDouble.dll");
-        return File.Exists(dll) ? dll : throw new InvalidOperationException(fix);
+        var dll = Path.Combine([CliPaths.Root(), "fixtures", "Sandbox.VaultDouble", "bin", .. output.Split('/'), "Sandbox.VaultDouble.dll"]);
+        return File.Exists(dll)
+            ? dll
+            : throw new InvalidOperationException($"{dll} is missing: build the double (dotnet build -c Release fixtures/Sandbox.VaultDouble) and publish its composite (scripts/publish-vault-double.sh).");
     }
 
     /// <summary>The CPU time the double's process has used so far (user and system).</summary>

@@ -36,19 +36,17 @@ public sealed class DeniedFifoTests
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var fifo = DeniedFifo.UnblockOnTimeout(_fifo, timeout.Token);
-        var clock = Stopwatch.StartNew();
         var bypassing = Task.Run(() => File.ReadAllText(_fifo), CancellationToken.None); // blocks in open(): no writer
         await Task.Delay(300, cancellationToken);
         Assert.That(bypassing.IsCompleted, Is.False, "the read blocks while nobody writes");
 
         timeout.CancelAfter(200);
-        var text = await bypassing.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        var text = await bypassing.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken); // a TimeoutException if it was not released
 
         Assert.Multiple(() =>
         {
             Assert.That(text, Is.Empty, "the reader sees end of file");
             Assert.That(fifo.Unblocked, Is.GreaterThanOrEqualTo(1));
-            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
         });
     }
 

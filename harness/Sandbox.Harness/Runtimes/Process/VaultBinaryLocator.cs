@@ -115,14 +115,14 @@ internal static class VaultBinaryLocator
     internal static string? NewestDoubleOutput(string root) =>
         OutputFolders
             .Select(folder => Path.Combine(root, "fixtures", "Sandbox.VaultDouble", "bin", folder))
-            .Where(folder => File.Exists(Path.Combine(folder, "Sandbox.VaultDouble.dll")))
-            .Select((folder, order) => (Dll: Path.Combine(folder, "Sandbox.VaultDouble.dll"), Order: order, Written: DatingAssemblies
+            .Where(folder => File.Exists(Path.Combine(folder, DatingAssemblies[0])))
+            .Select((folder, order) => (Folder: folder, Order: order, Written: DatingAssemblies
                 .Select(name => Path.Combine(folder, name))
                 .Where(File.Exists)
                 .Max(File.GetLastWriteTimeUtc)))
             .OrderByDescending(c => c.Written)
             .ThenBy(c => c.Order)
-            .Select(c => c.Dll)
+            .Select(c => Path.Combine(c.Folder, DatingAssemblies[0]))
             .FirstOrDefault();
 
     /// <summary>An executable on the search path, or null.</summary>
