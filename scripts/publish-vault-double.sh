@@ -7,7 +7,7 @@
 # Why: a JIT-built double compiles about 7,000 methods at every start (ASP.NET Core's and Npgsql's
 # generic code instantiated over the double's types, which a framework-dependent ReadyToRun image
 # cannot hold). The composite compiles them ahead of time together with the runtime, and a
-# sandbox's Vault then starts on about half the CPU (bench/README.md, "Vault double start").
+# sandbox's Vault then starts on less CPU (bench/README.md, "Vault double").
 # Costs: about 2 minutes on 2 cores, once per change of the double or the library; ~150 MB.
 # Tiered compilation is off in this build (System.Runtime.TieredCompilation=false): its code is all
 # compiled ahead of time, and a sandbox's Vault lives too briefly for the background re-compilation
