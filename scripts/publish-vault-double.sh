@@ -23,6 +23,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 out="$root/fixtures/Sandbox.VaultDouble/bin/composite"
 dll="$out/Sandbox.VaultDouble.dll"
 stamp="$out/.vault-double-publish.stamp"
+intermediate="$root/fixtures/Sandbox.VaultDouble/bin/composite-build"
 inputs=(fixtures/Sandbox.VaultDouble harness/Sandbox.Harness fixtures/denylist.yaml Directory.Build.props Directory.Packages.props global.json nuget.config scripts/publish-vault-double.sh)
 
 stale() {
@@ -46,8 +47,11 @@ publish() {
   ticker=$!
   # Into a fresh folder first, then swapped in: a sandbox starting meanwhile keeps the old files.
   rm -rf "$out.next"
+  # Its own intermediate folder: a publish for one runtime identifier restores into obj/ with that
+  # identifier, and the next plain `dotnet build` would then recompile the library and write a
+  # Sandbox.Harness.dll newer than the composite's, so the locator would run the plain double.
   dotnet publish "$root/fixtures/Sandbox.VaultDouble/Sandbox.VaultDouble.csproj" -c Release -o "$out.next" \
-    --use-current-runtime --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -p:TieredCompilation=false \
+    --artifacts-path "$intermediate" --use-current-runtime --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -p:TieredCompilation=false \
     -v q --tl:off -nologo >"$log" 2>&1 || rc=$?
   kill "$ticker" 2>/dev/null || true
   wait "$ticker" 2>/dev/null || true

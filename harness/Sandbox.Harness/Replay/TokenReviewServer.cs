@@ -42,7 +42,10 @@ internal sealed class TokenReviewServer : IAsyncDisposable
     /// A self-signed CA certificate (PEM) made for this server, for <c>kubernetes_ca_cert</c>: Vault
     /// requires one with <c>disable_local_ca_jwt</c>, and without that flag it reads the CA file of
     /// the pod it would run in. The server speaks plain HTTP on loopback, so the certificate is
-    /// never used for TLS.
+    /// never used for TLS. Its key is ECDSA P-256, as k3s makes its cluster CAs (k3s-io/k3s,
+    /// contrib/util/generate-custom-ca-certs.sh: "leaf certificate authority EC key",
+    /// prime256v1); it is also made in well under a millisecond, where an RSA-2048 key took
+    /// 0.1-0.3 CPU-s of every sandbox start.
     /// </summary>
     public string CaCertificatePem { get; } = CreateCaPem();
 
@@ -99,8 +102,8 @@ internal sealed class TokenReviewServer : IAsyncDisposable
 
     private static string CreateCaPem()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=sandbox TokenReview stand-in", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=sandbox TokenReview stand-in", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         return certificate.ExportCertificatePem();

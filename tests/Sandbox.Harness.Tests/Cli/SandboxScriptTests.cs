@@ -89,6 +89,8 @@ public sealed class SandboxScriptTests
             Assert.That(File.ReadAllLines(_log)[0], Does.Contain("--use-current-runtime").And.Contain("--self-contained false").And.Contain("-p:PublishReadyToRun=true"),
                 "the CLI is compiled ahead of time for this machine's runtime, so it does not start in the JIT");
             Assert.That(second.Result.StandardOutput, Does.Contain("dll=" + Path.Combine(_checkout, "harness", "Sandbox.Cli", "bin", "cli", "sandbox.dll") + " "), "the published CLI runs");
+            Assert.That(File.ReadAllLines(_log)[0], Does.Contain("--artifacts-path " + Path.Combine(_checkout, "harness", "Sandbox.Cli", "bin", "cli-build") + " "),
+                "the CLI's publish restores and compiles in its own folder, leaving obj/ to 'dotnet build'");
             Assert.That(first.Result.StandardError, Does.Contain("building the sandbox CLI (first run, ~1-2 min)"));
             Assert.That(first.Result.StandardOutput, Does.Not.Contain("building"), "progress goes to stderr, so --json output stays clean");
             Assert.That(second.Result.ExitCode, Is.EqualTo(0), second.Result.StandardError);
@@ -97,7 +99,8 @@ public sealed class SandboxScriptTests
             Assert.That(first.Result.StandardError, Does.Contain("publishing the Vault double as a ReadyToRun composite (first run"));
             Assert.That(File.ReadAllLines(_log).Single(l => l.Contains("Sandbox.VaultDouble.csproj", StringComparison.Ordinal)),
                 Does.Contain("--self-contained true").And.Contain("-p:PublishReadyToRun=true").And.Contain("-p:PublishReadyToRunComposite=true").And.Contain("-p:TieredCompilation=false")
-                    .And.Contain("-o " + Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite.next") + " "),
+                    .And.Contain("-o " + Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite.next") + " ")
+                    .And.Contain("--artifacts-path " + Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite-build") + " "),
                 "one composite image with its own runtime, published beside the folder it replaces");
             Assert.That(File.Exists(Path.Combine(_checkout, "fixtures", "Sandbox.VaultDouble", "bin", "composite", "Sandbox.VaultDouble.dll")), Is.True, "swapped into bin/composite, where the locator looks");
             Assert.That(second.Result.StandardError, Is.Empty);
