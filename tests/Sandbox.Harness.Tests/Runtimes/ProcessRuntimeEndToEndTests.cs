@@ -75,6 +75,15 @@ public sealed class ProcessRuntimeEndToEndTests
 
             var state = await home.Manager.StatusAsync("e2e-one", cancellationToken);
             vaultPid = int.Parse(System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(sbx.RunFolder, "sandbox.json"))).RootElement.GetProperty("vaultPid").GetRawText(), System.Globalization.CultureInfo.InvariantCulture);
+            if (sbx.Vault.Kind == VaultKind.Double)
+            {
+                // The double (restarted above, so this is the launch a restart makes) waits 5 s before tier-up
+                // unless this process set the delay itself.
+                var environ = File.ReadAllText($"/proc/{vaultPid}/environ").Split('\0');
+                var expected = Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") ?? "5000";
+                Assert.That(environ, Does.Contain("DOTNET_TC_CallCountingDelayMs=" + expected), "the double's tier-up delay");
+            }
+
             pgPort = sbx.Postgres.Port;
             vaultPort = sbx.Address.Port;
             runFolder = sbx.RunFolder;

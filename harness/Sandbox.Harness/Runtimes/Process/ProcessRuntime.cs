@@ -476,6 +476,11 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         // DetachedProcess starts it in its own session with its output appended to the log.
         string[] args = [.. launch.PrefixArguments, "server", "-config", run.Paths.VaultConfig];
         var environment = run.Guard.GuardDetachedLaunch(launch.FileName, args, run.Paths.VaultLog, run.Paths.RunFolder, "sandbox-process-runtime");
+        if (launch.Kind == VaultKind.Double)
+        {
+            environment = VaultDoubleTierUp.With(environment);
+        }
+
         if (run.Plan is { } plan)
         {
             plan.AddCommand(launch.FileName, args);
