@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Sandbox.Benchmarks.Runtimes;
+using Sandbox.Harness.Runtimes.Process;
 
 namespace Sandbox.Benchmarks.VaultDouble;
 
@@ -73,6 +74,8 @@ internal sealed class DoubleServerProcess : IDisposable
             disable_mlock = true
             """).ConfigureAwait(false);
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
+        // As the process runtime starts a sandbox's double: tier-up waits for 5 s without new methods.
+        psi.Environment[VaultDoubleTierUp.Variable] = VaultDoubleTierUp.DelayMilliseconds;
         psi.ArgumentList.Add(dll ?? DllPath);
         psi.ArgumentList.Add("server");
         psi.ArgumentList.Add("-config");
