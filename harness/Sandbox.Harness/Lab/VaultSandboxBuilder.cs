@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Identity;
@@ -126,14 +127,24 @@ public sealed class VaultSandboxBuilder
         SandboxJwtIssuer? issuer = null;
         TokenReviewServer? reviewer = null;
         ReplayResult? replay = null;
+
+        // The issuer's RSA key is made on another thread while PostgreSQL and Vault start (as 'sandbox up'
+        // does): the replay is the first to need it.
+        var issuerName = topology is null ? null : topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer;
+        if (issuerName is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(issuerName);
+        }
+
+        var issuerKey = issuerName is null ? null : Task.Run(() => new SandboxJwtIssuer(issuerName), CancellationToken.None);
         try
         {
             Func<SandboxHandle, CancellationToken, Task>? prepare = null;
             if (topology is not null)
             {
-                var jwtIssuer = issuer = new SandboxJwtIssuer(topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer);
                 prepare = async (handle, ct) =>
                 {
+                    var jwtIssuer = issuer = await issuerKey!.WaitAsync(ct).ConfigureAwait(false);
                     // k3d: the in-cluster view, as 'sandbox up' has it (PostgreSQL by its Service name, Kubernetes
                     // auth against the cluster's own API, Vault's ServiceAccount as reviewer), then the operator's
                     // objects per app. Elsewhere a loopback TokenReview stand-in trusting the sandbox issuer.
@@ -161,6 +172,7 @@ public sealed class VaultSandboxBuilder
             }
 
             var handle = await manager.UpAsync(Options(s, prepare), cancellationToken).ConfigureAwait(false);
+            issuer ??= issuerKey is null ? null : await issuerKey.ConfigureAwait(false);
             return new VaultSandbox(handle, topology, replay, issuer, reviewer, evidence);
         }
         catch
@@ -170,7 +182,19 @@ public sealed class VaultSandboxBuilder
                 await reviewer.DisposeAsync().ConfigureAwait(false);
             }
 
-            issuer?.Dispose();
+            if (issuerKey is not null)
+            {
+                // Made or being made even when the start failed before the replay took it.
+                try
+                {
+                    (await issuerKey.ConfigureAwait(false)).Dispose();
+                }
+                catch (CryptographicException)
+                {
+                    // No key was made: nothing to dispose, and the start's own error is the one to report.
+                }
+            }
+
             throw;
         }
     }
