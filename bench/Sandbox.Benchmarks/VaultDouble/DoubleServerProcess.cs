@@ -74,8 +74,9 @@ internal sealed class DoubleServerProcess : IDisposable
             disable_mlock = true
             """).ConfigureAwait(false);
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
-        // As the process runtime starts a sandbox's double: tier-up waits for 5 s without new methods.
-        psi.Environment[VaultDoubleTierUp.Variable] = VaultDoubleTierUp.DelayMilliseconds;
+        // As the process runtime starts a sandbox's double: tier-up waits for 5 s without new methods,
+        // unless this process's environment names a delay already (VaultDoubleTierUp.With).
+        psi.Environment.TryAdd(VaultDoubleTierUp.Variable, VaultDoubleTierUp.DelayMilliseconds);
         psi.ArgumentList.Add(dll ?? DllPath);
         psi.ArgumentList.Add("server");
         psi.ArgumentList.Add("-config");

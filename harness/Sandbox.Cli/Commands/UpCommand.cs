@@ -127,14 +127,14 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         // The sandbox's own JWT issuer: its private key stays in the run folder (0600) so that later
         // commands and tests can mint Gitea-shaped tokens that the sandbox's JWT auth trusts. Its RSA key
         // is made on another thread while PostgreSQL and Vault start: 'up' waits for it only before replay.
-        await using var issuerOwner = new IssuerOwner(Task.Run(() => new SandboxJwtIssuer(JwtIssuerDefaults.IssuerOf(topology)), cancellationToken));
+        await using var pendingIssuer = new PendingJwtIssuer(JwtIssuerDefaults.IssuerOf(topology));
         ReplayResult? replay = null;
 
         // The issuer key and the replay are part of 'up': the state says Ready only after them, so a
         // process killed mid-replay leaves a sandbox that 'sweep' removes, never a "ready" one with names missing.
         async Task PrepareAsync(SandboxHandle sandbox, CancellationToken ct)
         {
-            var issuer = await issuerOwner.Issuer.WaitAsync(ct).ConfigureAwait(false);
+            var issuer = await pendingIssuer.WaitAsync(ct).ConfigureAwait(false);
             await issuer.SaveAsync(sandbox.Paths.JwtIssuerKeyFile, sandbox.Guard, ct).ConfigureAwait(false);
             if (topology is not null)
             {
@@ -207,23 +207,5 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         }
 
         return 0;
-    }
-
-    /// <summary>Owns the issuer being made in the background: disposes it once made, also when 'up' fails or stops first.</summary>
-    private sealed class IssuerOwner(Task<SandboxJwtIssuer> issuer) : IAsyncDisposable
-    {
-        public Task<SandboxJwtIssuer> Issuer { get; } = issuer;
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                (await Issuer.ConfigureAwait(false)).Dispose();
-            }
-            catch (OperationCanceledException)
-            {
-                // 'up' was stopped before the key was made: nothing to dispose.
-            }
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Identity;
@@ -128,15 +127,8 @@ public sealed class VaultSandboxBuilder
         TokenReviewServer? reviewer = null;
         ReplayResult? replay = null;
 
-        // The issuer's RSA key is made on another thread while PostgreSQL and Vault start (as 'sandbox up'
-        // does): the replay is the first to need it.
-        var issuerName = topology is null ? null : topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer;
-        if (issuerName is not null)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(issuerName);
-        }
-
-        var issuerKey = issuerName is null ? null : Task.Run(() => new SandboxJwtIssuer(issuerName), CancellationToken.None);
+        // The issuer's RSA key is made on another thread while PostgreSQL and Vault start, as in 'sandbox up'.
+        var pendingIssuer = topology is null ? null : new PendingJwtIssuer(topology.Jwt.BoundIssuer ?? VaultSandbox.DefaultIssuer);
         try
         {
             Func<SandboxHandle, CancellationToken, Task>? prepare = null;
@@ -144,7 +136,7 @@ public sealed class VaultSandboxBuilder
             {
                 prepare = async (handle, ct) =>
                 {
-                    var jwtIssuer = issuer = await issuerKey!.WaitAsync(ct).ConfigureAwait(false);
+                    var jwtIssuer = issuer = await pendingIssuer!.WaitAsync(ct).ConfigureAwait(false);
                     // k3d: the in-cluster view, as 'sandbox up' has it (PostgreSQL by its Service name, Kubernetes
                     // auth against the cluster's own API, Vault's ServiceAccount as reviewer), then the operator's
                     // objects per app. Elsewhere a loopback TokenReview stand-in trusting the sandbox issuer.
@@ -172,7 +164,7 @@ public sealed class VaultSandboxBuilder
             }
 
             var handle = await manager.UpAsync(Options(s, prepare), cancellationToken).ConfigureAwait(false);
-            issuer ??= issuerKey is null ? null : await issuerKey.ConfigureAwait(false);
+            issuer ??= pendingIssuer is null ? null : await pendingIssuer.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             return new VaultSandbox(handle, topology, replay, issuer, reviewer, evidence);
         }
         catch
@@ -182,17 +174,9 @@ public sealed class VaultSandboxBuilder
                 await reviewer.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (issuerKey is not null)
+            if (pendingIssuer is not null)
             {
-                // Made or being made even when the start failed before the replay took it.
-                try
-                {
-                    (await issuerKey.ConfigureAwait(false)).Dispose();
-                }
-                catch (CryptographicException)
-                {
-                    // No key was made: nothing to dispose, and the start's own error is the one to report.
-                }
+                await pendingIssuer.DisposeAsync().ConfigureAwait(false);
             }
 
             throw;
