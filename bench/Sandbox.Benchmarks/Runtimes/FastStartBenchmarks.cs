@@ -13,11 +13,12 @@ namespace Sandbox.Benchmarks.Runtimes;
 /// (PostgreSQL from the template cluster, Vault, init, key file, unseal, replay);
 /// <see cref="EightUpsAtOnce"/> is eight of them started together. Every sandbox is removed in the
 /// iteration cleanup (<c>down --all</c>), outside the measured time.
-/// <see cref="DoubleOutput"/> is the Vault double the sandboxes run: the plain Release build (the JIT
-/// compiles it at every start) or the ReadyToRun composite that <c>./sandbox</c> publishes. The CLI
-/// runs the newest output of the double (VaultBinaryLocator), so each iteration's setup dates the
-/// chosen one's assemblies now; the composite is dated last again at the end.
-/// Run: <c>./sandbox --help &gt;/dev/null &amp;&amp; dotnet build -c Release fixtures/Sandbox.VaultDouble &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter '*FastStart*'</c>.
+/// <see cref="PostgresData"/> is where the sandboxes' PostgreSQL clusters go (<c>up --postgres-data</c>):
+/// on disk (the run folder) or in memory (<c>/dev/shm</c>, the default where it has room). The sandboxes
+/// run the ReadyToRun composite double that <c>./sandbox</c> publishes (VaultBinaryLocator runs the
+/// newest output of the double, so each iteration's setup dates the composite's assemblies now;
+/// <c>VaultDoubleCompositeBenchmarks</c> compares it with the plain build).
+/// Run: <c>./sandbox --help &gt;/dev/null &amp;&amp; scripts/publish-vault-double.sh &amp;&amp; dotnet run -c Release --project bench/Sandbox.Benchmarks -- --filter '*FastStart*'</c>.
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class FastStartBenchmarks : IDisposable
@@ -26,9 +27,9 @@ public class FastStartBenchmarks : IDisposable
     private SandboxGuard _guard = null!;
     private string _home = string.Empty;
 
-    /// <summary>The double's output under <c>fixtures/Sandbox.VaultDouble/bin</c> that the sandboxes run.</summary>
-    [Params("Release/net10.0", "composite")]
-    public string DoubleOutput { get; set; } = "composite";
+    /// <summary>Where PostgreSQL's data goes: <c>up --postgres-data disk</c> or <c>memory</c>.</summary>
+    [Params("disk", "memory")]
+    public string PostgresData { get; set; } = "memory";
 
     [GlobalSetup]
     public void GlobalSetup()
@@ -42,12 +43,8 @@ public class FastStartBenchmarks : IDisposable
     {
         _home = Path.Combine(Path.GetTempPath(), "sandbox-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_home);
-        CliPaths.DateDoubleOutputNow(DoubleOutput);
+        CliPaths.DateDoubleOutputNow("composite");
     }
-
-    [GlobalCleanup]
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "BenchmarkDotNet calls its cleanup on the instance.")]
-    public void GlobalCleanup() => CliPaths.DateDoubleOutputNow("composite");
 
     [IterationCleanup]
     public void Cleanup()
@@ -58,13 +55,13 @@ public class FastStartBenchmarks : IDisposable
 
     /// <summary>One <c>sandbox up --runtime process</c>, replay included.</summary>
     [Benchmark(Baseline = true)]
-    public async Task Up() => Check(await RunAsync(["up", "--runtime", "process", "--name", "one", "--home", _home, "--json"]).ConfigureAwait(false));
+    public async Task Up() => Check(await RunAsync(["up", "--runtime", "process", "--postgres-data", PostgresData, "--name", "one", "--home", _home, "--json"]).ConfigureAwait(false));
 
     /// <summary>Eight <c>sandbox up</c> processes started together (wall time until the last is up).</summary>
     [Benchmark]
     public async Task EightUpsAtOnce()
     {
-        var all = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => RunAsync(["up", "--runtime", "process", "--name", "p" + i, "--home", _home, "--json"]))).ConfigureAwait(false);
+        var all = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => RunAsync(["up", "--runtime", "process", "--postgres-data", PostgresData, "--name", "p" + i, "--home", _home, "--json"]))).ConfigureAwait(false);
         foreach (var result in all)
         {
             Check(result);

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Process;
 using Spectre.Console;
 
 namespace Sandbox.Cli.Commands;
@@ -30,6 +31,8 @@ internal static class CliOutput
             ["rootTokenFile"] = status.Paths.RootTokenFile,
             ["runFolder"] = status.Paths.RunFolder,
             ["kubeconfig"] = status.Runtime == RuntimeKind.K3d ? status.Paths.Kubeconfig : null,
+            ["postgresData"] = status.PostgresData,
+            ["postgresDataInMemory"] = status.PostgresData is null ? null : PostgresDataPlacement.IsInMemory(status.PostgresData),
         };
         if (withState)
         {
@@ -67,6 +70,11 @@ internal static class CliOutput
         if (status.Runtime == RuntimeKind.K3d)
         {
             console.MarkupLine($"  kubeconfig:   {Markup.Escape(status.Paths.Kubeconfig)}");
+        }
+
+        if (status.PostgresData is { } data)
+        {
+            console.MarkupLine($"  pg data:      {Markup.Escape(data)}{(PostgresDataPlacement.IsInMemory(data) ? " (in memory: gone after a reboot)" : "")}");
         }
 
         if (withState)

@@ -3,13 +3,14 @@ using Sandbox.Harness.Identity;
 using Sandbox.Harness.Replay;
 using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Runtimes.Plan;
+using Sandbox.Harness.Runtimes.Process;
 using Sandbox.Harness.Topology;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Sandbox.Cli.Commands;
 
-/// <summary><c>sandbox up [--runtime auto|process|docker|k3d] [--name NAME] [--vault-image IMAGE] [--vault-binary PATH] [--shares N --threshold T] [--json]</c>.</summary>
+/// <summary><c>sandbox up [--runtime auto|process|docker|k3d] [--name NAME] [--vault-image IMAGE] [--postgres-data auto|memory|disk] [--vault-binary PATH] [--shares N --threshold T] [--json]</c>.</summary>
 internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
 {
     private readonly IAnsiConsole _console;
@@ -36,6 +37,10 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
         [CommandOption("--postgres-image <IMAGE>")]
         [Description("docker: the PostgreSQL image (default: the pinned postgres tag).")]
         public string? PostgresImage { get; init; }
+
+        [CommandOption("--postgres-data <WHERE>")]
+        [Description("process: where PostgreSQL's data goes: memory (/dev/shm), disk (the run folder) or auto (memory when /dev/shm has 512 MiB free, else disk). Default: $SANDBOX_POSTGRES_DATA, else auto.")]
+        public string? PostgresData { get; init; }
 
         [CommandOption("--vault-binary <PATH>")]
         [Description("process: a vault or bao binary (default: $SANDBOX_VAULT_BINARY, vault/bao on PATH, else the Vault double).")]
@@ -85,6 +90,11 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(PostgresImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology) || Missing(Plan) || Missing(Charts))
             {
                 return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --postgres-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE, --plan DIR, --charts DIR.");
+            }
+
+            if (PostgresData is not null && !PostgresDataPlacement.TryRead(PostgresData, "--postgres-data", out _, out var problem))
+            {
+                return ValidationResult.Error($"--postgres-data {problem!.Detail}: {problem.HowToGet}.");
             }
 
             if (StartTimeout is { } seconds && seconds < 1)
@@ -155,6 +165,7 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
             VaultBinary = settings.VaultBinary,
             VaultImage = settings.VaultImage,
             PostgresImage = settings.PostgresImage,
+            PostgresData = settings.PostgresData,
             ImagesDirectory = settings.Images is null ? null : Path.GetFullPath(settings.Images),
             ChartsDirectory = settings.Charts is null ? null : Path.GetFullPath(settings.Charts),
             Shares = settings.Shares,

@@ -504,6 +504,7 @@ internal sealed class SandboxManager
             Step = state.Step,
             Address = address,
             Paths = run.Paths,
+            PostgresData = state.PostgresDataDirectory,
             VaultRunning = vaultRunning,
             PostgresRunning = pgRunning,
             Initialized = initialized,

@@ -27,6 +27,13 @@ internal sealed record SandboxOptions
     /// <summary>Docker runtime: the PostgreSQL image instead of <see cref="RuntimeVersions.PostgresImage"/>.</summary>
     public string? PostgresImage { get; init; }
 
+    /// <summary>
+    /// Process runtime: where PostgreSQL's data goes: <c>auto</c> (memory when <c>/dev/shm</c> has room, else disk),
+    /// <c>memory</c> or <c>disk</c>; null takes <c>SANDBOX_POSTGRES_DATA</c>, else <c>auto</c>
+    /// (<see cref="Process.PostgresDataPlacement"/>).
+    /// </summary>
+    public string? PostgresData { get; init; }
+
     /// <summary>k3d runtime: a folder of image tarballs (<c>*.tar</c>) to <c>k3d image import</c> into the cluster (air-gapped machines).</summary>
     public string? ImagesDirectory { get; init; }
 

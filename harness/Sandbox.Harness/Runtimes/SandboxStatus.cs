@@ -24,6 +24,9 @@ internal sealed record SandboxStatus
     /// <summary>The run folder's files.</summary>
     public required SandboxPaths Paths { get; init; }
 
+    /// <summary>The PostgreSQL data folder of a process sandbox (in <c>/dev/shm</c> when in memory), else null.</summary>
+    public string? PostgresData { get; init; }
+
     /// <summary>True when Vault's process or container runs.</summary>
     public bool VaultRunning { get; init; }
 

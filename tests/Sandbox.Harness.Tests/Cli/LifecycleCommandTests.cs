@@ -2,6 +2,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Identity;
+using Sandbox.Harness.Runtimes.Process;
 using Sandbox.Harness.Tests.Runtimes;
 using Sandbox.Harness.Vault;
 
@@ -52,6 +53,14 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
             Assert.That(root.GetProperty("replay").GetProperty("topology").GetString(), Does.EndWith(Path.Combine("fixtures", "topology.yaml")));
             Assert.That(root.GetProperty("replay").GetProperty("changeCount").GetInt32(), Is.GreaterThan(0), "up replays production's names");
         });
+        var pgData = root.GetProperty("postgresData").GetString()!;
+        var inMemory = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable)) && PostgresDataPlacement.Probe().Usable;
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(Path.Combine(pgData, "PG_VERSION")), Is.True, "postgresData names the running cluster's data folder");
+            Assert.That(root.GetProperty("postgresDataInMemory").GetBoolean(), Is.EqualTo(inMemory), "in memory exactly when /dev/shm has room and nothing else is asked");
+            Assert.That(pgData, inMemory ? Does.StartWith(PostgresDataPlacement.MemoryRoot + "/" + PostgresDataPlacement.OutsideFolderPrefix + "cli-e2e-") : Does.Not.StartWith(PostgresDataPlacement.MemoryRoot + "/"));
+        });
         if (root.GetProperty("vault").GetProperty("kind").GetString() == "double")
         {
             Assert.That(root.GetProperty("vault").GetProperty("description").GetString(), Does.Contain("NOT HashiCorp Vault"));
@@ -74,6 +83,7 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
         {
             Assert.That(down.ExitCode, Is.Zero, down.Error);
             Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox", "cli-e2e")), Is.False);
+            Assert.That(Directory.Exists(Path.GetDirectoryName(pgData)), Is.False, "down removes the cluster, in memory or not");
         });
     }
 
@@ -186,6 +196,19 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
         {
             Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.Usage));
             Assert.That(result.Error, Does.Contain("'podman'").And.Contain("auto, process, docker or k3d"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(30000)]
+    public async Task Up_WithAnUnknownPostgresDataPlace_ExitsUsage_AndCreatesNothing(CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--postgres-data", "ram", "--home", Home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.Usage));
+            Assert.That(result.Error, Does.Contain("--postgres-data 'ram' is not one of auto, memory, disk"));
+            Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox")), Is.False);
         });
     }
 

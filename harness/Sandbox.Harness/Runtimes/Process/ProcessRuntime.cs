@@ -83,6 +83,28 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("PostgreSQL server binaries (initdb, pg_ctl, postgres)", pg.Problem ?? "not found", "apt-get install -y postgresql (Debian/Ubuntu), or put PostgreSQL's bin folder on PATH"));
         }
 
+        if (!PostgresDataPlacement.TryRead(options, out var dataMode, out var badSetting))
+        {
+            problems.Add(badSetting!);
+        }
+        else
+        {
+            var memory = MemoryProbe();
+            var source = PostgresDataPlacement.Setting(options).Source;
+            if (PostgresDataPlacement.Refusal(dataMode, memory, source) is { } refusal)
+            {
+                problems.Add(refusal);
+            }
+            else
+            {
+                found.Add(dataMode != PostgresDataPlacement.Mode.Disk && memory.Usable
+                    ? $"PostgreSQL data: in memory ({memory.Root}: {memory.Detail}); --postgres-data disk keeps it on disk"
+                    : dataMode == PostgresDataPlacement.Mode.Disk
+                        ? $"PostgreSQL data: on disk (as {source} asks)"
+                        : $"PostgreSQL data: on disk ({memory.Root}: {memory.Detail})");
+            }
+        }
+
         if (VaultBinaryLocator.FindOnPath("kill") is null)
         {
             problems.Add(new PreflightProblem("kill", "not found on PATH", "apt-get install -y procps"));
@@ -102,7 +124,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
 
         if (_postgres is null)
         {
-            var folder = PostgresFolderFor(run.Paths);
+            var folder = NewPostgresFolder(run);
             run.State.PostgresFolder = folder;
             run.State.PostgresDataDirectory = Path.Combine(folder, "data");
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
@@ -347,8 +369,25 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
+    /// <summary>What <c>/dev/shm</c> offers (<see cref="PostgresDataPlacement.Probe"/>); tests give their own.</summary>
+    internal Func<PostgresDataPlacement.MemoryFolder> MemoryProbe { get; init; } = () => PostgresDataPlacement.Probe();
+
     /// <summary>
-    /// The PostgreSQL cluster folder: <c>postgres/</c> in the run folder, unless this process is root
+    /// A new sandbox's PostgreSQL cluster folder: in memory when <c>--postgres-data</c> (else <c>SANDBOX_POSTGRES_DATA</c>) and
+    /// <c>/dev/shm</c> allow (<see cref="PostgresDataPlacement"/>), else <see cref="PostgresFolderFor"/>.
+    /// </summary>
+    private string NewPostgresFolder(SandboxRun run)
+    {
+        if (!PostgresDataPlacement.TryRead(run.Options, out var mode, out var problem))
+        {
+            throw SandboxRuntimeException.LaunchFailed("PostgreSQL", $"{problem!.What}: {problem.Detail}. Fix: {problem.HowToGet}");
+        }
+
+        return PostgresDataPlacement.FolderFor(run.Paths, mode, MemoryProbe(), PostgresFolderFor, PostgresDataPlacement.Setting(run.Options).Source);
+    }
+
+    /// <summary>
+    /// The PostgreSQL cluster folder on disk: <c>postgres/</c> in the run folder, unless this process is root
     /// and a folder above the run folder is closed to other users (such as <c>/root</c>): the tools
     /// then run as the postgres user, who could not reach it, so the cluster goes to a private temp
     /// folder recorded in the state (and removed by down/sweep).
@@ -363,7 +402,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         return Path.Combine(Path.GetTempPath(), $"{OutsideFolderPrefix}{paths.Name}-{Guid.NewGuid().ToString("N")[..8]}");
     }
 
-    private const string OutsideFolderPrefix = "sandbox-pg-";
+    private const string OutsideFolderPrefix = PostgresDataPlacement.OutsideFolderPrefix;
 
     private static bool OthersCanTraverse(string folder)
     {
@@ -436,7 +475,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
     private PostgresEndpoint PlanPostgres(SandboxRun run, Plan.SandboxPlan plan)
     {
         // The same arguments PostgresServer passes; the cluster folder is the one a real run would use.
-        var folder = PostgresFolderFor(run.Paths);
+        var folder = NewPostgresFolder(run);
         var data = Path.Combine(folder, "data");
         var port = PortSource();
         // The cluster is a copy of the machine's template (initdb runs once per machine, into the cache);

@@ -1,0 +1,210 @@
+using NUnit.Framework;
+using Sandbox.Harness.Runtimes;
+using Sandbox.Harness.Runtimes.Process;
+using Sandbox.Tests.Shared;
+
+namespace Sandbox.Harness.Tests.Runtimes;
+
+/// <summary>
+/// Where a process sandbox's PostgreSQL cluster goes: memory (<c>/dev/shm</c>) when it has room and
+/// nothing else is asked, disk when asked or when it has none, a refusal naming the variable and the
+/// fix when memory is demanded and cannot be had.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class PostgresDataPlacementTests
+{
+    private static readonly PostgresDataPlacement.MemoryFolder Roomy = new("/dev/shm", true, "tmpfs, 11.8 GiB free");
+    private static readonly PostgresDataPlacement.MemoryFolder Small = new("/dev/shm", false, "tmpfs, 64 MiB free: less than 512 MiB");
+    private static readonly SandboxPaths Paths = new("/home/op/lab", "blue");
+
+    private static string OnDisk(SandboxPaths paths) => paths.PostgresFolder;
+
+    [TestCase(null, "Auto")]
+    [TestCase("", "Auto")]
+    [TestCase("auto", "Auto")]
+    [TestCase(" Memory ", "Memory")]
+    [TestCase("disk", "Disk")]
+    public void TryRead_KnowsTheThreeValues(string? value, string expected)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(PostgresDataPlacement.TryRead(value, "SANDBOX_POSTGRES_DATA", out var mode, out var problem), Is.True);
+            Assert.That(mode.ToString(), Is.EqualTo(expected));
+            Assert.That(problem, Is.Null);
+        });
+    }
+
+    [Test]
+    public void TryRead_AnUnknownValue_IsAProblemNamingTheVariableTheValueAndTheChoices()
+    {
+        Assert.That(PostgresDataPlacement.TryRead("ram", "--postgres-data", out _, out var problem), Is.False);
+        Assert.Multiple(() =>
+        {
+            Assert.That(problem!.What, Does.Contain("--postgres-data"));
+            Assert.That(problem.Detail, Does.Contain("'ram'").And.Contain("auto, memory, disk"));
+            Assert.That(problem.HowToGet, Does.Contain("memory (in /dev/shm)").And.Contain("disk (in the run folder)"));
+        });
+    }
+
+    [Test]
+    public void FolderFor_Auto_WithRoom_IsAFolderOfItsOwnInDevShm()
+    {
+        var first = PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Auto, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA");
+        var second = PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Auto, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA");
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Does.Match("^/dev/shm/sandbox-pg-blue-[0-9a-f]{8}$"));
+            Assert.That(second, Is.Not.EqualTo(first), "a random part: a sandbox of the same name in another home gets its own");
+            Assert.That(PostgresDataPlacement.IsInMemory(first), Is.True);
+        });
+    }
+
+    [Test]
+    public void FolderFor_Auto_WithoutRoom_AndDisk_AreOnDisk()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Auto, Small, OnDisk, "SANDBOX_POSTGRES_DATA"), Is.EqualTo(Paths.PostgresFolder));
+            Assert.That(PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Disk, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA"), Is.EqualTo(Paths.PostgresFolder));
+            Assert.That(PostgresDataPlacement.IsInMemory(Paths.PostgresFolder), Is.False);
+        });
+    }
+
+    [Test]
+    public void FolderFor_MemoryDemanded_WithoutRoom_IsRefusedWithTheFix()
+    {
+        var ex = Assert.Throws<SandboxRuntimeException>(() => PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Memory, Small, OnDisk, "SANDBOX_POSTGRES_DATA"));
+        Assert.That(ex!.Message, Does.Contain("as SANDBOX_POSTGRES_DATA asks").And.Contain("64 MiB free").And.Contain("--shm-size"));
+        Assert.That(PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Memory, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA"), Does.StartWith("/dev/shm/sandbox-pg-blue-"));
+    }
+
+    [Test]
+    public void Refusal_OnlyWhenMemoryIsDemandedAndMissing()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Auto, Small, "--postgres-data"), Is.Null);
+            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Disk, Small, "--postgres-data"), Is.Null);
+            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Memory, Roomy, "--postgres-data"), Is.Null);
+            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Memory, Small, "--postgres-data")!.Detail, Does.Contain("512 MiB free needed"));
+        });
+    }
+
+    [Test]
+    public void Probe_AFolderThatIsMissing_IsNotUsable()
+    {
+        var probe = PostgresDataPlacement.Probe(Path.Combine(Path.GetTempPath(), "sandbox-no-such-" + Guid.NewGuid().ToString("N")));
+        Assert.Multiple(() =>
+        {
+            Assert.That(probe.Usable, Is.False);
+            Assert.That(probe.Detail, Does.Contain(OperatingSystem.IsLinux() ? "does not exist" : "only Linux"));
+        });
+    }
+
+    [Test]
+    public void Probe_DevShm_AgreesWithTheKernelsMountTable()
+    {
+        Requires.That(OperatingSystem.IsLinux() && File.Exists("/proc/self/mountinfo"), "Linux's /proc/self/mountinfo", "run on Linux");
+        // mountinfo: "... mount-point ... - fstype source options"; the last /dev/shm line is the one in force.
+        var line = File.ReadLines("/proc/self/mountinfo").LastOrDefault(l => l.Split(' ')[4] == "/dev/shm");
+        var tmpfs = line is not null && line.Split(" - ")[1].Split(' ')[0] == "tmpfs";
+
+        var probe = PostgresDataPlacement.Probe();
+
+        if (!tmpfs)
+        {
+            Assert.That(probe.Usable, Is.False, $"/dev/shm is not a tmpfs here, so a cluster must not go there ({probe.Detail})");
+            return;
+        }
+
+        var free = new DriveInfo("/dev/shm").AvailableFreeSpace;
+        Assert.Multiple(() =>
+        {
+            Assert.That(probe.Usable, Is.EqualTo(free >= PostgresDataPlacement.MinimumFreeBytes), probe.Detail);
+            Assert.That(probe.Detail, Does.StartWith("tmpfs, "));
+        });
+    }
+
+    [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Probe_ATmpfsFolderClosedToOthers_IsNotUsable()
+    {
+        Requires.That(OperatingSystem.IsLinux() && PostgresDataPlacement.Probe().Usable, "a tmpfs at /dev/shm with 512 MiB free", "docker run --shm-size=1g, or mount a tmpfs there");
+        var closed = Directory.CreateDirectory(Path.Combine("/dev/shm", "sandbox-test-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        try
+        {
+            File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var probe = PostgresDataPlacement.Probe(closed);
+            Assert.Multiple(() =>
+            {
+                Assert.That(probe.Usable, Is.False);
+                Assert.That(probe.Detail, Does.Contain("not open to all users"));
+            });
+        }
+        finally
+        {
+            Directory.Delete(closed);
+        }
+    }
+
+    [TestCase("memory", false, "as SANDBOX_POSTGRES_DATA asks")]
+    [TestCase("bogus", true, "'bogus' is not one of")]
+    public async Task Preflight_RefusesWhatCannotBeHad(string value, bool roomy, string expected)
+    {
+        var before = Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable);
+        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, value);
+        try
+        {
+            var runtime = new ProcessRuntime { MemoryProbe = () => roomy ? Roomy : Small };
+            var preflight = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process });
+            Assert.Multiple(() =>
+            {
+                Assert.That(preflight.Usable, Is.False);
+                Assert.That(preflight.Problems.Select(p => p.What + ": " + p.Detail), Has.Some.Contains(expected));
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, before);
+        }
+    }
+
+    [TestCase("", true, "PostgreSQL data: in memory (/dev/shm: tmpfs, 11.8 GiB free)")]
+    [TestCase("", false, "PostgreSQL data: on disk (/dev/shm: tmpfs, 64 MiB free: less than 512 MiB)")]
+    [TestCase("disk", true, "PostgreSQL data: on disk (as SANDBOX_POSTGRES_DATA asks)")]
+    public async Task Preflight_SaysWhereTheDataGoes(string value, bool roomy, string expected)
+    {
+        var before = Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable);
+        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, value);
+        try
+        {
+            var runtime = new ProcessRuntime { MemoryProbe = () => roomy ? Roomy : Small };
+            var preflight = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process });
+            Assert.That(preflight.Found, Has.Some.StartsWith(expected));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, before);
+        }
+    }
+
+    [Test]
+    public async Task Preflight_TheOptionWinsOverTheVariable()
+    {
+        var before = Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable);
+        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, "memory");
+        try
+        {
+            var runtime = new ProcessRuntime { MemoryProbe = () => Small };
+            var preflight = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process, PostgresData = "disk" });
+            Assert.That(preflight.Found, Has.Some.StartsWith("PostgreSQL data: on disk (as --postgres-data asks)"));
+            var refused = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process });
+            Assert.That(refused.Problems.Select(p => p.What), Has.Some.Contains("as SANDBOX_POSTGRES_DATA asks"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, before);
+        }
+    }
+}
