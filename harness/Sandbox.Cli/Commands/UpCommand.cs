@@ -87,9 +87,9 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
                 return ValidationResult.Error($"--runtime '{Runtime}' is unknown; use auto, process, docker or k3d.");
             }
 
-            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(PostgresImage) || Missing(VaultBinary) || Missing(Home) || Missing(Topology) || Missing(Plan) || Missing(Charts))
+            if (Missing(Name) || Missing(Images) || Missing(VaultImage) || Missing(PostgresImage) || Missing(PostgresData) || Missing(VaultBinary) || Missing(Home) || Missing(Topology) || Missing(Plan) || Missing(Charts))
             {
-                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --postgres-image IMAGE, --vault-binary PATH, --home DIR, --topology FILE, --plan DIR, --charts DIR.");
+                return ValidationResult.Error("an option is missing its value: --name NAME, --vault-image IMAGE, --postgres-image IMAGE, --postgres-data WHERE, --vault-binary PATH, --home DIR, --topology FILE, --plan DIR, --charts DIR.");
             }
 
             if (PostgresData is not null && !PostgresDataPlacement.TryRead(PostgresData, "--postgres-data", out _, out var problem))

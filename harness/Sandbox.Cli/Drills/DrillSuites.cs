@@ -23,7 +23,7 @@ internal static class DrillSuites
     /// test. Lease expiry runs its three tests at once: three sandbox starts, then the longest lease
     /// wait, about 10 s, during which its process uses almost no CPU. The others run their tests one
     /// after another, each fresh sandbox about 1 s. Broken unseal's figure includes the test host's
-    /// start, which the first suite of a process pays.
+    /// start, which it paid as the first suite of its process when these were timed.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, double> TypicalSeconds = new Dictionary<string, double>(StringComparer.Ordinal)
     {

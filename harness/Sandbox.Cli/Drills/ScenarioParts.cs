@@ -25,7 +25,7 @@ internal static class ScenarioParts
     private const string Caller = "scenario-parts";
 
     /// <summary>The weight of a suite <see cref="DrillSuites.TypicalSeconds"/> does not know.</summary>
-    private const double UnknownSuiteSeconds = 8;
+    private const double UnknownSuiteSeconds = 3;
 
     /// <summary>
     /// Deals <paramref name="suites"/> into at most <paramref name="processes"/> groups, one <c>dotnet test</c>

@@ -396,6 +396,7 @@ internal sealed class SandboxManager
         }
 
         report.AddRange(await Docker.DockerLeftovers.SweepAsync(Guard, SandboxPaths.IdOfHome(Home), List(), cancellationToken).ConfigureAwait(false));
+        report.AddRange(await Process.PostgresLeftovers.SweepAsync(Guard, [Process.PostgresDataPlacement.MemoryRoot, Path.GetTempPath()], _time, cancellationToken).ConfigureAwait(false));
         return report;
     }
 

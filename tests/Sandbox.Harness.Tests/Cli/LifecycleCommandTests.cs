@@ -54,7 +54,8 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
             Assert.That(root.GetProperty("replay").GetProperty("changeCount").GetInt32(), Is.GreaterThan(0), "up replays production's names");
         });
         var pgData = root.GetProperty("postgresData").GetString()!;
-        var inMemory = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable)) && PostgresDataPlacement.Probe().Usable;
+        Assert.That(PostgresDataPlacement.TryRead(Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable), PostgresDataPlacement.Variable, out var mode, out _), Is.True);
+        var inMemory = mode != PostgresDataPlacement.Mode.Disk && PostgresDataPlacement.Probe().Usable;
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(Path.Combine(pgData, "PG_VERSION")), Is.True, "postgresData names the running cluster's data folder");
@@ -196,6 +197,34 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
         {
             Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.Usage));
             Assert.That(result.Error, Does.Contain("'podman'").And.Contain("auto, process, docker or k3d"));
+        });
+    }
+
+    [Test]
+    [CancelAfter(180000)]
+    public async Task Up_PostgresDataOnDisk_KeepsTheClusterInTheRunFolder_AndDownRemovesIt(CancellationToken cancellationToken)
+    {
+        SandboxTestHome.RequireProcessRuntime();
+
+        var up = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", "process", "--postgres-data", "disk", "--no-replay", "--name", "on-disk", "--home", Home, "--json");
+        Assert.That(up.ExitCode, Is.Zero, up.Error);
+        using var json = JsonDocument.Parse(up.Output);
+        var data = json.RootElement.GetProperty("postgresData").GetString()!;
+        var runFolder = Path.Combine(Home, ".sandbox", "on-disk");
+        Assert.Multiple(() =>
+        {
+            Assert.That(json.RootElement.GetProperty("postgresDataInMemory").GetBoolean(), Is.False);
+            Assert.That(File.Exists(Path.Combine(data, "PG_VERSION")), Is.True, "a running cluster");
+            // In the run folder, or, for root under a folder others cannot enter, a private temp folder.
+            Assert.That(data, Does.StartWith(runFolder + "/").Or.StartWith(Path.Combine(Path.GetTempPath(), PostgresDataPlacement.OutsideFolderPrefix + "on-disk-")));
+        });
+
+        var down = await CliRunner.RunAsync(cancellationToken, "down", "--name", "on-disk", "--home", Home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(down.ExitCode, Is.Zero, down.Error);
+            Assert.That(Directory.Exists(data), Is.False);
+            Assert.That(Directory.Exists(runFolder), Is.False);
         });
     }
 

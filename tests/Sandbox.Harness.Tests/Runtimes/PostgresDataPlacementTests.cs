@@ -106,8 +106,10 @@ public sealed class PostgresDataPlacementTests
     public void Probe_DevShm_AgreesWithTheKernelsMountTable()
     {
         Requires.That(OperatingSystem.IsLinux() && File.Exists("/proc/self/mountinfo"), "Linux's /proc/self/mountinfo", "run on Linux");
-        // mountinfo: "... mount-point ... - fstype source options"; the last /dev/shm line is the one in force.
-        var line = File.ReadLines("/proc/self/mountinfo").LastOrDefault(l => l.Split(' ')[4] == "/dev/shm");
+        // mountinfo: "... mount-point ... - fstype source options"; the last line for the folder is the one
+        // in force. /dev/shm may be a link (to /run/shm): the table names the real folder.
+        var real = new DirectoryInfo("/dev/shm").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/dev/shm";
+        var line = File.ReadLines("/proc/self/mountinfo").LastOrDefault(l => l.Split(' ')[4] == real);
         var tmpfs = line is not null && line.Split(" - ")[1].Split(' ')[0] == "tmpfs";
 
         var probe = PostgresDataPlacement.Probe();
@@ -118,10 +120,12 @@ public sealed class PostgresDataPlacementTests
             return;
         }
 
+        const UnixFileMode open = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.StickyBit;
+        var openToAll = (new DirectoryInfo("/dev/shm").UnixFileMode & open) == open;
         var free = new DriveInfo("/dev/shm").AvailableFreeSpace;
         Assert.Multiple(() =>
         {
-            Assert.That(probe.Usable, Is.EqualTo(free >= PostgresDataPlacement.MinimumFreeBytes), probe.Detail);
+            Assert.That(probe.Usable, Is.EqualTo(openToAll && free >= PostgresDataPlacement.MinimumFreeBytes), probe.Detail);
             Assert.That(probe.Detail, Does.StartWith("tmpfs, "));
         });
     }
@@ -130,7 +134,8 @@ public sealed class PostgresDataPlacementTests
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void Probe_ATmpfsFolderClosedToOthers_IsNotUsable()
     {
-        Requires.That(OperatingSystem.IsLinux() && PostgresDataPlacement.Probe().Usable, "a tmpfs at /dev/shm with 512 MiB free", "docker run --shm-size=1g, or mount a tmpfs there");
+        var tmpfs = OperatingSystem.IsLinux() && Directory.Exists("/dev/shm") && new DriveInfo("/dev/shm").DriveFormat == "tmpfs";
+        Requires.That(tmpfs, "a tmpfs at /dev/shm", "mount a tmpfs there (Linux mounts one by default)");
         var closed = Directory.CreateDirectory(Path.Combine("/dev/shm", "sandbox-test-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
@@ -139,7 +144,7 @@ public sealed class PostgresDataPlacementTests
             Assert.Multiple(() =>
             {
                 Assert.That(probe.Usable, Is.False);
-                Assert.That(probe.Detail, Does.Contain("not open to all users"));
+                Assert.That(probe.Detail, Does.Contain("tmpfs").And.Contain("not open to all users"));
             });
         }
         finally
@@ -152,22 +157,12 @@ public sealed class PostgresDataPlacementTests
     [TestCase("bogus", true, "'bogus' is not one of")]
     public async Task Preflight_RefusesWhatCannotBeHad(string value, bool roomy, string expected)
     {
-        var before = Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable);
-        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, value);
-        try
+        var preflight = await PreflightWithAsync(value, roomy ? Roomy : Small, new SandboxOptions { Runtime = RuntimeKind.Process });
+        Assert.Multiple(() =>
         {
-            var runtime = new ProcessRuntime { MemoryProbe = () => roomy ? Roomy : Small };
-            var preflight = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process });
-            Assert.Multiple(() =>
-            {
-                Assert.That(preflight.Usable, Is.False);
-                Assert.That(preflight.Problems.Select(p => p.What + ": " + p.Detail), Has.Some.Contains(expected));
-            });
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, before);
-        }
+            Assert.That(preflight.Usable, Is.False);
+            Assert.That(preflight.Problems.Select(p => p.What + ": " + p.Detail), Has.Some.Contains(expected));
+        });
     }
 
     [TestCase("", true, "PostgreSQL data: in memory (/dev/shm: tmpfs, 11.8 GiB free)")]
@@ -175,32 +170,30 @@ public sealed class PostgresDataPlacementTests
     [TestCase("disk", true, "PostgreSQL data: on disk (as SANDBOX_POSTGRES_DATA asks)")]
     public async Task Preflight_SaysWhereTheDataGoes(string value, bool roomy, string expected)
     {
-        var before = Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable);
-        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, value);
-        try
-        {
-            var runtime = new ProcessRuntime { MemoryProbe = () => roomy ? Roomy : Small };
-            var preflight = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process });
-            Assert.That(preflight.Found, Has.Some.StartsWith(expected));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, before);
-        }
+        var preflight = await PreflightWithAsync(value, roomy ? Roomy : Small, new SandboxOptions { Runtime = RuntimeKind.Process });
+        Assert.That(preflight.Found, Has.Some.StartsWith(expected));
     }
 
     [Test]
     public async Task Preflight_TheOptionWinsOverTheVariable()
     {
+        var chosen = await PreflightWithAsync("memory", Small, new SandboxOptions { Runtime = RuntimeKind.Process, PostgresData = "disk" });
+        var refused = await PreflightWithAsync("memory", Small, new SandboxOptions { Runtime = RuntimeKind.Process });
+        Assert.Multiple(() =>
+        {
+            Assert.That(chosen.Found, Has.Some.StartsWith("PostgreSQL data: on disk (as --postgres-data asks)"));
+            Assert.That(refused.Problems.Select(p => p.What), Has.Some.Contains("as SANDBOX_POSTGRES_DATA asks"));
+        });
+    }
+
+    // The process runtime's preflight with SANDBOX_POSTGRES_DATA set to value (the fixture is NonParallelizable).
+    private static async Task<RuntimePreflight> PreflightWithAsync(string value, PostgresDataPlacement.MemoryFolder memory, SandboxOptions options)
+    {
         var before = Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable);
-        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, "memory");
+        Environment.SetEnvironmentVariable(PostgresDataPlacement.Variable, value);
         try
         {
-            var runtime = new ProcessRuntime { MemoryProbe = () => Small };
-            var preflight = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process, PostgresData = "disk" });
-            Assert.That(preflight.Found, Has.Some.StartsWith("PostgreSQL data: on disk (as --postgres-data asks)"));
-            var refused = await runtime.PreflightAsync(new SandboxOptions { Runtime = RuntimeKind.Process });
-            Assert.That(refused.Problems.Select(p => p.What), Has.Some.Contains("as SANDBOX_POSTGRES_DATA asks"));
+            return await new ProcessRuntime { MemoryProbe = () => memory }.PreflightAsync(options);
         }
         finally
         {

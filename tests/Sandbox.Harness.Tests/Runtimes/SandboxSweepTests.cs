@@ -39,6 +39,7 @@ public sealed class SandboxSweepTests
 
         var stateFile = Path.Combine(home.Folder, ".sandbox", name, "sandbox.json");
         int? vaultPid = null, vaultPort = null, pgPort = null, postmasterPid = null;
+        string? pgFolder = null;
         if (File.Exists(stateFile))
         {
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(stateFile, cancellationToken));
@@ -46,11 +47,18 @@ public sealed class SandboxSweepTests
             vaultPid = Int(root, "vaultPid");
             vaultPort = Int(root, "vaultPort");
             pgPort = Int(root, "postgresPort");
-            var pidFile = Path.Combine(home.Folder, ".sandbox", name, "postgres", "data", "postmaster.pid");
-            if (File.Exists(pidFile))
+            // The cluster may live outside the run folder (in /dev/shm by default): the state names it.
+            pgFolder = root.TryGetProperty("postgresFolder", out var folder) && folder.ValueKind == JsonValueKind.String ? folder.GetString() : null;
+            var pidFile = pgFolder is null ? null : Path.Combine(pgFolder, "data", "postmaster.pid");
+            if (pidFile is not null && File.Exists(pidFile))
             {
                 postmasterPid = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
             }
+        }
+
+        if (step >= UpStep.Initialize)
+        {
+            Assert.That(postmasterPid, Is.Not.Null, $"the state named the cluster folder ({pgFolder}) and its postmaster.pid before the crash");
         }
 
         if (step >= UpStep.Initialize)
@@ -70,6 +78,7 @@ public sealed class SandboxSweepTests
             }
 
             Assert.That(Directory.Exists(Path.Combine(home.Folder, ".sandbox", name)), Is.False, "run folder removed");
+            Assert.That(pgFolder is null || !Directory.Exists(pgFolder), Is.True, $"PostgreSQL's folder removed ({pgFolder})");
             Assert.That(vaultPid is null || !IsAlive(vaultPid.Value), Is.True, "Vault process stopped");
             Assert.That(postmasterPid is null || !IsAlive(postmasterPid.Value), Is.True, "PostgreSQL stopped");
             Assert.That(vaultPort is null || !ProcessRuntimeEndToEndTests.IsListening(vaultPort.Value), Is.True, "Vault port closed");
@@ -124,7 +133,8 @@ public sealed class SandboxSweepTests
     private static int? Int(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
 
-    private static bool IsAlive(int pid)
+    /// <summary>Alive unless gone or a zombie (its parent may not have reaped it yet).</summary>
+    internal static bool IsAlive(int pid)
     {
         try
         {

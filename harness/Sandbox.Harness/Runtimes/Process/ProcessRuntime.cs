@@ -10,9 +10,10 @@ namespace Sandbox.Harness.Runtimes.Process;
 /// <summary>
 /// The process runtime: Vault (a vault/bao binary, or the Vault double) and PostgreSQL
 /// (<see cref="PostgresServer"/>) as local processes on random 127.0.0.1 ports, everything in the
-/// run folder. Vault is started detached (its own session, output appended to <c>logs/vault.log</c>)
-/// so that a sandbox made by <c>sandbox up</c> outlives the command; it is stopped by its recorded
-/// pid, only while that pid's command line still names this sandbox's <c>vault.hcl</c>.
+/// run folder but PostgreSQL's cluster where it lives in memory (<see cref="PostgresDataPlacement"/>).
+/// Vault is started detached (its own session, output appended to <c>logs/vault.log</c>) so that a
+/// sandbox made by <c>sandbox up</c> outlives the command; it is stopped by its recorded pid, only
+/// while that pid's command line still names this sandbox's <c>vault.hcl</c>.
 /// </summary>
 internal sealed class ProcessRuntime : ISandboxRuntime
 {
@@ -98,7 +99,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             else
             {
                 found.Add(dataMode != PostgresDataPlacement.Mode.Disk && memory.Usable
-                    ? $"PostgreSQL data: in memory ({memory.Root}: {memory.Detail}); --postgres-data disk keeps it on disk"
+                    ? $"PostgreSQL data: in memory ({memory.Root}: {memory.Detail}); up --postgres-data disk (or {PostgresDataPlacement.Variable}=disk) keeps it on disk"
                     : dataMode == PostgresDataPlacement.Mode.Disk
                         ? $"PostgreSQL data: on disk (as {source} asks)"
                         : $"PostgreSQL data: on disk ({memory.Root}: {memory.Detail})");
@@ -128,6 +129,13 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             run.State.PostgresFolder = folder;
             run.State.PostgresDataDirectory = Path.Combine(folder, "data");
             await run.SaveStateAsync(cancellationToken).ConfigureAwait(false);
+            if (!IsInside(folder, run.Paths.RunFolder))
+            {
+                // Outside the run folder, a cluster whose home is deleted without 'down' would outlive it
+                // (in /dev/shm, as memory): the owner file lets 'sweep' find and remove it.
+                await PostgresLeftovers.WriteOwnerAsync(run.Guard, folder, run.Paths.StateFile, cancellationToken).ConfigureAwait(false);
+            }
+
             _postgres = await PostgresServer.StartNewAsync(folder, removeFolderOnDispose: false, guard: run.Guard, cancellationToken: cancellationToken).ConfigureAwait(false);
             run.Guard.EnsureFileAllowed(run.Paths.PostgresPasswordFile, "sandbox-runtime");
             await WriteSecretFileAsync(run.Paths.PostgresPasswordFile, _postgres.SuperuserPassword, cancellationToken).ConfigureAwait(false);
@@ -353,10 +361,15 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             }
         }
 
-        if (run.State.PostgresFolder is { } folder && !IsInside(folder, run.Paths.RunFolder) && Directory.Exists(folder)
+        if (run.State.PostgresFolder is { } folder && !IsInside(folder, run.Paths.RunFolder)
             && Path.GetFileName(folder).StartsWith(OutsideFolderPrefix, StringComparison.Ordinal))
         {
-            Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            PostgresLeftovers.DeleteOwner(folder);
         }
     }
 
@@ -474,8 +487,9 @@ internal sealed class ProcessRuntime : ISandboxRuntime
 
     private PostgresEndpoint PlanPostgres(SandboxRun run, Plan.SandboxPlan plan)
     {
-        // The same arguments PostgresServer passes; the cluster folder is the one a real run would use.
-        var folder = NewPostgresFolder(run);
+        // The same arguments PostgresServer passes, with the cluster in the plan folder (which plays the
+        // run folder): a real run may put it in /dev/shm under a random name instead (PostgresDataPlacement).
+        var folder = PostgresFolderFor(run.Paths);
         var data = Path.Combine(folder, "data");
         var port = PortSource();
         // The cluster is a copy of the machine's template (initdb runs once per machine, into the cache);
