@@ -97,6 +97,11 @@ internal sealed class UpCommand : AsyncCommand<UpCommand.Settings>
                 return ValidationResult.Error($"--postgres-data {problem!.Detail}: {problem.HowToGet}.");
             }
 
+            if (PostgresData is not null && RuntimeKind is RuntimeKind.Docker or RuntimeKind.K3d)
+            {
+                return ValidationResult.Error($"--postgres-data is for the process runtime only: on --runtime {Runtime.Trim().ToLowerInvariant()} PostgreSQL keeps its data in a volume. Leave it out, or use --runtime process.");
+            }
+
             if (StartTimeout is { } seconds && seconds < 1)
             {
                 return ValidationResult.Error($"--start-timeout {seconds} is invalid: give the seconds the first start may take, for example --start-timeout 600.");

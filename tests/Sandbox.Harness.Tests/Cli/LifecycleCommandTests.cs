@@ -241,6 +241,20 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
         });
     }
 
+    [TestCase("docker")]
+    [TestCase("k3d")]
+    [CancelAfter(30000)]
+    public async Task Up_PostgresDataOnAnotherRuntime_ExitsUsage_AndCreatesNothing(string runtime, CancellationToken cancellationToken)
+    {
+        var result = await CliRunner.RunAsync(cancellationToken, "up", "--runtime", runtime, "--postgres-data", "memory", "--home", Home);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo((int)ExitCode.Usage));
+            Assert.That(result.Error, Does.Contain("--postgres-data is for the process runtime only").And.Contain("--runtime " + runtime));
+            Assert.That(Directory.Exists(Path.Combine(Home, ".sandbox")), Is.False);
+        });
+    }
+
     [Test]
     [CancelAfter(30000)]
     public async Task Up_WithAnInvalidName_ExitsInvalidInput(CancellationToken cancellationToken)
