@@ -73,7 +73,7 @@ internal static class PostgresLeftovers
                 try
                 {
                     var data = Path.Combine(folder, "data");
-                    if (ReadPid(guard, Path.Combine(data, "postmaster.pid")) is { } pid)
+                    if (PostgresServer.ReadPostmasterPid(guard, data, Caller) is { } pid)
                     {
                         await ProcessTable.StopAsync(guard, pid, data, kill: false, "INT", TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
                     }
@@ -94,17 +94,5 @@ internal static class PostgresLeftovers
         }
 
         return report;
-    }
-
-    private static int? ReadPid(SandboxGuard guard, string pidFile)
-    {
-        try
-        {
-            return int.TryParse(guard.ReadFirstLine(pidFile, Caller), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }

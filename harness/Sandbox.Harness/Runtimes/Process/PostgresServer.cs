@@ -247,16 +247,28 @@ internal sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>The PostgreSQL server process id read from <c>postmaster.pid</c>, or null when it is not running.</summary>
     /// <returns>The process id or null.</returns>
-    public int? ReadPostmasterPid()
+    public int? ReadPostmasterPid() => ReadPostmasterPid(Files, DataDirectory, "postgres-server");
+
+    /// <summary>
+    /// The process id in <paramref name="dataDirectory"/>'s <c>postmaster.pid</c> (its first line), or null
+    /// when the file is missing or unreadable (no server, a cluster gone after a reboot, another user's).
+    /// The pid alone proves nothing: callers check the process still names the folder (ProcessTable).
+    /// </summary>
+    /// <param name="files">The file guard that reads it.</param>
+    /// <param name="dataDirectory">The cluster's data directory.</param>
+    /// <param name="caller">Who reads, for the audit log.</param>
+    internal static int? ReadPostmasterPid(SandboxGuard files, string dataDirectory, string caller)
     {
-        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
-        if (!Files.FileExists(pidFile, "postgres-server"))
+        ArgumentNullException.ThrowIfNull(files);
+        try
+        {
+            var first = files.ReadFirstLine(Path.Combine(dataDirectory, "postmaster.pid"), caller);
+            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-
-        var first = Files.ReadFirstLine(pidFile, "postgres-server");
-        return int.TryParse(first, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
     }
 
     private static async Task WaitForExitAsync(int pid, TimeSpan timeout)

@@ -456,23 +456,9 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         File.Move(temp, path, overwrite: true);
     }
 
-    private static int? PostmasterPid(SandboxRun run)
-    {
-        if (run.State.PostgresDataDirectory is not { } data)
-        {
-            return null;
-        }
-
-        try
-        {
-            var first = run.Guard.ReadFirstLine(Path.Combine(data, "postmaster.pid"), "sandbox-process-runtime");
-            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private static int? PostmasterPid(SandboxRun run) => run.State.PostgresDataDirectory is { } data
+        ? PostgresServer.ReadPostmasterPid(run.Guard, data, "sandbox-process-runtime")
+        : null;
 
     private static async Task StopPostmasterFromStateAsync(SandboxRun run, bool immediate, CancellationToken cancellationToken)
     {
