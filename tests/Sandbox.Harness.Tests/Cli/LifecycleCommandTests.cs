@@ -2,6 +2,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using Sandbox.Harness.Guard;
 using Sandbox.Harness.Identity;
+using Sandbox.Harness.Runtimes;
 using Sandbox.Harness.Runtimes.Process;
 using Sandbox.Harness.Tests.Runtimes;
 using Sandbox.Harness.Vault;
@@ -54,8 +55,8 @@ public sealed class LifecycleCommandTests() : CliHomeFixture("sandbox-cli-tests-
             Assert.That(root.GetProperty("replay").GetProperty("changeCount").GetInt32(), Is.GreaterThan(0), "up replays production's names");
         });
         var pgData = root.GetProperty("postgresData").GetString()!;
-        Assert.That(PostgresDataPlacement.TryRead(Environment.GetEnvironmentVariable(PostgresDataPlacement.Variable), PostgresDataPlacement.Variable, out var mode, out _), Is.True);
-        var inMemory = mode != PostgresDataPlacement.Mode.Disk && PostgresDataPlacement.Probe().Usable;
+        Assert.That(PostgresDataPlacement.TryRead(new SandboxOptions(), out var choice, out _), Is.True);
+        var inMemory = choice.InMemory(PostgresDataPlacement.Probe());
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(Path.Combine(pgData, "PG_VERSION")), Is.True, "postgresData names the running cluster's data folder");

@@ -50,8 +50,8 @@ public sealed class PostgresDataPlacementTests
     [Test]
     public void FolderFor_Auto_WithRoom_IsAFolderOfItsOwnInDevShm()
     {
-        var first = PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Auto, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA");
-        var second = PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Auto, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA");
+        var first = PostgresDataPlacement.FolderFor(Paths, new(PostgresDataPlacement.Mode.Auto, "SANDBOX_POSTGRES_DATA"), Roomy, OnDisk);
+        var second = PostgresDataPlacement.FolderFor(Paths, new(PostgresDataPlacement.Mode.Auto, "SANDBOX_POSTGRES_DATA"), Roomy, OnDisk);
         Assert.Multiple(() =>
         {
             Assert.That(first, Does.Match("^/dev/shm/sandbox-pg-blue-[0-9a-f]{8}$"));
@@ -65,8 +65,8 @@ public sealed class PostgresDataPlacementTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Auto, Small, OnDisk, "SANDBOX_POSTGRES_DATA"), Is.EqualTo(Paths.PostgresFolder));
-            Assert.That(PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Disk, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA"), Is.EqualTo(Paths.PostgresFolder));
+            Assert.That(PostgresDataPlacement.FolderFor(Paths, new(PostgresDataPlacement.Mode.Auto, "SANDBOX_POSTGRES_DATA"), Small, OnDisk), Is.EqualTo(Paths.PostgresFolder));
+            Assert.That(PostgresDataPlacement.FolderFor(Paths, new(PostgresDataPlacement.Mode.Disk, "SANDBOX_POSTGRES_DATA"), Roomy, OnDisk), Is.EqualTo(Paths.PostgresFolder));
             Assert.That(PostgresDataPlacement.IsInMemory(Paths.PostgresFolder), Is.False);
         });
     }
@@ -74,9 +74,9 @@ public sealed class PostgresDataPlacementTests
     [Test]
     public void FolderFor_MemoryDemanded_WithoutRoom_IsRefusedWithTheFix()
     {
-        var ex = Assert.Throws<SandboxRuntimeException>(() => PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Memory, Small, OnDisk, "SANDBOX_POSTGRES_DATA"));
+        var ex = Assert.Throws<SandboxRuntimeException>(() => PostgresDataPlacement.FolderFor(Paths, new(PostgresDataPlacement.Mode.Memory, "SANDBOX_POSTGRES_DATA"), Small, OnDisk));
         Assert.That(ex!.Message, Does.Contain("as SANDBOX_POSTGRES_DATA asks").And.Contain("64 MiB free").And.Contain("--shm-size"));
-        Assert.That(PostgresDataPlacement.FolderFor(Paths, PostgresDataPlacement.Mode.Memory, Roomy, OnDisk, "SANDBOX_POSTGRES_DATA"), Does.StartWith("/dev/shm/sandbox-pg-blue-"));
+        Assert.That(PostgresDataPlacement.FolderFor(Paths, new(PostgresDataPlacement.Mode.Memory, "SANDBOX_POSTGRES_DATA"), Roomy, OnDisk), Does.StartWith("/dev/shm/sandbox-pg-blue-"));
     }
 
     [Test]
@@ -84,10 +84,10 @@ public sealed class PostgresDataPlacementTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Auto, Small, "--postgres-data"), Is.Null);
-            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Disk, Small, "--postgres-data"), Is.Null);
-            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Memory, Roomy, "--postgres-data"), Is.Null);
-            Assert.That(PostgresDataPlacement.Refusal(PostgresDataPlacement.Mode.Memory, Small, "--postgres-data")!.Detail, Does.Contain("512 MiB free needed"));
+            Assert.That(PostgresDataPlacement.Refusal(new(PostgresDataPlacement.Mode.Auto, "--postgres-data"), Small), Is.Null);
+            Assert.That(PostgresDataPlacement.Refusal(new(PostgresDataPlacement.Mode.Disk, "--postgres-data"), Small), Is.Null);
+            Assert.That(PostgresDataPlacement.Refusal(new(PostgresDataPlacement.Mode.Memory, "--postgres-data"), Roomy), Is.Null);
+            Assert.That(PostgresDataPlacement.Refusal(new(PostgresDataPlacement.Mode.Memory, "--postgres-data"), Small)!.Detail, Does.Contain("512 MiB free needed"));
         });
     }
 

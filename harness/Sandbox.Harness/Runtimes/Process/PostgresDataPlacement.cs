@@ -54,25 +54,30 @@ internal static class PostgresDataPlacement
         Disk,
     }
 
-    /// <summary>The choice for a new sandbox and where it came from: <c>--postgres-data</c> (<see cref="SandboxOptions.PostgresData"/>), else <see cref="Variable"/>.</summary>
-    /// <param name="options">The sandbox's options.</param>
-    public static (string? Value, string Source) Setting(SandboxOptions options)
+    /// <summary>A choice and where it came from (<c>--postgres-data</c> or <see cref="Variable"/>), for messages.</summary>
+    /// <param name="Mode">The mode.</param>
+    /// <param name="Source">The option or variable that set it.</param>
+    internal sealed record Choice(Mode Mode, string Source)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.PostgresData is { } value
-            ? (value, "--postgres-data")
-            : (Environment.GetEnvironmentVariable(Variable), Variable);
+        /// <summary>True when the cluster goes to <paramref name="memory"/>: not asked for disk, and it has room.</summary>
+        /// <param name="memory">What the memory folder offers.</param>
+        public bool InMemory(MemoryFolder memory) => Mode != Mode.Disk && memory.Usable;
     }
 
-    /// <summary>Reads the choice for a new sandbox (<see cref="Setting"/>).</summary>
+    /// <summary>Reads the choice for a new sandbox: <c>--postgres-data</c> (<see cref="SandboxOptions.PostgresData"/>), else <see cref="Variable"/>.</summary>
     /// <param name="options">The sandbox's options.</param>
-    /// <param name="mode">The mode, when the value is known.</param>
+    /// <param name="choice">The choice, when the value is known.</param>
     /// <param name="problem">What is wrong and how to fix it, when it is not.</param>
     /// <returns>True when the value is known.</returns>
-    public static bool TryRead(SandboxOptions options, out Mode mode, out PreflightProblem? problem)
+    public static bool TryRead(SandboxOptions options, out Choice choice, out PreflightProblem? problem)
     {
-        var (value, source) = Setting(options);
-        return TryRead(value, source, out mode, out problem);
+        ArgumentNullException.ThrowIfNull(options);
+        var (value, source) = options.PostgresData is { } option
+            ? (option, "--postgres-data")
+            : (Environment.GetEnvironmentVariable(Variable), Variable);
+        var known = TryRead(value, source, out var mode, out problem);
+        choice = new Choice(mode, source);
+        return known;
     }
 
     /// <summary>Reads a value of <c>--postgres-data</c> or <see cref="Variable"/>.</summary>
@@ -148,38 +153,36 @@ internal static class PostgresDataPlacement
     }
 
     /// <summary>Why <see cref="Mode.Memory"/> cannot be had, as a preflight problem; null when it can.</summary>
-    /// <param name="mode">The mode asked for.</param>
+    /// <param name="choice">The choice.</param>
     /// <param name="memory">What the memory folder offers.</param>
-    /// <param name="source">Where memory was asked for (<c>--postgres-data</c> or <see cref="Variable"/>).</param>
-    public static PreflightProblem? Refusal(Mode mode, MemoryFolder memory, string source)
+    public static PreflightProblem? Refusal(Choice choice, MemoryFolder memory)
     {
+        ArgumentNullException.ThrowIfNull(choice);
         ArgumentNullException.ThrowIfNull(memory);
-        return mode != Mode.Memory || memory.Usable
+        return choice.Mode != Mode.Memory || memory.Usable
             ? null
             : new PreflightProblem(
-                $"PostgreSQL's data in memory ({memory.Root}), as {source} asks",
+                $"PostgreSQL's data in memory ({memory.Root}), as {choice.Source} asks",
                 $"{memory.Root} cannot hold it ({memory.Detail}; {Size(MinimumFreeBytes)} free needed)",
                 $"ask for auto (disk when {memory.Root} has no room) or disk; in a container, give it room (docker run --shm-size=1g)");
     }
 
-    /// <summary>The cluster's folder for a new sandbox, in memory when <paramref name="mode"/> and <paramref name="memory"/> allow.</summary>
+    /// <summary>The cluster's folder for a new sandbox, in memory when <paramref name="choice"/> and <paramref name="memory"/> allow.</summary>
     /// <param name="paths">The sandbox's paths.</param>
-    /// <param name="mode">The mode.</param>
+    /// <param name="choice">The choice.</param>
     /// <param name="memory">What the memory folder offers.</param>
     /// <param name="onDisk">The folder on disk (the run folder's, or a private temp folder).</param>
     /// <exception cref="SandboxRuntimeException">Memory was demanded and cannot be had (the preflight says so first).</exception>
-    /// <param name="source">Where the mode came from (<c>--postgres-data</c> or <see cref="Variable"/>).</param>
-    public static string FolderFor(SandboxPaths paths, Mode mode, MemoryFolder memory, Func<SandboxPaths, string> onDisk, string source)
+    public static string FolderFor(SandboxPaths paths, Choice choice, MemoryFolder memory, Func<SandboxPaths, string> onDisk)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(onDisk);
-        if (Refusal(mode, memory, source) is { } refusal)
+        if (Refusal(choice, memory) is { } refusal)
         {
             throw SandboxRuntimeException.LaunchFailed("PostgreSQL", $"{refusal.What}: {refusal.Detail}. Fix: {refusal.HowToGet}");
         }
 
-        return mode != Mode.Disk && memory.Usable
+        return choice.InMemory(memory)
             ? Path.Combine(memory.Root, $"{OutsideFolderPrefix}{paths.Name}-{Guid.NewGuid().ToString("N")[..8]}")
             : onDisk(paths);
     }

@@ -84,24 +84,23 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             problems.Add(new PreflightProblem("PostgreSQL server binaries (initdb, pg_ctl, postgres)", pg.Problem ?? "not found", "apt-get install -y postgresql (Debian/Ubuntu), or put PostgreSQL's bin folder on PATH"));
         }
 
-        if (!PostgresDataPlacement.TryRead(options, out var dataMode, out var badSetting))
+        if (!PostgresDataPlacement.TryRead(options, out var data, out var badSetting))
         {
             problems.Add(badSetting!);
         }
         else
         {
             var memory = MemoryProbe();
-            var source = PostgresDataPlacement.Setting(options).Source;
-            if (PostgresDataPlacement.Refusal(dataMode, memory, source) is { } refusal)
+            if (PostgresDataPlacement.Refusal(data, memory) is { } refusal)
             {
                 problems.Add(refusal);
             }
             else
             {
-                found.Add(dataMode != PostgresDataPlacement.Mode.Disk && memory.Usable
+                found.Add(data.InMemory(memory)
                     ? $"PostgreSQL data: in memory ({memory.Root}: {memory.Detail}); up --postgres-data disk (or {PostgresDataPlacement.Variable}=disk) keeps it on disk"
-                    : dataMode == PostgresDataPlacement.Mode.Disk
-                        ? $"PostgreSQL data: on disk (as {source} asks)"
+                    : data.Mode == PostgresDataPlacement.Mode.Disk
+                        ? $"PostgreSQL data: on disk (as {data.Source} asks)"
                         : $"PostgreSQL data: on disk ({memory.Root}: {memory.Detail})");
             }
         }
@@ -362,7 +361,7 @@ internal sealed class ProcessRuntime : ISandboxRuntime
         }
 
         if (run.State.PostgresFolder is { } folder && !IsInside(folder, run.Paths.RunFolder)
-            && Path.GetFileName(folder).StartsWith(OutsideFolderPrefix, StringComparison.Ordinal))
+            && Path.GetFileName(folder).StartsWith(PostgresDataPlacement.OutsideFolderPrefix, StringComparison.Ordinal))
         {
             if (Directory.Exists(folder))
             {
@@ -391,12 +390,12 @@ internal sealed class ProcessRuntime : ISandboxRuntime
     /// </summary>
     private string NewPostgresFolder(SandboxRun run)
     {
-        if (!PostgresDataPlacement.TryRead(run.Options, out var mode, out var problem))
+        if (!PostgresDataPlacement.TryRead(run.Options, out var choice, out var problem))
         {
             throw SandboxRuntimeException.LaunchFailed("PostgreSQL", $"{problem!.What}: {problem.Detail}. Fix: {problem.HowToGet}");
         }
 
-        return PostgresDataPlacement.FolderFor(run.Paths, mode, MemoryProbe(), PostgresFolderFor, PostgresDataPlacement.Setting(run.Options).Source);
+        return PostgresDataPlacement.FolderFor(run.Paths, choice, MemoryProbe(), PostgresFolderFor);
     }
 
     /// <summary>
@@ -412,10 +411,8 @@ internal sealed class ProcessRuntime : ISandboxRuntime
             return paths.PostgresFolder;
         }
 
-        return Path.Combine(Path.GetTempPath(), $"{OutsideFolderPrefix}{paths.Name}-{Guid.NewGuid().ToString("N")[..8]}");
+        return Path.Combine(Path.GetTempPath(), $"{PostgresDataPlacement.OutsideFolderPrefix}{paths.Name}-{Guid.NewGuid().ToString("N")[..8]}");
     }
-
-    private const string OutsideFolderPrefix = PostgresDataPlacement.OutsideFolderPrefix;
 
     private static bool OthersCanTraverse(string folder)
     {
