@@ -123,7 +123,6 @@ public sealed class VaultSandboxBuilder
         // The replay is part of 'up' (SandboxOptions.Prepare), as in 'sandbox up': the sandbox is
         // Ready only after it, and a replay that fails tears the sandbox down and fails with the
         // CLI's error (SandboxRuntimeException naming the Prepare step, with the replay's exit code).
-        SandboxJwtIssuer? issuer = null;
         TokenReviewServer? reviewer = null;
         ReplayResult? replay = null;
 
@@ -136,7 +135,7 @@ public sealed class VaultSandboxBuilder
             {
                 prepare = async (handle, ct) =>
                 {
-                    var jwtIssuer = issuer = await pendingIssuer!.WaitAsync(ct).ConfigureAwait(false);
+                    var jwtIssuer = await pendingIssuer!.WaitAsync(ct).ConfigureAwait(false);
                     // k3d: the in-cluster view, as 'sandbox up' has it (PostgreSQL by its Service name, Kubernetes
                     // auth against the cluster's own API, Vault's ServiceAccount as reviewer), then the operator's
                     // objects per app. Elsewhere a loopback TokenReview stand-in trusting the sandbox issuer.
@@ -164,7 +163,8 @@ public sealed class VaultSandboxBuilder
             }
 
             var handle = await manager.UpAsync(Options(s, prepare), cancellationToken).ConfigureAwait(false);
-            issuer ??= pendingIssuer is null ? null : await pendingIssuer.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            // Made by now (the replay waited for it); the sandbox owns it from here.
+            var issuer = pendingIssuer is null ? null : await pendingIssuer.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             return new VaultSandbox(handle, topology, replay, issuer, reviewer, evidence);
         }
         catch
